@@ -1,0 +1,373 @@
+"""Pydantic models of the project file (``vmsdq.yaml``) and entity files.
+
+These are the *declarations*. ``vmsdq.checks`` compiles them; nothing here runs a query.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Dimension(StrEnum):
+    completeness = "completeness"
+    validity = "validity"
+    uniqueness = "uniqueness"
+    integrity = "integrity"
+    consistency = "consistency"
+    accuracy = "accuracy"
+    timeliness = "timeliness"
+    volume = "volume"
+
+
+class Severity(StrEnum):
+    critical = "critical"
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
+class FieldType(StrEnum):
+    string = "string"
+    integer = "integer"
+    number = "number"
+    boolean = "boolean"
+    date = "date"
+    timestamp = "timestamp"
+
+
+class RuleMeta(Strict):
+    """What every rule carries, whether written out or expanded from shorthand."""
+
+    name: str | None = None
+    dimension: Dimension | None = None
+    severity: Severity | None = None
+    weight: float = Field(default=1.0, ge=0)
+    description: str | None = None
+    enabled: bool = True
+
+
+# ---- field shorthand options (each shorthand takes a scalar or one of these) ----
+
+
+class RequiredOpts(RuleMeta):
+    allow_blank: bool = False  # when false, '' and whitespace-only strings count as missing
+
+
+class UniqueOpts(RuleMeta):
+    within: list[str] = Field(default_factory=list)  # unique inside each group
+    ignore_case: bool = False
+
+
+class FormatName(StrEnum):
+    email = "email"
+    phone = "phone"
+    url = "url"
+    postal_code = "postal_code"
+    salesforce_id = "salesforce_id"
+    regex = "regex"
+
+
+class FormatOpts(RuleMeta):
+    format: FormatName
+    pattern: str | None = None  # for format: regex
+    strict: bool = False  # validate distinct values with email-validator / phonenumbers
+    region: str = "US"  # default region for phone numbers
+
+    @model_validator(mode="after")
+    def _regex_needs_pattern(self) -> FormatOpts:
+        if self.format is FormatName.regex and not self.pattern:
+            raise ValueError("format 'regex' needs 'pattern'")
+        return self
+
+
+class AllowedOpts(RuleMeta):
+    values: list[Any]
+    ignore_case: bool = False
+
+
+class RangeOpts(RuleMeta):
+    min: Any = None
+    max: Any = None
+    exclusive: bool = False
+
+
+class LengthOpts(RuleMeta):
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+
+
+class ReferenceOpts(RuleMeta):
+    entity: str
+    field: str | None = None  # defaults to the target entity's key
+    where: str | None = None  # filter on the target, e.g. "contact_type = 'Volunteer'"
+
+
+class TypeOpts(RuleMeta):
+    """Type conformance for text sources (CSV): the raw text must cast to the type."""
+
+
+class FieldSpec(Strict):
+    type: FieldType = FieldType.string
+    description: str | None = None
+    required: bool | RequiredOpts = False
+    unique: bool | UniqueOpts = False
+    format: FormatName | FormatOpts | None = None
+    allowed: list[Any] | AllowedOpts | None = None
+    min: Any = None
+    max: Any = None
+    range: RangeOpts | None = None
+    length: int | LengthOpts | None = None  # an int means max length
+    references: str | ReferenceOpts | None = None
+    check_type: bool | TypeOpts = True
+    source_name: str | None = None  # column name in the source when it differs
+
+
+# ---- rules written out under ``rules:`` ----
+
+
+class ExpressionRule(RuleMeta):
+    """A cross-field business rule: ``check`` must hold on each row where ``when`` holds."""
+
+    type: Literal["expression"] = "expression"
+    check: str
+    when: str | None = None
+    columns: list[str] = Field(default_factory=list)  # offending values to record
+
+
+class CompositeUniqueRule(RuleMeta):
+    type: Literal["unique"]
+    columns: list[str] = Field(min_length=1)
+    within: list[str] = Field(default_factory=list)
+    when: str | None = None
+
+
+class AggregateRule(RuleMeta):
+    """Compare a count or sum over a related entity with a field of this entity."""
+
+    type: Literal["aggregate"]
+    related: str  # the child entity, e.g. participation
+    foreign_key: str  # its column pointing at this entity's key
+    function: Literal["count", "sum", "count_distinct"] = "count"
+    column: str | None = None  # for sum / count_distinct
+    where: str | None = None  # filter on the related rows
+    compare: Literal["=", "<=", ">=", "<", ">", "!="] = "="
+    field: str  # this entity's column on the left of ``compare``
+    when: str | None = None
+
+
+class ReferenceRule(RuleMeta):
+    """A foreign key written out (several columns or a filtered target)."""
+
+    type: Literal["reference"]
+    columns: list[str] = Field(min_length=1)
+    entity: str
+    target_columns: list[str] | None = None
+    where: str | None = None
+    when: str | None = None
+
+
+class RowCountRule(RuleMeta):
+    type: Literal["row_count"]
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+    where: str | None = None
+
+
+class FreshnessRule(RuleMeta):
+    """The newest value of ``field`` must be at most ``max_age`` old (e.g. ``36h``, ``7d``)."""
+
+    type: Literal["freshness"]
+    field: str
+    max_age: str = Field(pattern=r"^\d+(s|m|h|d)$")
+
+
+class TransitionRule(RuleMeta):
+    """Allowed changes of ``field`` between the previous snapshot and this one."""
+
+    type: Literal["transition"]
+    field: str
+    allowed: dict[str, list[str]]  # from -> allowed to (staying the same is always allowed)
+
+
+RuleSpec = Annotated[
+    ExpressionRule
+    | CompositeUniqueRule
+    | AggregateRule
+    | ReferenceRule
+    | RowCountRule
+    | FreshnessRule
+    | TransitionRule,
+    Field(discriminator="type"),
+]
+
+
+class Normalizer(StrEnum):
+    trim = "trim"
+    lower = "lower"
+    upper = "upper"
+    e164 = "e164"
+    utc = "utc"
+    date = "date"
+    digits = "digits"
+
+
+class MirrorField(Strict):
+    field: str  # field name in the other system
+    normalize: list[Normalizer] = Field(default_factory=list)
+    values: dict[str, str] = Field(default_factory=dict)  # picklist: other value -> our value
+
+
+class MirrorSpec(Strict):
+    """The same entity in a second system (VMS <-> Salesforce)."""
+
+    system: str = "salesforce"
+    object: str  # e.g. Contact
+    where: str | None = None  # e.g. "Contact_Type__c = 'Volunteer'"
+    key: str = "Id"  # key field in the other system
+    match_on: str  # our field holding the other system's key
+    fields: dict[str, str | MirrorField] = Field(default_factory=dict)  # ours -> theirs
+    modstamp: str = "SystemModstamp"
+    count_tolerance: float | None = Field(default=None, ge=0, le=1)
+
+
+class EntitySource(Strict):
+    """Where one entity is read from inside a named source."""
+
+    path: str | None = None  # files: a file or glob, relative to the source folder
+    table: str | None = None  # sql: a table name
+    query: str | None = None  # sql: a SELECT
+    format: Literal["csv", "parquet", "json"] | None = None  # files: default by extension
+    previous: str | None = None  # files: snapshot of the previous state (transitions)
+    updated_at: str | None = None  # column for incremental runs
+
+
+class EntitySpec(Strict):
+    entity: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str | None = None
+    key: str
+    sources: dict[str, EntitySource] = Field(default_factory=dict)
+    fields: dict[str, FieldSpec]
+    rules: list[RuleSpec] = Field(default_factory=list)
+    mirror: MirrorSpec | None = None
+    dimension_weights: dict[Dimension, float] | None = None
+    threshold: float | None = Field(default=None, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _key_is_a_field(self) -> EntitySpec:
+        if self.key not in self.fields:
+            raise ValueError(f"key '{self.key}' is not one of the fields: {sorted(self.fields)}")
+        return self
+
+
+# ---- project file ----
+
+
+class FilesSourceSpec(Strict):
+    type: Literal["files"]
+    path: str = "data"
+
+
+class DemoSourceSpec(Strict):
+    type: Literal["demo"]
+    volunteers: int = Field(default=1000, ge=1)
+    seed: int = 42
+
+
+class SqlSourceSpec(Strict):
+    type: Literal["sql"]
+    url: str | None = None  # SQLAlchemy URL; prefer url_env for anything with a password
+    url_env: str | None = None
+    schema_: str | None = Field(default=None, alias="schema")
+    pushdown: bool = True
+    batch_rows: int = Field(default=100_000, ge=1)
+
+
+class SalesforceSourceSpec(Strict):
+    type: Literal["salesforce"]
+    auth: Literal["password", "jwt", "session"] = "password"
+    instance_url: str | None = None
+    domain: str | None = None  # login | test | custom domain
+    secrets_file: str | None = None  # kept outside the project YAML
+    env_prefix: str = "SALESFORCE_"
+    api_version: str = "59.0"
+    bulk_threshold: int = Field(default=10_000, ge=0)
+
+
+SourceSpec = Annotated[
+    FilesSourceSpec | DemoSourceSpec | SqlSourceSpec | SalesforceSourceSpec,
+    Field(discriminator="type"),
+]
+
+
+class StoreSpec(Strict):
+    url: str = "sqlite:///.vmsdq/results.db"  # VMSDQ_DATABASE_URL overrides
+    artifacts: str = ".vmsdq/artifacts"
+
+
+class Band(Strict):
+    name: str
+    min_offset: float  # band applies when score >= threshold + min_offset
+
+
+class ScoringSpec(Strict):
+    severity_weights: dict[Severity, float] = Field(
+        default_factory=lambda: {
+            Severity.critical: 1.0,
+            Severity.error: 0.8,
+            Severity.warning: 0.5,
+            Severity.info: 0.2,
+        }
+    )
+    dimension_weights: dict[Dimension, float] = Field(default_factory=dict)
+    entity_weights: dict[str, float] = Field(default_factory=dict)
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    default_threshold: float = Field(default=75, ge=0, le=100)
+    bands: list[Band] = Field(
+        default_factory=lambda: [
+            Band(name="excellent", min_offset=15),
+            Band(name="good", min_offset=5),
+            Band(name="fair", min_offset=0),
+            Band(name="poor", min_offset=-15),
+            Band(name="critical", min_offset=-1000),
+        ]
+    )
+    fail_under: float | None = Field(default=None, ge=0, le=100)
+    target: float = Field(default=85, ge=0, le=100)
+
+
+class ProjectSpec(Strict):
+    name: str = "vmsdq"
+    tenant: str = "default"
+    sources: dict[str, SourceSpec]
+    default_source: str
+    entities: list[str] = Field(default_factory=lambda: ["entities/*.yaml"])
+    store: StoreSpec = Field(default_factory=StoreSpec)
+    scoring: ScoringSpec = Field(default_factory=ScoringSpec)
+    reconcile: dict[str, str] = Field(default_factory=dict)  # e.g. {vms: salesforce}
+
+    @model_validator(mode="after")
+    def _default_source_exists(self) -> ProjectSpec:
+        if self.default_source not in self.sources:
+            raise ValueError(
+                f"default_source '{self.default_source}' is not one of the sources: "
+                f"{sorted(self.sources)}"
+            )
+        return self
+
+
+class Project(BaseModel):
+    """A loaded project: the parsed files plus where they came from."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    root: str
+    spec: ProjectSpec
+    entities: dict[str, EntitySpec]
+    entity_files: dict[str, str] = Field(default_factory=dict)
