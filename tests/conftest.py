@@ -1,0 +1,54 @@
+"""Shared test fixtures: real services, with a skip on a laptop and a failure under CI."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+SERVICES = {
+    "postgresql": ("127.0.0.1", 5432),
+    "mariadb": ("127.0.0.1", 3306),
+    "redis": ("127.0.0.1", 6379),
+    "rabbitmq": ("127.0.0.1", 5672),
+}
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str) -> None:
+    """Skip (laptop) or fail (CI=true) when the named service is not listening."""
+    host, port = SERVICES[name]
+    if _reachable(host, port):
+        return
+    message = f"{name} is not reachable on {host}:{port}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: a missing service is a failure, not a skip)")
+    pytest.skip(f"{message}; start it to run this integration test")
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    require_service("postgresql")
+    return os.environ.get("VMSDQ_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def mariadb_url() -> str:
+    require_service("mariadb")
+    return os.environ.get("VMSDQ_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    require_service("redis")
+    return os.environ.get("VMSDQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
