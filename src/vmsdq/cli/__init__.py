@@ -1,0 +1,21 @@
+"""The ``vmsdq`` command line. Each command group lives in its own module and registers here."""
+
+from __future__ import annotations
+
+import click
+
+from vmsdq import __version__
+
+
+@click.group()
+@click.version_option(__version__, prog_name="vmsdq")
+def main() -> None:
+    """vmsdq: validate, score and reconcile VMS and Salesforce data."""
+
+
+def _register() -> None:
+    # One import per command module; each module attaches its commands to ``main``.
+    from vmsdq.cli import core  # noqa: F401
+
+
+_register()
