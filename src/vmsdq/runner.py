@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vmsdq import snapshots as snapshot_store
 from vmsdq.engine.results import EntityResult, RunResult
 from vmsdq.errors import ConfigError, VmsdqError
 
@@ -86,7 +87,14 @@ def run_loaded_project(
             broken.append(EntityResult(entity=name, rows=0, status="error", message=str(exc)))
     compiled += _reconciliation(project, selected)
 
-    snapshots, read_errors = _read_snapshots(project, compiled, artifacts, run.run_id, progress)
+    if from_run:
+        snapshots, read_errors = snapshot_store.load(artifacts, from_run), {}
+        missing = {c.name for c in compiled} - set(snapshots)
+        read_errors = {name: f"run '{from_run}' holds no snapshot of '{name}'" for name in missing}
+    else:
+        snapshots, read_errors = _read_snapshots(project, compiled, artifacts, progress)
+        if project.spec.store.keep_snapshots:
+            snapshot_store.persist(snapshots, artifacts, run.run_id)
     runnable = [c for c in compiled if c.name not in read_errors]
     backend = DuckDBBackend()
     results = backend.validate(
@@ -129,7 +137,6 @@ def _read_snapshots(
     project: Project,
     compiled: list[CompiledEntity],
     artifacts: Path,
-    run_id: str,
     progress: Progress | None,
 ) -> tuple[dict[str, Snapshot], dict[str, str]]:
     """Read each needed entity once; a failing source marks only its entities as errors."""

@@ -309,6 +309,7 @@ SourceSpec = Annotated[
 class StoreSpec(Strict):
     url: str = "sqlite:///.vmsdq/results.db"  # VMSDQ_DATABASE_URL overrides
     artifacts: str = ".vmsdq/artifacts"
+    keep_snapshots: bool = True  # keep what each run read, for `validate --from-run`
 
 
 class Band(Strict):
