@@ -88,7 +88,7 @@ def run_loaded_project(
     compiled += _reconciliation(project, selected)
 
     if from_run:
-        snapshots, read_errors = snapshot_store.load(artifacts, from_run), {}
+        snapshots = snapshot_store.load(artifacts, from_run)
         missing = {c.name for c in compiled} - set(snapshots)
         read_errors = {name: f"run '{from_run}' holds no snapshot of '{name}'" for name in missing}
     else:
