@@ -1,0 +1,66 @@
+"""SQLGlot queries of the SQL source: which table or SELECT, which columns, renamed how."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlglot
+from sqlglot import exp
+
+from vmsdq.errors import ConfigError, MissingColumnError
+
+if TYPE_CHECKING:
+    from vmsdq.spec.models import EntitySpec
+
+
+def entity_relation(
+    source: str, entity: EntitySpec, schema: str | None, dialect: str
+) -> tuple[exp.Expression, str]:
+    """The FROM item for the entity and its name for messages.
+
+    ``sources.<source>.table`` (default: the entity name) or ``sources.<source>.query``.
+    """
+    declared = entity.sources.get(source)
+    if declared is not None and declared.query:
+        try:
+            parsed = sqlglot.parse_one(declared.query, read=dialect)
+        except sqlglot.errors.ParseError as exc:
+            raise ConfigError(
+                f"entity '{entity.entity}': sources.{source}.query does not parse: {exc}"
+            ) from None
+        if not isinstance(parsed, exp.Query):
+            raise ConfigError(f"entity '{entity.entity}': sources.{source}.query must be a SELECT")
+        return exp.Subquery(this=parsed, alias=exp.TableAlias(this=exp.to_identifier("q"))), (
+            f"query of entity '{entity.entity}'"
+        )
+    name = declared.table if declared is not None and declared.table else entity.entity
+    table = exp.to_table(name, dialect=dialect)
+    if schema and not table.db:
+        table.set("db", exp.to_identifier(schema))
+    return table, f"table '{table.sql(dialect=dialect)}'"
+
+
+def match_column(wanted: str, available: list[str]) -> str | None:
+    """The real column for a declared name: exact, else the only case-insensitive match."""
+    if wanted in available:
+        return wanted
+    folded = [c for c in available if c.lower() == wanted.lower()]
+    return folded[0] if len(folded) == 1 else None
+
+
+def selected_fields(entity: EntitySpec) -> list[tuple[str, str]]:
+    """(field name, column in the source) for every declared field."""
+    return [(name, spec.source_name or name) for name, spec in entity.fields.items()]
+
+
+def build_select(
+    entity: EntitySpec, source: exp.Expression, available: list[str], *, where: str
+) -> exp.Select:
+    """SELECT "col" AS "field", ... FROM source; raises MissingColumnError on absent columns."""
+    projections = []
+    for field, column in selected_fields(entity):
+        real = match_column(column, available)
+        if real is None:
+            raise MissingColumnError(entity.entity, column, where)
+        projections.append(exp.alias_(exp.column(real, quoted=True), field, quoted=True))
+    return exp.select(*projections).from_(source)
