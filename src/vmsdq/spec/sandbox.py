@@ -1,0 +1,242 @@
+"""The expression sandbox: user-written SQL conditions are untrusted.
+
+``parse_expression`` parses a boolean SQL expression (a rule's ``check``/``when``, a ``where``
+filter) with SQLGlot's DuckDB dialect and accepts only an allow-list of node types: column
+names, literals, operators, CASE, CAST to scalar types and scalar functions. Anything else
+(subqueries, table functions, statements, aggregates, ``*``, parameters...) raises
+``SandboxError`` naming the rule, where it was declared and what was refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, SqlglotError
+from sqlglot.tokenizer_core import TokenType
+
+from vmsdq.errors import Location, SandboxError
+
+MAX_LENGTH = 10_000
+
+# Scalar functions a rule may call: the names users write, and the SQLGlot classes DuckDB's
+# parser turns them into (``_ANONYMOUS`` are names SQLGlot keeps as ``exp.Anonymous``).
+ALLOWED_FUNCTIONS = (
+    "abs", "ceil", "coalesce", "concat", "concat_ws", "contains", "current_date",
+    "current_timestamp", "date_diff", "date_part", "date_trunc", "datediff", "day",
+    "dayofmonth", "dayofweek", "ends_with", "epoch", "extract", "floor", "greatest", "hour",
+    "if", "ifnull", "isodow", "last_day", "least", "left", "length", "lower", "ltrim",
+    "make_date", "minute", "month", "now", "nullif", "quarter", "regexp_extract",
+    "regexp_full_match", "regexp_matches", "regexp_replace", "replace", "right", "round",
+    "rtrim", "second", "sign", "starts_with", "strftime", "strpos", "strptime", "substr",
+    "substring", "today", "trim", "upper", "week", "year",
+)  # fmt: skip
+_ANONYMOUS = {"date_part", "datepart", "now"}
+_FUNCTIONS = (
+    exp.Lower, exp.Upper, exp.Trim, exp.Length, exp.Coalesce, exp.Nullif, exp.Abs, exp.Round,
+    exp.Floor, exp.Ceil, exp.Greatest, exp.Least, exp.Sign, exp.Concat, exp.ConcatWs,
+    exp.Substring, exp.Left, exp.Right, exp.StrPosition, exp.StartsWith, exp.EndsWith,
+    exp.Contains, exp.Replace, exp.RegexpLike, exp.RegexpFullMatch, exp.RegexpReplace,
+    exp.RegexpExtract, exp.DateDiff, exp.Extract, exp.DateTrunc, exp.TimestampTrunc,
+    exp.CurrentDate, exp.CurrentTimestamp, exp.Year, exp.Quarter, exp.Month, exp.Week, exp.Day,
+    exp.DayOfMonth, exp.DayOfWeek, exp.DayOfWeekIso, exp.Hour, exp.Minute, exp.Second,
+    exp.LastDay, exp.TimeToUnix, exp.TimeToStr, exp.StrToTime, exp.DateFromParts, exp.If,
+)  # fmt: skip
+
+_NODES = (
+    exp.Literal, exp.Boolean, exp.Null, exp.Paren, exp.Neg, exp.Not, exp.And, exp.Or,
+    exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ,
+    exp.Is, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv, exp.Pow, exp.DPipe,
+    exp.Like, exp.ILike, exp.Escape, exp.Between, exp.Case, exp.Cast, exp.TryCast,
+    exp.Interval, exp.DataTypeParam,
+)  # fmt: skip
+_DATE_PARTS = {
+    "year", "quarter", "month", "week", "day", "hour", "minute", "second", "millisecond",
+    "microsecond", "dow", "doy", "isodow", "epoch", "decade", "century", "millennium",
+}  # fmt: skip
+_T = exp.DataType.Type
+_SCALAR_TYPES = {
+    _T.BOOLEAN, _T.TINYINT, _T.SMALLINT, _T.INT, _T.BIGINT, _T.INT128, _T.UTINYINT,
+    _T.USMALLINT, _T.UINT, _T.UBIGINT, _T.UINT128, _T.FLOAT, _T.DOUBLE, _T.DECIMAL, _T.CHAR,
+    _T.VARCHAR, _T.TEXT, _T.DATE, _T.TIME, _T.TIMESTAMP, _T.TIMESTAMPTZ, _T.INTERVAL, _T.UUID,
+}  # fmt: skip
+_STATEMENTS = (
+    exp.DDL, exp.DML, exp.Drop, exp.Alter, exp.Command, exp.Pragma, exp.Set, exp.Attach,
+    exp.Detach, exp.Copy, exp.Install, exp.Use, exp.Describe, exp.Transaction, exp.Commit,
+    exp.Rollback, exp.Select, exp.SetOperation,
+)  # fmt: skip
+_TABLE_FUNCTION_NAMES = {"glob", "query", "query_table", "range", "generate_series", "unnest"}
+
+_Refuse = Callable[[str], SandboxError]
+
+
+def parse_expression(
+    sql: str,
+    *,
+    rule: str,
+    location: Location | None = None,
+    columns: Collection[str] | None = None,
+) -> exp.Expression:
+    """Parse a user-written boolean SQL expression and check it against the allow-list.
+
+    Args:
+        sql: the expression as written, e.g. ``"end_date >= start_date"``.
+        rule: the rule's full name, used in error messages.
+        location: where the expression was declared (``file:line:column``).
+        columns: when given, the only column names the expression may use.
+
+    Returns:
+        A fresh SQLGlot tree (DuckDB dialect, comments removed) safe to embed in a query.
+
+    Raises:
+        SandboxError: the expression does not parse or uses something not allowed.
+    """
+
+    def refuse(reason: str) -> SandboxError:
+        shown = sql if len(sql) <= 200 else sql[:200] + "..."
+        return SandboxError(f"rule '{rule}': {reason} (in expression {shown!r})", location)
+
+    tree = _parse(sql, refuse)
+    for node in tree.walk():
+        reason = _refusal(node)
+        if reason:
+            raise refuse(reason)
+        node.comments = None
+    if columns is not None:
+        _check_columns(tree, columns, refuse)
+    return tree
+
+
+def _parse(sql: str, refuse: _Refuse) -> exp.Expression:
+    if not sql or not sql.strip():
+        raise refuse("the expression is empty")
+    if len(sql) > MAX_LENGTH:
+        raise refuse(f"the expression is longer than {MAX_LENGTH} characters")
+    try:
+        tokens = sqlglot.Dialect.get_or_raise("duckdb").tokenize(sql)
+        if any(t.token_type == TokenType.SEMICOLON for t in tokens):
+            raise refuse("';' is not allowed: write one expression, not statements")
+        trees = sqlglot.parse(sql, read="duckdb")
+    except ParseError as e:
+        first = e.errors[0] if e.errors else {}
+        where = f" at column {first['col']}" if first.get("col") else ""
+        what = str(first.get("description", e))
+        what = "the expression is incomplete" if what.startswith("Required keyword") else what
+        raise refuse(f"cannot parse{where}: {what}") from None
+    except (SqlglotError, RecursionError, ValueError, TypeError, KeyError, IndexError) as e:
+        raise refuse(
+            f"cannot parse: {str(e).splitlines()[0] if str(e) else type(e).__name__}"
+        ) from None
+    tree = trees[0] if len(trees) == 1 else None
+    if isinstance(tree, _STATEMENTS):
+        raise refuse(
+            f"statements ({tree.key.upper()}) are not allowed: write one boolean expression"
+        )
+    if not isinstance(tree, exp.Expression):
+        raise refuse("write exactly one expression")
+    return tree
+
+
+def _refusal(node: exp.Expr) -> str | None:
+    """Why ``node`` is not allowed, or None when it is."""
+    if isinstance(node, exp.Column):
+        return _column_refusal(node)
+    if isinstance(node, exp.Identifier):
+        return None if isinstance(node.parent, exp.Column) else _not_allowed(node)
+    if isinstance(node, exp.Var):
+        ok = node.name.lower().rstrip("s") in _DATE_PARTS or node.name.lower() in _DATE_PARTS
+        return (
+            None if ok and isinstance(node.parent, (exp.Interval, exp.Func)) else _not_allowed(node)
+        )
+    if isinstance(node, exp.In):
+        if node.args.get("query"):
+            return "subqueries are not allowed"
+        bad = node.args.get("unnest") or node.args.get("field")
+        return "IN takes a list of values, e.g. status IN ('a', 'b')" if bad else None
+    if isinstance(node, exp.DataType):
+        return _type_refusal(node)
+    if isinstance(node, _NODES) or type(node) in _FUNCTIONS:
+        return None
+    if isinstance(node, exp.Anonymous) and node.name.lower() in _ANONYMOUS:
+        return None
+    return _kind_refusal(node)
+
+
+def _column_refusal(node: exp.Column) -> str | None:
+    if isinstance(node.this, exp.Star):
+        return "'*' is not allowed: name the columns"
+    if node.table:
+        return (
+            f"qualified column reference '{node.sql('duckdb')}' is not allowed: "
+            f"write the column name alone ('{node.name}')"
+        )
+    return None
+
+
+def _type_refusal(node: exp.DataType) -> str | None:
+    if node.this in _SCALAR_TYPES and isinstance(node.parent, exp.Cast):
+        return None
+    return f"cast to '{node.sql('duckdb')}' is not allowed: cast to a scalar type"
+
+
+def _kind_refusal(node: exp.Expr) -> str:
+    if isinstance(node, (exp.Query, exp.Exists, exp.Any, exp.All)):
+        return "subqueries are not allowed"
+    if isinstance(node, _STATEMENTS):
+        return f"statements ({node.key.upper()}) are not allowed: write one boolean expression"
+    if isinstance(node, (exp.Window, exp.WithinGroup, exp.Filter)):
+        return "window functions are not allowed"
+    if isinstance(node, exp.AggFunc):
+        return (
+            f"aggregate function {node.sql_name()} is not allowed: expressions are evaluated "
+            "row by row (use an 'aggregate' rule to compare with related rows)"
+        )
+    if isinstance(node, (exp.Placeholder, exp.Parameter, exp.SessionParameter)):
+        return f"parameters and placeholders ('{node.sql('duckdb')}') are not allowed"
+    if isinstance(node, (exp.Star, exp.Columns)):
+        return "'*' is not allowed: name the columns"
+    if isinstance(node, exp.Dot):
+        return f"qualified reference '{node.sql('duckdb')}' is not allowed"
+    if isinstance(node, exp.Func):
+        name = _function_name(node)
+        if _is_table_function(node, name):
+            return (
+                f"table function '{name}' is not allowed: expressions cannot read files or tables"
+            )
+        return (
+            f"function '{name}' is not allowed (allowed functions: {', '.join(ALLOWED_FUNCTIONS)})"
+        )
+    return _not_allowed(node)
+
+
+def _function_name(node: exp.Func) -> str:
+    if isinstance(node, exp.Anonymous):
+        return node.name.lower()
+    written = node.sql("duckdb").split("(")[0].strip()
+    return (written if written.replace("_", "").isalnum() else node.sql_name()).lower()
+
+
+def _is_table_function(node: exp.Expr, name: str) -> bool:
+    return (
+        isinstance(node, (exp.ReadCSV, exp.ReadParquet, exp.Unnest, exp.UDTF))
+        or name.startswith(("read_", "parquet_", "sniff_", "duckdb_", "pragma_"))
+        or name.endswith("_scan")
+        or name in _TABLE_FUNCTION_NAMES
+    )
+
+
+def _not_allowed(node: exp.Expr) -> str:
+    return (
+        f"'{node.sql('duckdb')}' is not allowed: use column names, literals, operators, "
+        "CASE, CAST and scalar functions"
+    )
+
+
+def _check_columns(tree: exp.Expr, columns: Collection[str], refuse: _Refuse) -> None:
+    known = set(columns)
+    for column in tree.find_all(exp.Column):
+        if column.name not in known:
+            raise refuse(
+                f"unknown column '{column.name}' (known columns: {', '.join(sorted(known))})"
+            )
