@@ -1,0 +1,99 @@
+"""``compile_entity``: an entity's declarations turned into the checks the engine runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlglot import exp
+
+from vmsdq.checks.context import RuleContext
+from vmsdq.checks.model import Check, ColumnSpec, CompiledEntity
+from vmsdq.checks.registry import get_rule_type
+from vmsdq.checks.shorthand import PlannedRule, expand_entity
+from vmsdq.checks.sql import SQL_TYPES
+from vmsdq.errors import ConfigError, ConfigErrors, Location
+from vmsdq.spec.models import EntitySpec, Severity
+
+
+def compile_entity(
+    entity: EntitySpec,
+    entities: Mapping[str, EntitySpec],
+    *,
+    source_file: str = "",
+) -> CompiledEntity:
+    """Compile every enabled rule of ``entity`` (shorthand and written) into checks.
+
+    Args:
+        entity: the entity's declaration.
+        entities: every entity of the project by name (targets of references, aggregates).
+        source_file: the entity's YAML file, used in error messages and ``Check.source``.
+
+    Returns:
+        The compiled entity; rule names are unique within it.
+
+    Raises:
+        ConfigErrors: every rule that does not compile (unknown field, sandbox refusal...).
+    """
+    checks: list[Check] = []
+    errors: list[ConfigError] = []
+    location = Location(source_file) if source_file else None
+    for planned in expand_entity(entity):
+        try:
+            checks.append(_compile(planned, entity, entities, location))
+        except ConfigErrors as many:
+            errors.extend(many.errors)
+        except ConfigError as error:
+            errors.append(error)
+    _check_names(checks, errors, location)
+    if errors:
+        raise ConfigErrors(errors)
+    columns = tuple(
+        ColumnSpec(name, spec.source_name or name, SQL_TYPES[spec.type])
+        for name, spec in entity.fields.items()
+    )
+    return CompiledEntity(entity.entity, entity.key, columns, tuple(checks), _needs(checks))
+
+
+def _compile(
+    planned: PlannedRule,
+    entity: EntitySpec,
+    entities: Mapping[str, EntitySpec],
+    location: Location | None,
+) -> Check:
+    if not planned.name:
+        where = f"rules[{planned.index}] (type {planned.kind})"
+        raise ConfigError(f"entity '{entity.entity}': {where} needs a 'name'", location)
+    rule_type = get_rule_type(planned.kind)
+    default_severity = Severity.critical if planned.on_key else rule_type.severity
+    meta = planned.meta
+    ctx = RuleContext(
+        entity=entity,
+        entities=entities,
+        name=planned.name,
+        kind=planned.kind,
+        dimension=meta.dimension or rule_type.dimension,
+        severity=meta.severity or default_severity,
+        weight=meta.weight,
+        description=meta.description or "",
+        location=location,
+    )
+    return rule_type.compile(planned.spec, ctx)
+
+
+def _check_names(checks: list[Check], errors: list[ConfigError], location: Location | None) -> None:
+    seen: set[str] = set()
+    for check in checks:
+        if check.name in seen:
+            errors.append(ConfigError(f"rule name '{check.name}' is used twice", location))
+        seen.add(check.name)
+
+
+def _needs(checks: list[Check]) -> tuple[str, ...]:
+    """Views other than the entity's own that the checks read (targets, previous snapshot)."""
+    needs: dict[str, None] = {}
+    for check in checks:
+        for relation in check.relations:
+            for table in relation.query.find_all(exp.Table):
+                if table.name and table.name != check.entity and not table.name.startswith("__"):
+                    needs[table.name] = None
+    return tuple(needs)

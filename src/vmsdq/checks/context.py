@@ -1,0 +1,107 @@
+"""What a rule compile function gets: the rule's resolved metadata and SQL helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from sqlglot import exp
+
+from vmsdq.checks.model import BASE, Check, Relation, StrictValues
+from vmsdq.checks.sql import col, is_present, qualify, raw_col
+from vmsdq.errors import ConfigError, Location
+from vmsdq.spec.models import Dimension, EntitySpec, FieldSpec, FieldType, Severity
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """One rule being compiled: its full name, metadata and the entities it may read."""
+
+    entity: EntitySpec
+    entities: Mapping[str, EntitySpec]
+    name: str
+    kind: str
+    dimension: Dimension
+    severity: Severity
+    weight: float
+    description: str
+    location: Location | None = None
+
+    def error(self, message: str) -> ConfigError:
+        return ConfigError(f"rule '{self.name}': {message}", self.location)
+
+    def field(self, name: str, entity: EntitySpec | None = None) -> FieldSpec:
+        owner = entity or self.entity
+        try:
+            return owner.fields[name]
+        except KeyError:
+            raise self.error(
+                f"entity '{owner.entity}' has no field '{name}'; fields: {sorted(owner.fields)}"
+            ) from None
+
+    def target(self, entity: str) -> EntitySpec:
+        try:
+            return self.entities[entity]
+        except KeyError:
+            raise self.error(
+                f"unknown entity '{entity}'; entities: {sorted(self.entities)}"
+            ) from None
+
+    def column(self, name: str) -> exp.Column:
+        self.field(name)
+        return col(name)
+
+    def is_text(self, name: str, entity: EntitySpec | None = None) -> bool:
+        return self.field(name, entity).type is FieldType.string
+
+    def raw(self, name: str) -> exp.Column:
+        """The field's value as text before TRY_CAST (the typed column for string fields)."""
+        return self.column(name) if self.is_text(name) else raw_col(name)
+
+    def present(self, name: str) -> exp.Expression:
+        return is_present(self.column(name), text=self.is_text(name))
+
+    def parse(
+        self, sql: str, *, entity: EntitySpec | None = None, table: str | None = BASE
+    ) -> exp.Expression:
+        """A user expression through the sandbox, columns qualified with ``table``."""
+        from vmsdq.spec.sandbox import parse_expression
+
+        owner = entity or self.entity
+        columns: Collection[str] = list(owner.fields)
+        parsed = parse_expression(sql, rule=self.name, location=self.location, columns=columns)
+        return qualify(parsed, table) if table else parsed
+
+    def row_check(
+        self,
+        fails: exp.Expression,
+        *,
+        applies: exp.Expression | None = None,
+        values: Iterable[tuple[str, exp.Expression]] = (),
+        relations: Iterable[Relation] = (),
+        strict: Iterable[StrictValues] = (),
+    ) -> Check:
+        return replace(
+            self._template(),
+            fails=fails,
+            applies=applies,
+            values=tuple(values),
+            relations=tuple(relations),
+            strict=tuple(strict),
+        )
+
+    def table_check(self, metric: exp.Expression, fails: exp.Expression) -> Check:
+        """``fails`` is written over the column ``metric`` (the aggregate's value)."""
+        return replace(self._template(), scope="table", metric=metric, fails=fails)
+
+    def _template(self) -> Check:
+        return Check(
+            name=self.name,
+            entity=self.entity.entity,
+            kind=self.kind,
+            dimension=self.dimension,
+            severity=self.severity,
+            weight=self.weight,
+            description=self.description,
+            source=str(self.location) if self.location else "",
+        )

@@ -1,0 +1,1 @@
+"""Compile functions of the shipped rule types, one module per type."""

@@ -1,0 +1,57 @@
+"""aggregate: compare a field with a count or sum over related rows (0 when there are none)."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from vmsdq.checks.context import RuleContext
+from vmsdq.checks.model import Check, Relation
+from vmsdq.checks.sql import SQL_TYPES, col, lit, relation_alias, typed_select
+from vmsdq.spec.models import AggregateRule
+
+COMPARE: dict[str, type[exp.Binary]] = {
+    "=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE,
+}
+
+
+def compile_aggregate(rule: AggregateRule, ctx: RuleContext) -> Check:
+    related = ctx.target(rule.related)
+    ctx.field(rule.foreign_key, related)
+    key_type = SQL_TYPES[ctx.field(ctx.entity.key).type]
+    inner = typed_select(related, rule.related).subquery("t")
+    fk = exp.cast(col(rule.foreign_key, "t"), key_type)
+    query = (
+        exp.select(exp.alias_(fk, "k", quoted=True), exp.alias_(_function(rule, ctx), "agg"))
+        .from_(inner)
+        .group_by(fk.copy())
+    )
+    if rule.where:
+        query = query.where(ctx.parse(rule.where, entity=related, table="t"))
+    alias = relation_alias(f"agg_{rule.related}", query)
+    on = exp.EQ(this=ctx.column(ctx.entity.key), expression=col("k", alias))
+    agg = exp.func("COALESCE", col("agg", alias), lit(0))
+    field = ctx.column(rule.field)
+    compare = COMPARE[rule.compare](this=field.copy(), expression=agg)
+    applies: exp.Expression = exp.Not(this=exp.Is(this=field.copy(), expression=exp.null()))
+    if rule.when:
+        applies = exp.and_(applies, exp.paren(ctx.parse(rule.when)))
+    label = f"{rule.function}({rule.related})"
+    return ctx.row_check(
+        exp.Not(this=exp.paren(compare)),
+        applies=applies,
+        values=[(rule.field, field), (label, agg.copy())],
+        relations=[Relation(alias, query, on)],
+    )
+
+
+def _function(rule: AggregateRule, ctx: RuleContext) -> exp.Expression:
+    if rule.function == "count":
+        return exp.Count(this=exp.Star())
+    if not rule.column:
+        raise ctx.error(f"function '{rule.function}' needs 'column'")
+    related = ctx.target(rule.related)
+    ctx.field(rule.column, related)
+    value = col(rule.column, "t")
+    if rule.function == "sum":
+        return exp.Sum(this=value)
+    return exp.Count(this=exp.Distinct(expressions=[value]))

@@ -1,0 +1,28 @@
+"""range: a present value must lie within [min, max] (``exclusive``: strictly inside)."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from vmsdq.checks.context import RuleContext
+from vmsdq.checks.model import Check
+from vmsdq.checks.shorthand import FieldRule
+from vmsdq.checks.sql import SQL_TYPES, typed_value
+
+
+def compile_range(rule: FieldRule, ctx: RuleContext) -> Check:
+    opts = rule.opts
+    if opts.min is None and opts.max is None:
+        raise ctx.error("range needs 'min' or 'max'")
+    value = ctx.column(rule.field)
+    sql_type = SQL_TYPES[ctx.field(rule.field).type]
+    below = exp.LTE if opts.exclusive else exp.LT
+    above = exp.GTE if opts.exclusive else exp.GT
+    parts: list[exp.Expression] = []
+    if opts.min is not None:
+        parts.append(below(this=value.copy(), expression=typed_value(opts.min, sql_type)))
+    if opts.max is not None:
+        parts.append(above(this=value.copy(), expression=typed_value(opts.max, sql_type)))
+    return ctx.row_check(
+        exp.or_(*parts), applies=ctx.present(rule.field), values=[(rule.field, value)]
+    )

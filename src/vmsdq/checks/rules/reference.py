@@ -1,0 +1,68 @@
+"""references (shorthand) and reference (written): foreign keys to another entity.
+
+The target's keys (after its ``where``) become one DISTINCT relation, LEFT JOINed once;
+a present value fails when no target row matches.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from vmsdq.checks.context import RuleContext
+from vmsdq.checks.model import Check, Relation
+from vmsdq.checks.shorthand import FieldRule
+from vmsdq.checks.sql import SQL_TYPES, all_of, col, relation_alias, typed_select
+from vmsdq.spec.models import ReferenceRule
+
+
+def compile_references(rule: FieldRule, ctx: RuleContext) -> Check:
+    opts = rule.opts
+    target = ctx.target(opts.entity)
+    target_field = opts.field or target.key
+    return _reference(ctx, [rule.field], opts.entity, [target_field], opts.where, None)
+
+
+def compile_reference(rule: ReferenceRule, ctx: RuleContext) -> Check:
+    target = ctx.target(rule.entity)
+    if rule.target_columns is not None:
+        target_columns = rule.target_columns
+    else:
+        target_columns = [target.key] if len(rule.columns) == 1 else list(rule.columns)
+    if len(target_columns) != len(rule.columns):
+        raise ctx.error("'columns' and 'target_columns' must have the same length")
+    return _reference(ctx, rule.columns, rule.entity, target_columns, rule.where, rule.when)
+
+
+def _reference(
+    ctx: RuleContext,
+    columns: list[str],
+    target_name: str,
+    target_columns: list[str],
+    where: str | None,
+    when: str | None,
+) -> Check:
+    target = ctx.target(target_name)
+    for name in target_columns:
+        ctx.field(name, target)
+    inner = typed_select(target, target_name).subquery("t")
+    keys = [
+        exp.alias_(exp.cast(col(t_col, "t"), SQL_TYPES[ctx.field(own).type]), f"k{i}", quoted=True)
+        for i, (own, t_col) in enumerate(zip(columns, target_columns, strict=True))
+    ]
+    query = exp.select(*keys).distinct().from_(inner)
+    if where:
+        query = query.where(ctx.parse(where, entity=target, table="t"))
+    alias = relation_alias(f"ref_{target_name}", query)
+    on = all_of(
+        exp.EQ(this=ctx.column(own), expression=col(f"k{i}", alias))
+        for i, own in enumerate(columns)
+    )
+    applies = all_of(ctx.present(name) for name in columns)
+    if when:
+        applies = exp.and_(applies, exp.paren(ctx.parse(when)))
+    return ctx.row_check(
+        exp.Is(this=col("k0", alias), expression=exp.null()),
+        applies=applies,
+        values=[(name, ctx.column(name)) for name in columns],
+        relations=[Relation(alias, query, on)],
+    )

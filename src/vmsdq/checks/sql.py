@@ -1,0 +1,96 @@
+"""SQLGlot building blocks shared by the rule compilers and the engine."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from sqlglot import exp
+
+from vmsdq.checks.model import BASE
+from vmsdq.spec.models import EntitySpec, FieldType
+
+SQL_TYPES: dict[FieldType, str] = {
+    FieldType.string: "VARCHAR",
+    FieldType.integer: "BIGINT",
+    FieldType.number: "DOUBLE",
+    FieldType.boolean: "BOOLEAN",
+    FieldType.date: "DATE",
+    FieldType.timestamp: "TIMESTAMP",
+}
+
+RAW_SUFFIX = "__raw"  # base."<field>__raw" is the field's value as text, before TRY_CAST
+BLANK_CHARS = " \t\r\n"  # a string made only of these is blank (not present)
+NOW = "now"  # placeholder ($now) the engine replaces with the run's reference time
+
+
+def col(name: str, table: str | None = BASE) -> exp.Column:
+    """A quoted column reference, ``table."name"``."""
+    return exp.column(exp.to_identifier(name, quoted=True), table=table, quoted=True)
+
+
+def raw_col(name: str) -> exp.Column:
+    """The raw text of field ``name`` (the engine adds it to ``base`` when a check uses it)."""
+    return col(name + RAW_SUFFIX)
+
+
+def lit(value: Any) -> exp.Expression:
+    return exp.convert(value)
+
+
+def is_present(value: exp.Expression, *, text: bool) -> exp.Expression:
+    """``value`` is not NULL and, for text, not blank after trimming BLANK_CHARS."""
+    not_null = exp.Not(this=exp.Is(this=value.copy(), expression=exp.null()))
+    if not text:
+        return not_null
+    trimmed = exp.Trim(this=value.copy(), expression=exp.Literal.string(BLANK_CHARS))
+    return exp.and_(not_null, exp.NEQ(this=trimmed, expression=exp.Literal.string("")))
+
+
+def all_of(conditions: Iterable[exp.Expression]) -> exp.Expression:
+    items = list(conditions)
+    return exp.and_(*items) if items else exp.true()
+
+
+def typed_value(value: Any, sql_type: str) -> exp.Expression:
+    """A YAML scalar as a literal of the column's type (dates come as text or date objects)."""
+    if isinstance(value, bool) or (isinstance(value, int | float) and sql_type in (
+        "BIGINT", "DOUBLE"
+    )):
+        return lit(value)
+    return exp.cast(exp.Literal.string(str(value)), sql_type)
+
+
+def typed_select(entity: EntitySpec, view: str, fields: Iterable[str] | None = None) -> exp.Select:
+    """``SELECT TRY_CAST(source AS type) AS field, ... FROM view`` for an entity's fields."""
+    names = list(fields) if fields is not None else list(entity.fields)
+    projections = []
+    for name in names:
+        spec = entity.fields[name]
+        source = col(spec.source_name or name, table=None)
+        cast = exp.TryCast(this=source, to=exp.DataType.build(SQL_TYPES[spec.type]))
+        projections.append(exp.alias_(cast, name, quoted=True))
+    return exp.select(*projections).from_(table(view))
+
+
+def table(name: str) -> exp.Table:
+    """A quoted table (view) reference."""
+    return exp.Table(this=exp.to_identifier(name, quoted=True))
+
+
+def relation_alias(prefix: str, query: exp.Query) -> str:
+    """A deterministic alias: identical relations get the same alias and are joined once."""
+    digest = hashlib.sha1(query.sql(dialect="duckdb").encode()).hexdigest()[:10]
+    return f"{prefix}_{digest}"
+
+
+def qualify(expression: exp.Expression, table: str) -> exp.Expression:
+    """Qualify every unqualified column of ``expression`` with ``table``."""
+
+    def _qualify(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and not node.table:
+            return col(node.name, table=table)
+        return node
+
+    return expression.transform(_qualify)

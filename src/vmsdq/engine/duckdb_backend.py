@@ -1,0 +1,97 @@
+"""The embedded backend: DuckDB over Arrow / Parquet snapshots, one scan per entity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from vmsdq.checks.model import CompiledEntity
+from vmsdq.engine.capabilities import DUCKDB, BackendCapabilities
+from vmsdq.engine.entity import validate_entity
+from vmsdq.engine.results import EntityResult
+from vmsdq.engine.views import register_snapshots
+from vmsdq.sources.base import Snapshot
+
+Progress = Callable[[str, str], None]
+
+
+class DuckDBBackend:
+    """Validate compiled entities against snapshots in an in-process DuckDB database."""
+
+    capabilities: BackendCapabilities = DUCKDB
+
+    def __init__(
+        self,
+        threads: int | None = None,
+        memory_limit: str | None = None,
+        temp_directory: str | None = None,
+    ) -> None:
+        self.threads = threads
+        self.memory_limit = memory_limit
+        self.temp_directory = temp_directory
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A fresh in-memory connection with the configured limits and UTC time zone."""
+        config: dict[str, str | int | bool] = {}
+        if self.threads:
+            config["threads"] = self.threads
+        if self.memory_limit:
+            config["memory_limit"] = self.memory_limit
+        if self.temp_directory:
+            config["temp_directory"] = self.temp_directory
+        con = duckdb.connect(":memory:", config=config)
+        con.execute("SET TimeZone = 'UTC'")
+        return con
+
+    def validate(
+        self,
+        entities: Sequence[CompiledEntity],
+        snapshots: Mapping[str, Snapshot],
+        *,
+        run_id: str,
+        failures_dir: Path,
+        now: datetime,
+        progress: Progress | None = None,
+    ) -> list[EntityResult]:
+        """Validate each entity; one broken entity or rule never stops the others.
+
+        Args:
+            entities: compiled entities to validate.
+            snapshots: what was read, by view name: entity names, plus
+                ``<entity>__mirror`` for reconciliation; ``Snapshot.previous`` becomes
+                ``<entity>__previous``.
+            run_id: the run these results belong to.
+            failures_dir: folder receiving ``<entity>.parquet`` failure files.
+            now: the run's reference time (freshness).
+            progress: called as ``progress(entity, stage)``.
+
+        Returns:
+            One result per entity, in the order given.
+        """
+        con = self.connect()
+        try:
+            errors = register_snapshots(con, snapshots)
+            return [
+                validate_entity(
+                    con,
+                    entity,
+                    snapshots.get(entity.name),
+                    registered=_registered(snapshots, errors),
+                    register_error=errors.get(entity.name),
+                    failures_dir=Path(failures_dir),
+                    now=now,
+                    progress=progress,
+                )
+                for entity in entities
+            ]
+        finally:
+            con.close()
+
+
+def _registered(snapshots: Mapping[str, Snapshot], errors: Mapping[str, str]) -> set[str]:
+    views = set(snapshots)
+    views |= {f"{name}__previous" for name, snap in snapshots.items() if snap.previous}
+    return views - set(errors)

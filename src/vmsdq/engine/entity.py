@@ -1,0 +1,167 @@
+"""Validation of one entity: columns, strict values, row checks, table checks, failures."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+from sqlglot import exp
+
+from vmsdq.checks.model import Check, CompiledEntity
+from vmsdq.engine.failures import parseable_rule, write_failures
+from vmsdq.engine.results import EntityResult, Outcome, RuleResult, outcome_for
+from vmsdq.engine.rows import RowOutcome, drop_flags, run_row_checks
+from vmsdq.engine.strict import build_strict_table
+from vmsdq.engine.tables import run_table_checks
+from vmsdq.engine.views import PREVIOUS, missing_column
+from vmsdq.sources.base import Snapshot
+from vmsdq.spec.models import Dimension, Severity
+
+
+def validate_entity(
+    con: duckdb.DuckDBPyConnection,
+    entity: CompiledEntity,
+    snapshot: Snapshot | None,
+    *,
+    registered: Collection[str],
+    register_error: str | None,
+    failures_dir: Path,
+    now: datetime,
+    progress: Callable[[str, str], None] | None = None,
+) -> EntityResult:
+    started = time.perf_counter()
+    result = _checked_input(con, entity, snapshot, register_error)
+    if result.status == "error" or snapshot is None:
+        return result
+    notify = progress or (lambda _entity, _stage: None)
+    unavailable = {c.name: _unavailable(c, registered) for c in entity.checks}
+    ready = [c for c in entity.checks if unavailable[c.name] is None]
+    notify(entity.name, "strict values")
+    strict_errors = _build_strict(con, entity, ready)
+    ready = [c for c in ready if c.name not in strict_errors]
+    notify(entity.name, "row checks")
+    rows = run_row_checks(con, entity, [c for c in ready if c.scope == "row"])
+    notify(entity.name, "table checks")
+    tables, table_errors = run_table_checks(
+        con, entity, [c for c in ready if c.scope == "table"], now
+    )
+    messages = {**strict_errors, **rows.errors, **table_errors}
+    for check in entity.checks:
+        result.rules.append(_rule_result(check, rows, tables, messages, unavailable[check.name]))
+    result.rows = rows.rows
+    _add_parseable(result, snapshot)
+    notify(entity.name, "failures")
+    result.failures_path = _write(con, entity, snapshot, rows, failures_dir)
+    drop_flags(con)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _checked_input(
+    con: duckdb.DuckDBPyConnection,
+    entity: CompiledEntity,
+    snapshot: Snapshot | None,
+    register_error: str | None,
+) -> EntityResult:
+    location = snapshot.location if snapshot else ""
+    result = EntityResult(entity=entity.name, rows=0, location=location)
+    if snapshot is None:
+        result.status, result.message = "error", f"entity '{entity.name}': no snapshot was read"
+        return result
+    result.rejected = len(snapshot.rejects)
+    if register_error:
+        result.status, result.message = "error", register_error
+        return result
+    missing = missing_column(con, entity, snapshot)
+    if missing is not None:
+        result.status, result.message = "error", str(missing)
+    return result
+
+
+def _unavailable(check: Check, registered: Collection[str]) -> str | None:
+    """Why a check cannot run here (a view it reads was not read), or None."""
+    for relation in check.relations:
+        for table in relation.query.find_all(exp.Table):
+            name = table.name
+            if name.startswith("__") or name in registered:
+                continue
+            if name.endswith(PREVIOUS):
+                return f"no previous snapshot of '{name[: -len(PREVIOUS)]}' (nothing to compare)"
+            return f"entity '{name}' was not read in this run"
+    return None
+
+
+def _build_strict(
+    con: duckdb.DuckDBPyConnection, entity: CompiledEntity, checks: list[Check]
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    built: set[str] = set()
+    for check in checks:
+        for strict in check.strict:
+            if strict.table in built:
+                continue
+            try:
+                build_strict_table(con, entity, strict)
+                built.add(strict.table)
+            except (duckdb.Error, ValueError) as error:
+                errors[check.name] = f"strict validation failed: {error}"
+    return errors
+
+
+def _rule_result(
+    check: Check,
+    rows: RowOutcome,
+    tables: dict[str, tuple[float | None, bool]],
+    messages: dict[str, str],
+    unavailable: str | None,
+) -> RuleResult:
+    result = RuleResult(
+        rule=check.name, entity=check.entity, kind=check.kind, dimension=check.dimension,
+        severity=check.severity, weight=check.weight, evaluated=0, failed=0,
+        outcome=Outcome.skipped,
+    )
+    if unavailable is not None:
+        is_previous = unavailable.startswith("no previous")
+        result.outcome = Outcome.skipped if is_previous else Outcome.error
+        result.message = unavailable
+    elif check.name in messages:
+        result.outcome, result.message = Outcome.error, messages[check.name]
+    elif check.scope == "table":
+        observed, failed = tables[check.name]
+        result.evaluated, result.failed, result.observed = 1, int(failed), observed
+        result.outcome = outcome_for(check.severity, 1, int(failed))
+    else:
+        result.evaluated, result.failed = rows.counts[check.name]
+        result.outcome = outcome_for(check.severity, result.evaluated, result.failed)
+    return result
+
+
+def _add_parseable(result: EntityResult, snapshot: Snapshot) -> None:
+    if not snapshot.rejects:
+        return
+    rejected = len(snapshot.rejects)
+    evaluated = result.rows + rejected
+    result.rules.append(
+        RuleResult(
+            rule=parseable_rule(result.entity), entity=result.entity, kind="parseable",
+            dimension=Dimension.validity, severity=Severity.critical, weight=1.0,
+            evaluated=evaluated, failed=rejected,
+            outcome=outcome_for(Severity.critical, evaluated, rejected),
+        )
+    )
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    entity: CompiledEntity,
+    snapshot: Snapshot,
+    rows: RowOutcome,
+    failures_dir: Path,
+) -> str:
+    failing = [i for i, c in enumerate(rows.plan.checks) if rows.counts[c.name][1] > 0]
+    path = failures_dir / f"{entity.name}.parquet"
+    write_failures(con, path, rows.plan, failing, snapshot.rejects, entity.name)
+    return str(path)

@@ -1,0 +1,63 @@
+"""Snapshots registered as DuckDB views named by entity (and ``<entity>__previous``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import duckdb
+import pyarrow as pa
+
+from vmsdq.errors import MissingColumnError
+from vmsdq.sources.base import Snapshot
+
+if TYPE_CHECKING:
+    from vmsdq.checks.model import CompiledEntity
+
+PREVIOUS = "__previous"
+
+
+def register_snapshots(
+    con: duckdb.DuckDBPyConnection, snapshots: Mapping[str, Snapshot]
+) -> dict[str, str]:
+    """Register every snapshot (and its previous state); returns name -> error for failures."""
+    errors: dict[str, str] = {}
+    for name, snapshot in snapshots.items():
+        for view, snap in ((name, snapshot), (name + PREVIOUS, snapshot.previous)):
+            if snap is None:
+                continue
+            try:
+                register(con, view, snap)
+            except (duckdb.Error, ValueError) as error:
+                errors[view] = f"entity '{name}': cannot read {snap.location}: {error}"
+    return errors
+
+
+def register(con: duckdb.DuckDBPyConnection, view: str, snapshot: Snapshot) -> None:
+    """One view over the snapshot: Parquet scanned in place, Arrow registered zero-copy.
+
+    A streaming reader can be read once only, so it is loaded into a temp table.
+    """
+    if snapshot.table is None and not snapshot.parquet:
+        raise ValueError("the snapshot holds no data (no table and no Parquet files)")
+    if isinstance(snapshot.table, pa.RecordBatchReader):
+        con.from_arrow(snapshot.table).create(view)
+    elif snapshot.table is not None:
+        con.register(view, snapshot.table)
+    else:
+        con.read_parquet(list(snapshot.parquet), union_by_name=True).create_view(view)
+
+
+def view_columns(con: duckdb.DuckDBPyConnection, view: str) -> list[str]:
+    return list(con.table(view).columns)
+
+
+def missing_column(
+    con: duckdb.DuckDBPyConnection, entity: CompiledEntity, snapshot: Snapshot
+) -> MissingColumnError | None:
+    """The first declared column absent from the view (DuckDB names are case-insensitive)."""
+    present = {name.lower() for name in view_columns(con, entity.name)}
+    for spec in entity.columns:
+        if spec.source_name.lower() not in present:
+            return MissingColumnError(entity.name, spec.source_name, snapshot.location)
+    return None
