@@ -1,0 +1,221 @@
+"""Reconciliation rules compiled into checks the DuckDB engine runs as joins.
+
+For an entity with a ``mirror:`` this yields two compiled entities:
+
+* ``<entity>__reconcile`` over our rows: ``{entity}.reconcile.count`` (volume, table),
+  ``{entity}.reconcile.missing_in_<system>`` and ``{entity}.reconcile.<field>`` (accuracy);
+  all share one LEFT JOIN to the mirror, deduplicated on its key.
+* ``<entity>__mirror`` over the other system's rows: ``{entity}.reconcile.missing_in_vms``,
+  whose failure key is the other system's key.
+
+The engine must see the mirror snapshot as view ``<entity>__mirror`` (their field names, see
+``mirror_entity``) and our rows as views ``<entity>__reconcile`` and ``<entity>`` (field names).
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from vmsdq.checks.model import BASE, Check, ColumnSpec, CompiledEntity, Relation
+from vmsdq.checks.sql import SQL_TYPES, col, is_present, table
+from vmsdq.reconcile.mapping import MappedField, filters, mapped_fields, mirror_of, tolerance
+from vmsdq.reconcile.normalize import compare_value, normalize, picklist, text
+from vmsdq.spec.models import Dimension, EntitySpec, FieldSpec, Severity
+
+THEIRS = "theirs"  # alias of the joined mirror rows
+OURS = "ours"  # alias of the joined VMS keys (missing_in_vms)
+KEY = "__key"
+RECONCILE_SUFFIX = "__reconcile"
+MIRROR_SUFFIX = "__mirror"
+
+
+def compile_reconciliation(entity: EntitySpec) -> list[CompiledEntity]:
+    """The reconciliation checks of one mirrored entity (see the module docstring)."""
+    return [_ours(entity), _theirs(entity)]
+
+
+def mirror_entity(entity: EntitySpec) -> EntitySpec:
+    """The mirror as an entity with the other system's field names (all text), for sources."""
+    mirror = mirror_of(entity)
+    names = [mirror.key] + [m.theirs for m in mapped_fields(entity)]
+    return EntitySpec(
+        entity=entity.entity,
+        description=f"{mirror.system} {mirror.object} mirror of {entity.entity}",
+        key=mirror.key,
+        sources=entity.sources,
+        fields={n: FieldSpec() for n in dict.fromkeys(names)},
+    )
+
+
+def _check(entity: EntitySpec, rule: str, kind: str, dimension: Dimension, **kw: object) -> Check:
+    return Check(
+        name=f"{entity.entity}.reconcile.{rule}",
+        entity=entity.entity,
+        kind=kind,
+        dimension=dimension,
+        severity=Severity.error if dimension is Dimension.accuracy else Severity.warning,
+        weight=1.0,
+        description=str(kw.pop("description")),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _mirror_relation(entity: EntitySpec) -> Relation:
+    """Their rows, one per key: the key, each mapped value raw and normalised."""
+    mirror = mirror_of(entity)
+    key = col(mirror.key, table=None)
+    items: list[exp.Expression] = [exp.alias_(text(key), KEY, quoted=True)]
+    for m in mapped_fields(entity):
+        raw = text(col(m.theirs, table=None))
+        value = compare_value(normalize(picklist(raw.copy(), m.values), m.normalize), m.type)
+        items.append(exp.alias_(exp.func("ANY_VALUE", raw), f"{m.ours}__raw", quoted=True))
+        items.append(exp.alias_(exp.func("ANY_VALUE", value), f"{m.ours}__cmp", quoted=True))
+    query = exp.select(*items).from_(table(entity.entity + MIRROR_SUFFIX))
+    query = query.where(exp.Not(this=exp.Is(this=key.copy(), expression=exp.null())))
+    theirs_filter = filters(entity).theirs
+    if theirs_filter is not None:
+        query = query.where(theirs_filter.copy())
+    query = query.group_by(text(key.copy()))
+    on = exp.EQ(this=text(col(mirror.match_on)), expression=col(KEY, table=THEIRS))
+    return Relation(alias=THEIRS, query=query, on=on)
+
+
+def _ours_applies(entity: EntitySpec) -> exp.Expression:
+    mirror = mirror_of(entity)
+    applies = is_present(col(mirror.match_on), text=True)
+    ours_filter = filters(entity).ours
+    if ours_filter is not None:
+        applies = exp.and_(applies, _qualified(ours_filter, BASE))
+    return applies
+
+
+def _ours(entity: EntitySpec) -> CompiledEntity:
+    mirror = mirror_of(entity)
+    relation = _mirror_relation(entity)
+    applies = _ours_applies(entity)
+    matched = exp.Not(this=exp.Is(this=col(KEY, table=THEIRS), expression=exp.null()))
+    checks = [
+        _count_check(entity),
+        _check(
+            entity,
+            f"missing_in_{mirror.system}",
+            "reconcile_missing",
+            Dimension.accuracy,
+            description=f"record is absent from {mirror.system} {mirror.object}",
+            fails=exp.Is(this=col(KEY, table=THEIRS), expression=exp.null()),
+            applies=applies,
+            values=((mirror.match_on, text(col(mirror.match_on))),),
+            relations=(relation,),
+        ),
+    ]
+    for m in mapped_fields(entity):
+        checks.append(_field_check(entity, m, relation, exp.and_(applies.copy(), matched.copy())))
+    return CompiledEntity(
+        name=entity.entity + RECONCILE_SUFFIX,
+        key=entity.key,
+        columns=tuple(
+            ColumnSpec(name, name, SQL_TYPES[spec.type]) for name, spec in entity.fields.items()
+        ),
+        checks=tuple(checks),
+        needs=(entity.entity + MIRROR_SUFFIX,),
+    )
+
+
+def _field_check(
+    entity: EntitySpec, m: MappedField, relation: Relation, applies: exp.Expression
+) -> Check:
+    mirror = mirror_of(entity)
+    ours = compare_value(normalize(col(m.ours), m.normalize), m.type)
+    theirs = col(f"{m.ours}__cmp", table=THEIRS)
+    system = mirror.system
+    return _check(
+        entity,
+        m.ours,
+        "reconcile_field",
+        Dimension.accuracy,
+        description=f"{m.ours} differs from {system} {mirror.object}.{m.theirs}",
+        fails=exp.NullSafeNEQ(this=ours, expression=theirs),
+        applies=applies,
+        values=(
+            (f"{system}_key", col(KEY, table=THEIRS)),
+            ("vms_value", text(col(m.ours))),
+            (f"{system}_value", col(f"{m.ours}__raw", table=THEIRS)),
+        ),
+        relations=(relation,),
+    )
+
+
+def _count_check(entity: EntitySpec) -> Check:
+    """|ours - theirs| / theirs after filters; fails above the tolerance."""
+    mirror = mirror_of(entity)
+    limit = tolerance(entity)
+    f = filters(entity)
+    ours = exp.func("COUNT_IF", _qualified(f.ours, BASE) if f.ours is not None else exp.true())
+    theirs_q = exp.select(exp.func("COUNT", exp.Star())).from_(table(entity.entity + MIRROR_SUFFIX))
+    if f.theirs is not None:
+        theirs_q = theirs_q.where(f.theirs.copy())
+    theirs = exp.Subquery(this=theirs_q)
+    diff = exp.Abs(this=exp.Sub(this=ours, expression=theirs.copy()))
+    denominator = exp.func("GREATEST", theirs, exp.Literal.number(1))
+    metric = exp.Div(this=exp.cast(diff, "DOUBLE"), expression=denominator)
+    return _check(
+        entity,
+        "count",
+        "reconcile_count",
+        Dimension.volume,
+        description=(
+            f"record count differs from {mirror.system} {mirror.object} by more than {limit:.0%}"
+        ),
+        scope="table",
+        metric=metric,
+        fails=exp.GT(this=exp.column("metric"), expression=exp.Literal.number(limit)),
+    )
+
+
+def _theirs(entity: EntitySpec) -> CompiledEntity:
+    """Their rows whose key no row of ours holds (in ``match_on``)."""
+    mirror = mirror_of(entity)
+    f = filters(entity)
+    ours_keys = exp.select(exp.alias_(text(col(mirror.match_on, table=None)), KEY, quoted=True))
+    ours_keys = ours_keys.from_(table(entity.entity)).distinct()
+    ours_keys = ours_keys.where(
+        exp.Not(this=exp.Is(this=col(mirror.match_on, table=None), expression=exp.null()))
+    )
+    if f.ours is not None:
+        ours_keys = ours_keys.where(f.ours.copy())
+    relation = Relation(
+        alias=OURS,
+        query=ours_keys,
+        on=exp.EQ(this=text(col(mirror.key)), expression=col(KEY, table=OURS)),
+    )
+    applies = is_present(col(mirror.key), text=True)
+    if f.theirs is not None:
+        applies = exp.and_(applies, _qualified(f.theirs, BASE))
+    check = _check(
+        entity,
+        "missing_in_vms",
+        "reconcile_missing",
+        Dimension.accuracy,
+        description=f"{mirror.system} {mirror.object} record is absent from the VMS",
+        fails=exp.Is(this=col(KEY, table=OURS), expression=exp.null()),
+        applies=applies,
+        values=((mirror.key, text(col(mirror.key))),),
+        relations=(relation,),
+    )
+    columns = [mirror.key] + [m.theirs for m in mapped_fields(entity)]
+    return CompiledEntity(
+        name=entity.entity + MIRROR_SUFFIX,
+        key=mirror.key,
+        columns=tuple(ColumnSpec(c, c, "VARCHAR") for c in dict.fromkeys(columns)),
+        checks=(check,),
+        needs=(entity.entity,),
+    )
+
+
+def _qualified(expression: exp.Expression, alias: str) -> exp.Expression:
+    def qualify(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and not node.table:
+            return col(node.name, table=alias)
+        return node
+
+    return expression.copy().transform(qualify)

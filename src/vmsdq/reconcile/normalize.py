@@ -1,0 +1,134 @@
+"""Declared normalisers as SQLGlot expressions (DuckDB dialect), applied to both sides.
+
+Every normaliser takes and returns text; NULL stays NULL. ``compare_value`` then turns the
+normalised text into the VMS field's type so ``1`` and ``1.0`` or ``2024-01-01`` and
+``2024-01-01T00:00:00Z`` compare equal when they mean the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from sqlglot import exp
+
+from vmsdq.spec.models import FieldType, Normalizer
+
+TZ_SUFFIX = r":[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"  # time with an offset
+
+
+def text(value: exp.Expression) -> exp.Expression:
+    return exp.cast(value, "VARCHAR")
+
+
+def _fn(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _digits(value: exp.Expression) -> exp.Expression:
+    return exp.RegexpReplace(
+        this=value,
+        expression=exp.Literal.string("[^0-9]"),
+        replacement=exp.Literal.string(""),
+        modifiers=exp.Literal.string("g"),
+    )
+
+
+def _e164(value: exp.Expression) -> exp.Expression:
+    """US-centred E.164: 10 digits -> +1..., 11 digits starting with 1 -> +..., + kept."""
+    digits = _digits(value.copy())
+    plus = exp.Concat(expressions=[exp.Literal.string("+"), digits.copy()])
+    length = exp.Length(this=digits.copy())
+    return exp.Case(
+        ifs=[
+            exp.If(
+                this=exp.EQ(this=digits.copy(), expression=exp.Literal.string("")),
+                true=exp.null(),
+            ),
+            exp.If(
+                this=exp.EQ(this=length.copy(), expression=exp.Literal.number(10)),
+                true=exp.Concat(expressions=[exp.Literal.string("+1"), digits.copy()]),
+            ),
+            exp.If(
+                this=exp.Or(
+                    this=exp.and_(
+                        exp.EQ(this=length.copy(), expression=exp.Literal.number(11)),
+                        exp.Like(this=digits.copy(), expression=exp.Literal.string("1%")),
+                    ),
+                    expression=exp.Like(
+                        this=exp.Trim(this=value.copy()), expression=exp.Literal.string("+%")
+                    ),
+                ),
+                true=plus,
+            ),
+        ],
+        default=digits,
+    )
+
+
+def _utc(value: exp.Expression) -> exp.Expression:
+    """Timestamps with an offset converted to UTC; those without one are taken as UTC."""
+    with_offset = exp.RegexpLike(this=value.copy(), expression=exp.Literal.string(TZ_SUFFIX))
+    as_utc = exp.AtTimeZone(
+        this=exp.TryCast(this=value.copy(), to=exp.DataType.build("TIMESTAMPTZ")),
+        zone=exp.Literal.string("UTC"),
+    )
+    naive = exp.TryCast(this=value.copy(), to=exp.DataType.build("TIMESTAMP"))
+    return text(exp.Case(ifs=[exp.If(this=with_offset, true=as_utc)], default=naive))
+
+
+def _date(value: exp.Expression) -> exp.Expression:
+    as_ts = exp.TryCast(this=value.copy(), to=exp.DataType.build("TIMESTAMP"))
+    return text(exp.TryCast(this=as_ts, to=exp.DataType.build("DATE")))
+
+
+NORMALIZERS: dict[Normalizer, Callable[[exp.Expression], exp.Expression]] = {
+    Normalizer.trim: lambda v: exp.Trim(this=v),
+    Normalizer.lower: lambda v: exp.Lower(this=v),
+    Normalizer.upper: lambda v: exp.Upper(this=v),
+    Normalizer.digits: _digits,
+    Normalizer.e164: _e164,
+    Normalizer.utc: _utc,
+    Normalizer.date: _date,
+}
+
+
+def picklist(value: exp.Expression, values: Mapping[str, str]) -> exp.Expression:
+    """Map the other system's picklist values to ours; unmapped values pass through."""
+    if not values:
+        return value
+    ifs = [
+        exp.If(
+            this=exp.EQ(this=value.copy(), expression=exp.Literal.string(k)),
+            true=exp.Literal.string(v),
+        )
+        for k, v in values.items()
+    ]
+    return exp.Case(ifs=ifs, default=value)
+
+
+def normalize(value: exp.Expression, steps: Sequence[Normalizer]) -> exp.Expression:
+    """Apply the normalisers in declared order to ``value`` as text."""
+    out = text(value)
+    for step in steps:
+        out = NORMALIZERS[step](out)
+    return out
+
+
+TYPED: dict[FieldType, str] = {
+    FieldType.integer: "DOUBLE",  # compare numerically: '1' = '1.0'
+    FieldType.number: "DOUBLE",
+    FieldType.boolean: "BOOLEAN",
+    FieldType.date: "DATE",
+    FieldType.timestamp: "TIMESTAMP",
+}
+
+
+def compare_value(normalized: exp.Expression, field_type: FieldType) -> exp.Expression:
+    """Normalised text as the value compared: typed for non-string fields."""
+    target = TYPED.get(field_type)
+    if target is None:
+        return normalized
+    if target == "DATE":
+        as_ts = exp.TryCast(this=normalized, to=exp.DataType.build("TIMESTAMP"))
+        return exp.TryCast(this=as_ts, to=exp.DataType.build("DATE"))
+    return exp.TryCast(this=normalized, to=exp.DataType.build(target))
