@@ -372,3 +372,4 @@ class Project(BaseModel):
     spec: ProjectSpec
     entities: dict[str, EntitySpec]
     entity_files: dict[str, str] = Field(default_factory=dict)
+    rule_locations: dict[str, str] = Field(default_factory=dict)  # full rule name -> file:line:col
