@@ -1,0 +1,230 @@
+"""A local fake Salesforce org that speaks the real REST and Bulk API 2.0 protocol.
+
+Objects are Arrow tables (or Parquet files) served from ``http://127.0.0.1:<port>``:
+SOAP login (``/services/Soap/u/<ver>``), OAuth JWT bearer (``/services/oauth2/token``),
+``query``/``queryAll`` with ``nextRecordsUrl`` paging and Bulk API 2.0 query jobs with
+``Sforce-Locator`` paging. Knobs inject expired sessions, ``REQUEST_LIMIT_EXCEEDED`` and
+5xx bursts; ``api_calls`` counts the data API requests served. Used by the tests and by
+``vmsdq demo --salesforce-server``::
+
+    with FakeSalesforce({"Contact": table}) as org:
+        ...  # point a source at org.url
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import Counter, deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+
+from vmsdq.sources.salesforce.fake_soql import CompiledSoql, compile_soql, view_name
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+ORG_ID = "00D5g000000FAKEEAA"
+USER_ID = "0055g000000FAKEAAA"
+
+
+@dataclass(frozen=True)
+class FakeCredentials:
+    """What the fake org accepts. ``public_key_pem`` enables the JWT bearer flow."""
+
+    username: str = "integration@vms.example.org"
+    password: str = "correct-horse-battery"
+    security_token: str = "TOKEN1234567890"
+    consumer_key: str = "3MVG9fake.consumer.key"
+    public_key_pem: bytes | None = None
+
+
+@dataclass
+class Injection:
+    status: int
+    code: str
+    message: str
+
+
+@dataclass
+class BulkJob:
+    id: str
+    operation: str
+    query: str
+    compiled: CompiledSoql
+    result: pa.Table
+    created: str
+    polls_left: int
+    deleted: bool = False
+
+
+@dataclass
+class _State:
+    sessions: set[str] = field(default_factory=set)
+    cursors: dict[str, tuple[str, pa.Table]] = field(default_factory=dict)
+    jobs: dict[str, BulkJob] = field(default_factory=dict)
+    injections: deque[Injection] = field(default_factory=deque)
+    calls: Counter[str] = field(default_factory=Counter)
+    logins: int = 0
+
+
+class FakeSalesforce:
+    """The fake org. Start and stop it with ``with`` (or ``start()``/``stop()``)."""
+
+    ORG_ID = ORG_ID
+    USER_ID = USER_ID
+
+    def __init__(
+        self,
+        objects: Mapping[str, pa.Table | str | Path],
+        *,
+        credentials: FakeCredentials | None = None,
+        batch_size: int = 2000,
+        bulk_polls: int = 1,
+        bulk_page_limit: int = 100_000,
+        api_version: str = "59.0",
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        import duckdb
+
+        self.credentials = credentials or FakeCredentials()
+        self.batch_size = batch_size  # REST records per page (Salesforce: 2000)
+        self.bulk_polls = bulk_polls  # status polls a job stays InProgress
+        self.bulk_page_limit = bulk_page_limit  # result rows per page without maxRecords
+        self.api_version = api_version
+        self.lock = threading.RLock()
+        self.state = _State()
+        self._con: duckdb.DuckDBPyConnection = duckdb.connect()
+        self.tables: dict[str, pa.Table] = {}
+        for name, table in objects.items():
+            self.put(name, table)
+        self._address = (host, port)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ---- lifecycle ----
+
+    def start(self) -> Self:
+        from vmsdq.sources.salesforce.fake_http import FakeHandler
+
+        server = ThreadingHTTPServer(self._address, FakeHandler)
+        server.daemon_threads = True
+        server.org = self  # type: ignore[attr-defined]
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        self._con.close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:54321``."""
+        if self._server is None:
+            raise RuntimeError("the fake Salesforce server is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    # ---- data ----
+
+    def put(self, name: str, table: pa.Table | str | Path) -> None:
+        """Load (or replace) an object's records. Needs ``Id``; adds ``IsDeleted``."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        data = table if isinstance(table, pa.Table) else pq.read_table(table)
+        if "Id" not in data.column_names:
+            raise ValueError(f"object {name}: the records need an 'Id' column")
+        if "IsDeleted" not in data.column_names:
+            data = data.append_column("IsDeleted", pa.array([False] * data.num_rows))
+        if "SystemModstamp" not in data.column_names:
+            now = datetime.now(UTC).replace(microsecond=0)
+            stamps = pa.array([now] * data.num_rows, pa.timestamp("ms", "UTC"))
+            data = data.append_column("SystemModstamp", stamps)
+        with self.lock:
+            self.tables[name] = data
+            self._con.register(view_name(name), data)
+
+    def run(self, soql: str, *, include_deleted: bool) -> tuple[CompiledSoql, pa.Table]:
+        """Run a SOQL query; raises ``SoqlError`` like Salesforce would reject it."""
+        schemas = {name: t.column_names for name, t in self.tables.items()}
+        compiled = compile_soql(soql, schemas, include_deleted=include_deleted)
+        with self.lock:
+            result = self._con.execute(compiled.sql).fetch_arrow_table()
+        return compiled, result
+
+    # ---- sessions and knobs ----
+
+    def issue_session(self) -> str:
+        """A new valid session id (what a login returns; also for session-id auth)."""
+        sid = f"{ORG_ID}!AQ{secrets.token_urlsafe(32)}"
+        with self.lock:
+            self.state.sessions.add(sid)
+        return sid
+
+    def expire_sessions(self) -> None:
+        """Invalidate every session: the next call gets 401 INVALID_SESSION_ID."""
+        with self.lock:
+            self.state.sessions.clear()
+
+    def inject(self, status: int, code: str, message: str, times: int = 1) -> None:
+        """Answer the next ``times`` data API calls with this error."""
+        with self.lock:
+            self.state.injections.extend(Injection(status, code, message) for _ in range(times))
+
+    def limit_exceeded(self, times: int = 1) -> None:
+        self.inject(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.", times)
+
+    def server_errors(self, times: int = 1, status: int = 503) -> None:
+        code = "SERVER_UNAVAILABLE" if status == 503 else "UNKNOWN_EXCEPTION"
+        self.inject(status, code, "An unexpected error occurred. Please try again.", times)
+
+    # ---- counters ----
+
+    @property
+    def api_calls(self) -> int:
+        """Data API requests served (REST and Bulk, errors included; logins excluded)."""
+        return sum(self.state.calls.values())
+
+    @property
+    def calls(self) -> dict[str, int]:
+        """Data API requests served by kind (query, queryMore, jobCreate, ...)."""
+        return dict(self.state.calls)
+
+    @property
+    def logins(self) -> int:
+        return self.state.logins
+
+    def reset_counters(self) -> None:
+        with self.lock:
+            self.state.calls.clear()
+            self.state.logins = 0
+
+
+def jsonable(value: Any) -> Any:
+    """A value as Salesforce's REST API writes it in JSON."""
+    if isinstance(value, datetime):
+        value = value.astimezone(UTC)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "as_tuple"):  # Decimal
+        return float(value)
+    return value
