@@ -182,7 +182,7 @@ class ResultsStore:
         if limit is not None:
             query = query.limit(limit)
         with self.session() as s:
-            return [_history(r, run) for r, run in s.execute(query).tuples()]
+            return [_history(r, run) for r, run in s.execute(query)]
 
     def _mine(self, query: Any, model: Any) -> Any:
         return query.where(model.tenant_id == self.tenant)
