@@ -66,6 +66,14 @@ class FilesSource:
             )
         return snap
 
+    def read_mirror(self, entity: EntitySpec) -> Snapshot:
+        """Read the other system's copy of a mirrored entity (its own field names)."""
+        from vmsdq.reconcile import mirror_entity
+
+        if entity.mirror is None:
+            raise SourceError(f"entity '{entity.entity}' declares no mirror to read")
+        return self.read(mirror_entity(entity))
+
     def _read_pattern(
         self, entity: EntitySpec, src: EntitySource | None, pattern: str, view: str
     ) -> Snapshot:

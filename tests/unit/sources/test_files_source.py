@@ -204,3 +204,24 @@ def test_unknown_extension_asks_for_a_format(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="cannot tell the format of data/v.txt"):
         source(tmp_path).read(entity("v.txt"))
     assert rows(source(tmp_path).read(entity("v.txt", format="csv"))) == [("1", "Ann", "a@x.org")]
+
+
+def test_mirror_is_read_with_the_other_systems_field_names(tmp_path: Path) -> None:
+    write(tmp_path, "Contact.csv", "Id,Email,Extra\n003A,a@x.org,z\n")
+    spec = EntitySpec.model_validate(
+        {
+            "entity": "volunteer",
+            "key": "id",
+            "sources": {"files": {"path": "Contact.csv"}},
+            "fields": {"id": {}, "salesforce_id": {}, "email": {}},
+            "mirror": {
+                "object": "Contact",
+                "match_on": "salesforce_id",
+                "fields": {"email": "Email"},
+            },
+        }
+    )
+    snap = source(tmp_path).read_mirror(spec)
+    assert duckdb.sql(f"SELECT * FROM '{snap.parquet[0]}'").fetchall() == [("003A", "a@x.org")]
+    with pytest.raises(SourceError, match="entity 'volunteer' declares no mirror"):
+        source(tmp_path).read_mirror(entity("Contact.csv"))
