@@ -10,6 +10,7 @@ SCORED = "scored"
 SKIPPED = "skipped"  # no row evaluated: excluded from every mean
 ERROR = "error"  # rule (or entity) could not be evaluated: excluded, listed
 UNSCORED = "unscored"  # entity whose rules were all skipped or errored
+AS_RUN = "as run"  # label of the scores computed when the run was made
 
 
 @dataclass(frozen=True)
