@@ -51,3 +51,18 @@ def test_downgrade_to_base_and_upgrade_again(tmp_path: Path) -> None:
         assert set(inspect(engine).get_table_names()) >= TABLES
     finally:
         engine.dispose()
+
+
+def _open_store(root: str) -> str:
+    try:
+        ResultsStore.open(None, tenant="t", root=Path(root)).close()
+    except Exception as exc:  # reported to the parent, which asserts there are none
+        return repr(exc)
+    return "ok"
+
+
+def test_processes_opening_a_new_sqlite_file_at_once_all_succeed(tmp_path: Path) -> None:
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        assert pool.map(_open_store, [str(tmp_path)] * 4) == ["ok"] * 4
