@@ -39,20 +39,36 @@ def rescore(
 ) -> RunScores:
     """Score an old run under config ``version`` (default: the one in force now), labelled
     "rescored under config vN" and stored next to its "as run" scores."""
+    scores = compute_scores(store, run_id, project, version=version)
+    save_run_scores(store, scores)
+    return scores
+
+
+def compute_scores(
+    store: ResultsStore,
+    run_id: str,
+    project: Project,
+    *,
+    version: int | None = None,
+    as_run: bool = False,
+) -> RunScores:
+    """Scores of a stored run without saving them: under config ``version``, or with
+    ``as_run`` under the version the run recorded, else the one in force now."""
     run = store.get_run(run_id)
     if run is None:
         raise ConfigError(f"run '{run_id}' is not in the results database")
+    if as_run and version is None:
+        version = run.config_version
     config = _config(store, project, version)
-    label = (
-        AS_RUN
-        if config.version == run.config_version
-        else f"rescored under config v{config.version}"
+    same = config.version == run.config_version
+    label = AS_RUN if same else f"rescored under config v{config.version}"
+    return score_run(
+        run,
+        config.settings.scoring,
+        project.entities,
+        config_version=config.version,
+        label=label,
     )
-    scores = score_run(
-        run, config.settings.scoring, project.entities, config_version=config.version, label=label
-    )
-    save_run_scores(store, scores)
-    return scores
 
 
 def save_run_scores(store: ResultsStore, scores: RunScores) -> None:

@@ -17,6 +17,7 @@ def _register() -> None:
     # One import per command module; each module attaches its commands to ``main``.
     from vmsdq.cli import core  # noqa: F401
     from vmsdq.cli import spec_cmds  # noqa: F401
+    from vmsdq.cli import analytics_cmds  # noqa: F401
 
 
 _register()

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from .builders import D, S, entity, rule, run, spec
 from vmsdq.analytics.anomalies import list_anomalies
 from vmsdq.analytics.config_versions import current_config, list_configs, set_config
 from vmsdq.analytics.history import entity_history, overall_history, rule_history
@@ -16,6 +15,8 @@ from vmsdq.analytics.pipeline import persist_scores, rescore
 from vmsdq.errors import ConfigError
 from vmsdq.spec.models import Project, ProjectSpec, ScoringSpec
 from vmsdq.store import ResultsStore
+
+from .builders import D, S, entity, rule, run, spec
 
 T0 = datetime(2026, 9, 1, 6, tzinfo=UTC)
 
