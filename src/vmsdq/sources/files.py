@@ -206,6 +206,13 @@ def _write(rel: duckdb.DuckDBPyRelation, columns: dict[str, str], target: Path, 
     return int(pq.read_metadata(target).num_rows)
 
 
+def _write_empty(con: duckdb.DuckDBPyConnection, columns: dict[str, str], target: Path) -> int:
+    """A Parquet file with the declared fields (text) and no rows."""
+    nulls = [exp.alias_(exp.cast(exp.null(), "VARCHAR"), f, quoted=True) for f in columns.values()]
+    con.sql(exp.select(*nulls).where(exp.false()).sql("duckdb")).write_parquet(str(target))
+    return 0
+
+
 def _open(path: Path) -> IO[bytes]:
     if path.suffix.lower() == ".gz":
         return cast("IO[bytes]", gzip.open(path, "rb"))
@@ -355,7 +362,10 @@ def _read_json(
     except duckdb.Error:
         pass  # some line is not a JSON object: find and quarantine it, then read the rest
     clean = target.with_suffix(".clean.jsonl")
-    rejects = _split_json_lines(entity, path, shown, clean)
+    rejects, kept = _split_json_lines(entity, path, shown, clean)
+    if not kept:  # nothing readable: an empty snapshot, the rejects still count
+        clean.unlink(missing_ok=True)
+        return _Read(str(target), _write_empty(con, columns, target), rejects)
     try:
         rel = con.read_json(str(clean), format="newline_delimited", records="true", sample_size=-1)
         _check_columns(entity, rel.columns, columns, shown)
@@ -373,9 +383,12 @@ def _first_byte(path: Path) -> bytes:
     return b""
 
 
-def _split_json_lines(entity: str, path: Path, shown: str, clean: Path) -> list[RejectedRecord]:
-    """Copy the lines that are JSON objects to ``clean``; return the others as rejects."""
+def _split_json_lines(
+    entity: str, path: Path, shown: str, clean: Path
+) -> tuple[list[RejectedRecord], int]:
+    """Copy the lines that are JSON objects to ``clean``; return the others and the kept count."""
     rejects: list[RejectedRecord] = []
+    kept = 0
     with _open(path) as src, clean.open("wb") as out:
         for number, raw in enumerate(src, start=1):
             if not raw.strip():
@@ -383,10 +396,11 @@ def _split_json_lines(entity: str, path: Path, shown: str, clean: Path) -> list[
             error = _json_line_error(raw)
             if error is None:
                 out.write(raw if raw.endswith(b"\n") else raw + b"\n")
+                kept += 1
                 continue
             text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
             rejects.append(RejectedRecord(entity, shown, number, error, text))
-    return rejects
+    return rejects, kept
 
 
 def _json_line_error(raw: bytes) -> str | None:

@@ -225,3 +225,19 @@ def test_mirror_is_read_with_the_other_systems_field_names(tmp_path: Path) -> No
     assert duckdb.sql(f"SELECT * FROM '{snap.parquet[0]}'").fetchall() == [("003A", "a@x.org")]
     with pytest.raises(SourceError, match="entity 'volunteer' declares no mirror"):
         source(tmp_path).read_mirror(entity("Contact.csv"))
+
+
+def test_header_only_csv_is_an_empty_snapshot_and_an_empty_file_an_error(tmp_path: Path) -> None:
+    write(tmp_path, "v.csv", "id,name,Email\n")
+    snap = source(tmp_path).read(entity("v.csv"))
+    assert rows(snap) == [] and snap.meta["rows"] == 0
+    write(tmp_path, "w.csv", "")
+    with pytest.raises(SourceError, match=r"entity 'volunteer': data/w.csv is empty \(no header"):
+        source(tmp_path).read(entity("w.csv"))
+
+
+def test_ndjson_with_no_readable_line_keeps_every_reject(tmp_path: Path) -> None:
+    write(tmp_path, "v.jsonl", "not json\n{broken\n")
+    snap = source(tmp_path).read(entity("v.jsonl"))
+    assert rows(snap) == [] and [r.line for r in snap.rejects] == [1, 2]
+    assert duckdb.sql(f"SELECT * FROM '{snap.parquet[0]}'").columns == ["id", "name", "email"]
