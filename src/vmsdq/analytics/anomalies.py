@@ -157,7 +157,7 @@ def rescan(store: ResultsStore, settings: AnalyticsSpec) -> int:
     """Recompute the anomalies of every stored run (e.g. after a sensitivity change)."""
     query = select(Run.id, Run.started_at).where(Run.tenant_id == store.tenant)
     with store.session() as s:
-        runs = list(s.execute(query.order_by(Run.started_at, Run.id)).tuples())
+        runs = [(r[0], r[1]) for r in s.execute(query.order_by(Run.started_at, Run.id))]
     return sum(len(detect_for_run(store, run_id, at, settings)) for run_id, at in runs)
 
 
