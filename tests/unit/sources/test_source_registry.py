@@ -54,3 +54,17 @@ def test_type_whose_module_does_not_load_is_an_error(
     monkeypatch.setitem(registry.BUILTIN, "nope", "vmsdq.sources.no_such_module:Nope")
     with pytest.raises(ConfigError, match="type 'nope' is not available"):
         registry.get_source("n", FakeSpec("nope"), root=tmp_path, artifacts=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("type_name", "target"),
+    [
+        ("sql", "vmsdq.sources.sql:SqlSource"),
+        ("salesforce", "vmsdq.sources.salesforce:SalesforceSource"),
+    ],
+)
+def test_builtin_types_resolve_to_their_classes(type_name: str, target: str) -> None:
+    import importlib
+
+    module, _, attr = target.partition(":")
+    assert registry._factory(type_name, "x") is getattr(importlib.import_module(module), attr)
