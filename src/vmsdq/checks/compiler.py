@@ -20,6 +20,7 @@ def compile_entity(
     entities: Mapping[str, EntitySpec],
     *,
     source_file: str = "",
+    rule_locations: Mapping[str, str] | None = None,
 ) -> CompiledEntity:
     """Compile every enabled rule of ``entity`` (shorthand and written) into checks.
 
@@ -27,6 +28,8 @@ def compile_entity(
         entity: the entity's declaration.
         entities: every entity of the project by name (targets of references, aggregates).
         source_file: the entity's YAML file, used in error messages and ``Check.source``.
+        rule_locations: full rule name -> ``file:line:column`` (``Project.rule_locations``);
+            more precise than ``source_file`` where known.
 
     Returns:
         The compiled entity; rule names are unique within it.
@@ -38,8 +41,9 @@ def compile_entity(
     errors: list[ConfigError] = []
     location = Location(source_file) if source_file else None
     for planned in expand_entity(entity):
+        where = _location(rule_locations, planned.name) or location
         try:
-            checks.append(_compile(planned, entity, entities, location))
+            checks.append(_compile(planned, entity, entities, where))
         except ConfigErrors as many:
             errors.extend(many.errors)
         except ConfigError as error:
@@ -78,6 +82,20 @@ def _compile(
         location=location,
     )
     return rule_type.compile(planned.spec, ctx)
+
+
+def _location(locations: Mapping[str, str] | None, name: str) -> Location | None:
+    """``file:line:column`` text back into a Location (None when unknown)."""
+    text = (locations or {}).get(name)
+    if not text:
+        return None
+    parts = text.rsplit(":", 2)
+    numbers = [int(p) if p.isdigit() else 0 for p in parts[1:]]
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        return Location(parts[0], numbers[0], numbers[1])
+    if len(parts) >= 2 and parts[-1].isdigit():
+        return Location(text.rsplit(":", 1)[0], int(parts[-1]))
+    return Location(text)
 
 
 def _check_names(checks: list[Check], errors: list[ConfigError], location: Location | None) -> None:

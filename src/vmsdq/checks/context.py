@@ -55,8 +55,12 @@ class RuleContext:
         return self.field(name, entity).type is FieldType.string
 
     def raw(self, name: str) -> exp.Column:
-        """The field's value as text before TRY_CAST (the typed column for string fields)."""
+        """The field's value as the source holds it, before TRY_CAST (for recorded values)."""
         return self.column(name) if self.is_text(name) else raw_col(name)
+
+    def raw_text(self, name: str) -> exp.Expression:
+        """The field's source value as text (the typed column for string fields)."""
+        return self.column(name) if self.is_text(name) else exp.cast(raw_col(name), "VARCHAR")
 
     def present(self, name: str) -> exp.Expression:
         return is_present(self.column(name), text=self.is_text(name))

@@ -20,8 +20,8 @@ SQL_TYPES: dict[FieldType, str] = {
     FieldType.timestamp: "TIMESTAMP",
 }
 
-RAW_SUFFIX = "__raw"  # base."<field>__raw" is the field's value as text, before TRY_CAST
-BLANK_CHARS = " \t\r\n"  # a string made only of these is blank (not present)
+RAW_SUFFIX = "__raw"  # base."<field>__raw": the source value as stored, before TRY_CAST
+CONTENT = r"[^ \t\r\n]"  # RE2: a string with no such character is blank (not present)
 NOW = "now"  # placeholder ($now) the engine replaces with the run's reference time
 
 
@@ -44,8 +44,8 @@ def is_present(value: exp.Expression, *, text: bool) -> exp.Expression:
     not_null = exp.Not(this=exp.Is(this=value.copy(), expression=exp.null()))
     if not text:
         return not_null
-    trimmed = exp.Trim(this=value.copy(), expression=exp.Literal.string(BLANK_CHARS))
-    return exp.and_(not_null, exp.NEQ(this=trimmed, expression=exp.Literal.string("")))
+    has_content = exp.RegexpLike(this=value.copy(), expression=exp.Literal.string(CONTENT))
+    return exp.and_(not_null, has_content)
 
 
 def all_of(conditions: Iterable[exp.Expression]) -> exp.Expression:

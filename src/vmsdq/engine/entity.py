@@ -36,6 +36,25 @@ def validate_entity(
     result = _checked_input(con, entity, snapshot, register_error)
     if result.status == "error" or snapshot is None:
         return result
+    try:
+        _validate(con, entity, snapshot, result, registered, failures_dir, now, progress)
+    except duckdb.Error as error:  # the entity's data cannot be scanned at all
+        result.status = "error"
+        result.message = f"entity '{entity.name}': cannot validate {snapshot.location}: {error}"
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _validate(
+    con: duckdb.DuckDBPyConnection,
+    entity: CompiledEntity,
+    snapshot: Snapshot,
+    result: EntityResult,
+    registered: Collection[str],
+    failures_dir: Path,
+    now: datetime,
+    progress: Callable[[str, str], None] | None,
+) -> None:
     notify = progress or (lambda _entity, _stage: None)
     unavailable = {c.name: _unavailable(c, registered) for c in entity.checks}
     ready = [c for c in entity.checks if unavailable[c.name] is None]
@@ -56,8 +75,6 @@ def validate_entity(
     notify(entity.name, "failures")
     result.failures_path = _write(con, entity, snapshot, rows, failures_dir)
     drop_flags(con)
-    result.seconds = time.perf_counter() - started
-    return result
 
 
 def _checked_input(

@@ -32,7 +32,10 @@ def base_columns(entity: CompiledEntity, checks: Iterable[Check]) -> set[str]:
 
 
 def base_select(entity: CompiledEntity, view: str, needed: set[str]) -> exp.Select:
-    """``SELECT TRY_CAST(src AS type) AS name[, CAST(src AS VARCHAR) AS name__raw] FROM view``."""
+    """``SELECT TRY_CAST(src AS type) AS name[, src AS name__raw] FROM view``.
+
+    The raw column is the source value as stored; checks cast it to text only where needed.
+    """
     projections: list[exp.Expression] = []
     for spec in entity.columns:
         source = col(spec.source_name, table=None)
@@ -40,8 +43,7 @@ def base_select(entity: CompiledEntity, view: str, needed: set[str]) -> exp.Sele
             cast = exp.TryCast(this=source, to=exp.DataType.build(spec.sql_type))
             projections.append(exp.alias_(cast, spec.name, quoted=True))
         if spec.name + RAW_SUFFIX in needed:
-            raw = exp.cast(source.copy(), "VARCHAR")
-            projections.append(exp.alias_(raw, spec.name + RAW_SUFFIX, quoted=True))
+            projections.append(exp.alias_(source.copy(), spec.name + RAW_SUFFIX, quoted=True))
     return exp.select(*projections).from_(table(view))
 
 
@@ -70,7 +72,27 @@ class RowPlan:
 
 
 def flags_select(plan: RowPlan, entity: CompiledEntity, view: str) -> exp.Select:
-    """The SELECT whose result becomes the flags table."""
+    """The SELECT whose result becomes the flags table.
+
+    Offending values are kept only on rows where a check using them failed (NULL elsewhere),
+    so the table stays small: key, one boolean per check, mostly-NULL value columns.
+    """
+    inner = _evaluate(plan, entity, view)
+    projections: list[exp.Expression] = [col(KEY, None)]
+    projections += [col(f"c{i}", None) for i in range(len(plan.checks))]
+    users: dict[str, list[int]] = {}
+    for i, check in enumerate(plan.checks):
+        for _, value in check.values:
+            users.setdefault(plan.value_column(value), []).append(i)
+    for alias, indices in users.items():
+        failed = exp.or_(*[col(f"c{i}", None) for i in sorted(set(indices))])
+        kept = exp.Case(ifs=[exp.If(this=failed, true=col(alias, None))])
+        projections.append(exp.alias_(kept, alias, quoted=True))
+    return exp.select(*projections).from_(inner.subquery("checked"))
+
+
+def _evaluate(plan: RowPlan, entity: CompiledEntity, view: str) -> exp.Select:
+    """Key, flags and raw offending values over ``base`` joined to every relation once."""
     needed = base_columns(entity, plan.checks)
     key = exp.cast(col(entity.key), "VARCHAR")
     projections: list[exp.Expression] = [exp.alias_(key, KEY, quoted=True)]

@@ -71,10 +71,14 @@ def checksum(value: exp.Expression) -> exp.Expression:
 
 
 def bad_checksum(value: exp.Expression) -> exp.Expression:
-    """TRUE for an 18-character value whose last 3 characters are not its checksum."""
+    """TRUE for an 18-character value whose last 3 characters are not its checksum.
+
+    A CASE, so the checksum is only computed for 18-character values.
+    """
     is_long = exp.EQ(this=exp.Length(this=value.copy()), expression=lit(18))
     suffix = exp.Substring(this=value.copy(), start=lit(16), length=lit(3))
-    return exp.paren(exp.and_(is_long, exp.NEQ(this=suffix, expression=checksum(value))))
+    wrong = exp.NEQ(this=suffix, expression=checksum(value))
+    return exp.Case(ifs=[exp.If(this=is_long, true=wrong)], default=exp.false())
 
 
 def _chunk_char(value: exp.Expression, chunk: int) -> exp.Expression:

@@ -15,5 +15,13 @@ def compile_required(rule: FieldRule, ctx: RuleContext) -> Check:
     if rule.opts.allow_blank:
         fails: exp.Expression = exp.Is(this=raw.copy(), expression=exp.null())
     else:
-        fails = exp.Not(this=exp.paren(is_present(raw, text=True)))
+        fails = exp.Not(this=exp.paren(is_present(ctx.raw_text(rule.field), text=True)))
+        if not ctx.is_text(rule.field):
+            fails = _unless_typed(ctx.column(rule.field), fails)
     return ctx.row_check(fails, values=[(rule.field, raw)])
+
+
+def _unless_typed(typed: exp.Expression, fails: exp.Expression) -> exp.Expression:
+    """A value that casts is present: only rows whose typed value is NULL read the raw text."""
+    not_null = exp.Not(this=exp.Is(this=typed, expression=exp.null()))
+    return exp.Case(ifs=[exp.If(this=not_null, true=exp.false())], default=fails)

@@ -11,10 +11,15 @@ from vmsdq.checks.sql import is_present
 
 
 def compile_type(rule: FieldRule, ctx: RuleContext) -> Check:
-    raw = ctx.raw(rule.field)
     typed = ctx.column(rule.field)
+    not_null = exp.Not(this=exp.Is(this=typed.copy(), expression=exp.null()))
+    # a value that casts is present; only rows whose typed value is NULL read the raw text
+    applies = exp.Case(
+        ifs=[exp.If(this=not_null, true=exp.true())],
+        default=is_present(ctx.raw_text(rule.field), text=True),
+    )
     return ctx.row_check(
         exp.Is(this=typed, expression=exp.null()),
-        applies=is_present(raw, text=True),
-        values=[(rule.field, raw)],
+        applies=applies,
+        values=[(rule.field, ctx.raw(rule.field))],
     )
