@@ -1,0 +1,132 @@
+"""Clean events, their participations and the previous event snapshot."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from vmsdq.sources.demo import vocab as V
+from vmsdq.sources.demo.columns import (
+    US_PER_DAY,
+    US_PER_MIN,
+    join,
+    null_out,
+    padded_ids,
+    pick,
+    postal_codes,
+    salesforce_ids,
+    timestamps,
+)
+from vmsdq.sources.demo.frame import Frame
+
+FUTURE_STATUSES = ["Draft", "Scheduled", "Confirmed", "Postponed", "Cancelled"]
+FUTURE_WEIGHTS = [0.1, 0.45, 0.3, 0.05, 0.1]
+PAST_STATUSES = ["Completed", "Cancelled", "Postponed"]
+PAST_WEIGHTS = [0.86, 0.1, 0.04]
+
+
+def events(n: int, orgs: Frame, schools: Frame, rng: np.random.Generator, now: int) -> Frame:
+    i = np.arange(n)
+    etype = pick(rng, V.EVENT_TYPES, n)
+    start = now + rng.integers(-400, 120, n) * US_PER_DAY + rng.integers(28, 72, n) * 15 * US_PER_MIN
+    start = start // (15 * US_PER_MIN) * (15 * US_PER_MIN)
+    minutes = rng.choice([30, 45, 60, 90, 120, 180, 240, 480, 1440, 2880], n)
+    end = start + minutes * US_PER_MIN
+    past, running = end <= now, (start <= now) & (end > now)
+    status = np.where(past, np.asarray(pick(rng, PAST_STATUSES, n, PAST_WEIGHTS)),
+                      np.asarray(pick(rng, FUTURE_STATUSES, n, FUTURE_WEIGHTS)))  # fmt: skip
+    status = np.where(running, "In Progress", status)
+    cancelled = status == "Cancelled"
+    created = np.minimum(start - rng.integers(10, 90, n) * US_PER_DAY, now - US_PER_DAY)
+    updated = created + ((now - created) * rng.random(n)).astype(np.int64)
+    updated[::5] = now - rng.integers(US_PER_MIN, US_PER_DAY // 2, len(updated[::5]))
+    org_idx = rng.integers(0, orgs.n, n)
+    place = pick(rng, V.CITIES, n)
+    return Frame("event", {
+        "event_id": padded_ids("E", i + 1, 7),
+        "salesforce_id": salesforce_ids("a0S", i),
+        "name": join(etype, " - ", place, padded_ids(" #", i + 1, 1)),
+        "event_type": etype,
+        "status": pa.array(status),
+        "start_time": timestamps(start),
+        "end_time": timestamps(end),
+        "capacity": pa.array(np.zeros(n, dtype=np.int64)),
+        "registered_count": pa.array(np.zeros(n, dtype=np.int64)),
+        "attended_count": pa.array(np.zeros(n, dtype=np.int64)),
+        "organization_id": null_out(orgs.columns["organization_id"].take(pa.array(org_idx)),
+                                    rng.random(n) < 0.2),  # fmt: skip
+        "school_id": null_out(schools.columns["school_id"].take(
+            pa.array(rng.integers(0, schools.n, n))), rng.random(n) < 0.3),  # fmt: skip
+        "cancellation_reason": null_out(pick(rng, V.CANCEL_REASONS, n), ~cancelled),
+        "postal_code": null_out(postal_codes(rng, n), rng.random(n) < 0.4),
+        "virtual_url": null_out(join("https://meet.vms-kc.org/e/", padded_ids("", i + 1, 7)),
+                                rng.random(n) < 0.7),  # fmt: skip
+        "created_at": timestamps(created),
+        "updated_at": timestamps(np.minimum(updated, now - US_PER_MIN)),
+    }, rng)  # fmt: skip
+
+
+def participations(
+    n: int, ev: Frame, vol: Frame, rng: np.random.Generator, now: int
+) -> Frame:
+    """Participations; also fills the events' capacity, registered and attended counts."""
+    i = np.arange(n)
+    event_idx = np.sort(rng.integers(0, ev.n, n))
+    slot = i - np.searchsorted(event_idx, event_idx, side="left")
+    eligible = np.flatnonzero(~np.asarray(pc.equal(vol.columns["status"], "Do Not Contact")))
+    offset = rng.integers(0, len(eligible), ev.n)
+    vol_idx = eligible[(offset[event_idx] + slot) % len(eligible)]
+    ev_status = np.asarray(ev.columns["status"])[event_idx]
+    u = rng.random(n)
+    status = np.where(u < 0.85, "Registered", np.where(u < 0.9, "Waitlisted", "Cancelled"))
+    done = np.where(u < 0.75, "Attended", np.where(u < 0.9, "No-Show", "Cancelled"))
+    status = np.where(ev_status == "Completed", done, status)
+    status = np.where((ev_status == "In Progress") & (u < 0.5), "Attended", status)
+    status = np.where(ev_status == "Cancelled", "Cancelled", status)
+    start, created = ev.np("start_time")[event_idx], ev.np("created_at")[event_idx]
+    latest = np.minimum(start - 60 * US_PER_MIN, now - US_PER_MIN)
+    registered = created + ((latest - created) * rng.random(n)).astype(np.int64)
+    registered = registered // 1_000_000 * 1_000_000
+    attended = status == "Attended"
+    checkin = start - rng.integers(0, 30, n) * US_PER_MIN
+    hours = np.where(attended, rng.integers(2, 17, n) / 2, 0.0)
+    updated = np.minimum(np.maximum(registered, checkin) + rng.integers(0, 5, n) * US_PER_DAY,
+                         now - US_PER_MIN)  # fmt: skip
+    updated[::5] = now - rng.integers(US_PER_MIN, US_PER_DAY // 2, len(updated[::5]))
+    _fill_event_counts(ev, event_idx, status, rng)
+    return Frame("participation", {
+        "participation_id": padded_ids("P", i + 1, 9),
+        "salesforce_id": salesforce_ids("a0P", i, short_every=13),
+        "event_id": ev.columns["event_id"].take(pa.array(event_idx)),
+        "volunteer_id": vol.columns["volunteer_id"].take(pa.array(vol_idx)),
+        "status": pa.array(status),
+        "role": null_out(pick(rng, V.PARTICIPANT_ROLES, n), rng.random(n) < 0.3),
+        "hours": null_out(pa.array(hours), ~attended & (rng.random(n) < 0.5)),
+        "registered_at": timestamps(registered),
+        "checked_in_at": null_out(timestamps(checkin), ~attended),
+        "updated_at": timestamps(np.maximum(updated, registered)),
+    }, rng)  # fmt: skip
+
+
+def _fill_event_counts(
+    ev: Frame, event_idx: np.ndarray, status: np.ndarray, rng: np.random.Generator
+) -> None:
+    registered = np.bincount(event_idx[status != "Cancelled"], minlength=ev.n)
+    attended = np.bincount(event_idx[status == "Attended"], minlength=ev.n)
+    ev.columns["registered_count"] = pa.array(registered.astype(np.int64))
+    ev.columns["attended_count"] = pa.array(attended.astype(np.int64))
+    capacity = np.maximum(1, registered + rng.integers(0, 16, ev.n))
+    ev.columns["capacity"] = pa.array(capacity.astype(np.int64))
+
+
+def previous_statuses(
+    status: np.ndarray, allowed: dict[str, list[str]], rng: np.random.Generator
+) -> np.ndarray:
+    """For each current status, a status it may legally have come from (or itself)."""
+    out = status.astype(object)
+    for new in np.unique(status):
+        olds = [old for old, targets in allowed.items() if new in targets] + [str(new)]
+        rows = np.flatnonzero(status == new)
+        out[rows] = np.asarray(olds)[rng.integers(0, len(olds), len(rows))]
+    return out

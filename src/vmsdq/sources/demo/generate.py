@@ -1,0 +1,242 @@
+"""``generate_demo``: a deterministic VMS project with defects injected at known rates."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import yaml
+
+from vmsdq.sources.demo import build, build_events, build_people
+from vmsdq.sources.demo.columns import US_PER_DAY
+from vmsdq.sources.demo.frame import Frame
+from vmsdq.sources.demo.inject import inject_field_rule
+from vmsdq.sources.demo.inject_rules import TABLE_KEY, inject_written
+from vmsdq.sources.demo.manifest import DemoManifest
+from vmsdq.sources.demo.rules import TruthRule, expand_project
+from vmsdq.sources.demo.truth import write_truth_file
+from vmsdq.sources.demo.write import as_text, write_csv, write_parquet
+from vmsdq.spec.models import EntitySpec, TransitionRule
+
+DEFECT_RATES = {
+    "required": 0.01, "type": 0.01, "format": 0.008, "allowed": 0.005, "range": 0.005,
+    "length": 0.004, "unique": 0.002, "references": 0.005, "reference": 0.005,
+    "expression": 0.006, "aggregate": 0.01, "transition": 0.01, "parseable": 0.002,
+    "row_count": 0.005,
+}  # fmt: skip
+STALE_ENTITIES = ("school", "district")  # reference data whose sync stopped: freshness fails
+INJECTION_ORDER = [
+    "district", "school", "organization", "volunteer", "teacher", "student", "participation",
+    "event",
+]  # fmt: skip
+TRUTH_DEFAULT_MAX_VOLUNTEERS = 20_000
+
+
+def generate_demo(
+    project_dir: Path,
+    *,
+    volunteers: int = 1000,
+    seed: int = 42,
+    defect_scale: float = 1.0,
+    write_truth: bool | None = None,
+    as_of: datetime | None = None,
+) -> DemoManifest:
+    """Write the VMS pack (when absent), demo data and (optionally) the ground truth.
+
+    Args:
+        project_dir: project folder; the pack is copied in when it has no ``vmsdq.yaml``.
+        volunteers: size driver; other entities scale with it (1M -> about 5.35M rows).
+        seed: same seed, same files.
+        defect_scale: multiplies every defect rate; 0 gives data on which every rule passes.
+        write_truth: write ``truth/truth.parquet``; default when volunteers <= 20,000.
+        as_of: "now" of the data (naive times are UTC); default: the current minute.
+
+    Returns:
+        A DemoManifest with row counts, files, injected counts and the truth location.
+    """
+    started = time.perf_counter()
+    project_dir = Path(project_dir)
+    install_pack(project_dir)
+    specs = load_entity_specs(project_dir)
+    now = _as_of(as_of)
+    manifest = DemoManifest(project_dir, volunteers, seed, defect_scale, now)
+    now_us = int(np.datetime64(now.replace(tzinfo=None), "us").astype(np.int64))
+    frames, previous = _build(build.Sizes.for_volunteers(volunteers), seed, now_us, specs)
+    rules = expand_project(specs)
+    malformed = _inject_all(frames, previous, specs, rules, defect_scale, seed)
+    _write_all(project_dir, frames, previous, specs, malformed, manifest)
+    if write_truth is None:
+        write_truth = volunteers <= TRUTH_DEFAULT_MAX_VOLUNTEERS
+    if write_truth:
+        write_truth_file(project_dir, frames, previous, specs, rules, malformed, now, manifest)
+    else:
+        manifest.injected = _injected_counts(frames, malformed)
+    manifest.seconds = time.perf_counter() - started
+    return manifest
+
+
+def install_pack(project_dir: Path) -> None:
+    """Copy the shipped VMS pack into ``project_dir`` unless it already has a vmsdq.yaml."""
+    project_dir.mkdir(parents=True, exist_ok=True)
+    if (project_dir / "vmsdq.yaml").exists():
+        return
+    pack = resources.files("vmsdq").joinpath("packs/vms")
+    with resources.as_file(pack) as folder:
+        shutil.copy(Path(folder) / "vmsdq.yaml", project_dir / "vmsdq.yaml")
+        (project_dir / "entities").mkdir(exist_ok=True)
+        for entity_file in sorted((Path(folder) / "entities").glob("*.yaml")):
+            shutil.copy(entity_file, project_dir / "entities" / entity_file.name)
+
+
+def load_entity_specs(project_dir: Path) -> dict[str, EntitySpec]:
+    specs: dict[str, EntitySpec] = {}
+    for path in sorted((project_dir / "entities").glob("*.yaml")):
+        spec = EntitySpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        specs[spec.entity] = spec
+    missing = set(INJECTION_ORDER) - set(specs)
+    if missing:
+        raise ValueError(f"{project_dir}: the demo needs the VMS entities, missing {sorted(missing)}")
+    return specs
+
+
+def _as_of(as_of: datetime | None) -> datetime:
+    now = as_of or datetime.now(UTC).replace(second=0, microsecond=0)
+    if now.tzinfo is not None:
+        now = now.astimezone(UTC).replace(tzinfo=None)
+    return now.replace(microsecond=0)
+
+
+def _build(sizes: build.Sizes, seed: int, now: int, specs: dict[str, EntitySpec]
+           ) -> tuple[dict[str, Frame], Frame]:  # fmt: skip
+    rng = lambda name: build.rng_for(seed, name)  # noqa: E731
+    f: dict[str, Frame] = {}
+    f["district"] = build.districts(sizes.district, rng("district"), now)
+    f["school"] = build.schools(sizes.school, sizes.district, rng("school"), now)
+    f["organization"] = build.organizations(sizes.organization, rng("organization"), now)
+    f["volunteer"] = build_people.volunteers(sizes.volunteer, f["organization"], rng("volunteer"), now)
+    f["teacher"] = build_people.teachers(sizes.teacher, f["school"], rng("teacher"), now)
+    f["student"] = build_people.students(sizes.student, f["school"], f["teacher"], rng("student"), now)
+    f["event"] = build_events.events(sizes.event, f["organization"], f["school"], rng("event"), now)
+    f["participation"] = build_events.participations(
+        sizes.participation, f["event"], f["volunteer"], rng("participation"), now
+    )
+    f["teacher"].columns = {k: as_text(v) for k, v in f["teacher"].columns.items()}
+    return f, _previous_events(f["event"], specs["event"], build.rng_for(seed, "previous"))
+
+
+def _previous_events(ev: Frame, spec: EntitySpec, rng: np.random.Generator) -> Frame:
+    """Yesterday's events: same rows minus the newest, with statuses one step back."""
+    allowed = next(r.allowed for r in spec.rules if isinstance(r, TransitionRule))
+    status = np.asarray(ev.columns["status"].to_numpy(zero_copy_only=False)).astype(str)
+    columns = dict(ev.columns)
+    columns["status"] = pa.array(build_events.previous_statuses(status, allowed, rng))
+    updated = ev.np("updated_at") - US_PER_DAY
+    columns["updated_at"] = pa.array(updated.astype("datetime64[us]"))
+    prev = Frame("event__previous", columns, rng)
+    prev.used = rng.random(ev.n) < 0.05  # created since yesterday: not in the previous file
+    return prev
+
+
+def _count(n: int, kind: str, scale: float) -> int:
+    if scale <= 0:
+        return 0
+    return max(1, round(n * DEFECT_RATES.get(kind, 0.005) * scale))
+
+
+def _inject_all(frames: dict[str, Frame], previous: Frame, specs: dict[str, EntitySpec],
+                rules: list[TruthRule], scale: float, seed: int) -> np.ndarray:  # fmt: skip
+    """Inject every rule's defects; returns the teacher rows written as malformed lines."""
+    malformed = np.zeros(0, dtype=np.int64)
+    by_entity = {e: [r for r in rules if r.entity == e] for e in INJECTION_ORDER}
+    for entity in INJECTION_ORDER:
+        frame = frames[entity]
+        for rule in by_entity[entity]:
+            k = _count(frame.n, rule.kind, scale)
+            if k == 0:
+                continue
+            if rule.kind == "parseable":
+                malformed = frame.take_rows(k)
+            elif rule.field is not None:
+                inject_field_rule(frame, specs[entity], rule, k, frames)
+            elif rule.kind == "transition":
+                _inject_transition(frame, previous, rule, k)
+            elif rule.table:
+                _inject_table(frame, rule, k)
+            elif not inject_written(rule.name, frame, k, frames):
+                raise ValueError(f"the demo has no defect injection for rule {rule.name}")
+        if entity == "volunteer" and scale > 0:
+            _colliding_emails(frame)
+    return malformed
+
+
+def _colliding_emails(frame: Frame) -> None:
+    """Two volunteers typed the same placeholder: a format failure that also duplicates."""
+    from vmsdq.sources.demo.inject import present
+
+    rows = frame.take_rows(2, present(frame, "email"))
+    frame.set("email", rows, ["n/a"] * len(rows))
+    frame.record("volunteer.email.format", rows)
+
+
+def _inject_transition(ev: Frame, prev: Frame, rule: TruthRule, k: int) -> None:
+    allowed: dict[str, list[str]] = rule.opts.allowed
+    status = np.asarray(ev.columns["status"].to_numpy(zero_copy_only=False)).astype(str)
+    rows = ev.take_rows(k, ~prev.used & np.isin(status, list(allowed)))
+    old = []
+    for i, row in enumerate(rows):
+        new = status[row]
+        illegal = [s for s in allowed if s != new and new not in allowed[s]]
+        old.append(illegal[i % len(illegal)])
+    prev.set("status", rows, old)
+    ev.record(rule.name, rows)
+
+
+def _inject_table(frame: Frame, rule: TruthRule, k: int) -> None:
+    if rule.kind == "freshness" and frame.entity in STALE_ENTITIES:
+        field = rule.opts.field
+        frame.columns[field] = pc.subtract(frame.columns[field], pa.scalar(timedelta(days=12)))
+        frame.table_defects.add(rule.name)
+    elif rule.kind == "row_count" and rule.opts.max is not None and rule.opts.where:
+        rows = frame.take_rows(k)
+        names = frame.get("name", rows).to_pylist()
+        frame.set("name", rows, [f"TEST {n}" for n in names])
+        frame.table_defects.add(rule.name)
+
+
+def _write_all(project_dir: Path, frames: dict[str, Frame], previous: Frame,
+               specs: dict[str, EntitySpec], malformed: np.ndarray,
+               manifest: DemoManifest) -> None:  # fmt: skip
+    data = project_dir / "data"
+    for entity, frame in frames.items():
+        src = specs[entity].sources["vms"]
+        path = data / (src.path or f"{entity}.parquet")
+        if src.format == "csv" or path.suffix == ".csv":
+            write_csv(frame.columns, malformed, path)
+        else:
+            write_parquet(frame.table(), path)
+        manifest.files[entity] = path
+        manifest.rows[entity] = frame.n - (len(malformed) if entity == "teacher" else 0)
+    prev_path = data / (specs["event"].sources["vms"].previous or "previous/event.parquet")
+    write_parquet(previous.table().filter(pa.array(~previous.used)), prev_path)
+    manifest.files["event__previous"] = prev_path
+
+
+def _injected_counts(frames: dict[str, Frame], malformed: np.ndarray) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for frame in frames.values():
+        for rule, parts in frame.injected.items():
+            counts[rule] = counts.get(rule, 0) + int(sum(len(p) for p in parts))
+        for rule in frame.table_defects:
+            counts[rule] = 1
+    if len(malformed):
+        counts["teacher.record.parseable"] = len(malformed)
+    return counts
+
+
+__all__ = ["TABLE_KEY", "generate_demo", "install_pack"]

@@ -1,0 +1,216 @@
+"""Defect injection for the written rules of the VMS pack, keyed by rule name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from vmsdq.sources.demo.columns import US_PER_DAY, US_PER_MIN
+from vmsdq.sources.demo.frame import Frame
+from vmsdq.sources.demo.inject import duplicate_rows, present, put
+
+Frames = dict[str, Frame]
+Injector = Callable[[Frame, int, Frames], None]
+TABLE_KEY = ""  # truth key of table rules (row_count, freshness): one row per failing rule
+
+
+def _is(frame: Frame, field: str, value: object) -> np.ndarray:
+    return np.asarray(pc.fill_null(pc.equal(frame.columns[field], value), False).to_numpy(zero_copy_only=False))
+
+
+def _shift(frame: Frame, field: str, rows: np.ndarray, base: str, delta_us: int) -> None:
+    start = frame.np(base)[rows] + delta_us
+    frame.set(field, rows, pa.array(start.astype("datetime64[us]")))
+
+
+def _swap(columns: tuple[str, str]) -> Injector:
+    def inject(f: Frame, k: int, _: Frames) -> None:
+        lo, hi = f.np(columns[0], -1), f.np(columns[1], -1)
+        rows = f.take_rows(k, f.valid(columns[0]) & f.valid(columns[1]) & (lo < hi))
+        f.set(columns[0], rows, f.get(columns[1], rows))
+        f.set(columns[1], rows, pa.array(lo[rows]).cast(f.columns[columns[1]].type))
+    return inject
+
+
+def _updated_before_created(f: Frame, k: int, _: Frames) -> None:
+    rows = f.take_rows(k, f.valid("created_at") & f.valid("updated_at"))
+    _shift(f, "updated_at", rows, "created_at", -US_PER_DAY)
+
+
+def _set_where(field: str, cond: Callable[[Frame], np.ndarray], values: list[object]) -> Injector:
+    def inject(f: Frame, k: int, _: Frames) -> None:
+        rows = f.take_rows(k, cond(f))
+        put(f, field, rows, [values[i % len(values)] for i in range(len(rows))])
+    return inject
+
+
+def _volunteer_minimum_age(f: Frame, k: int, _: Frames) -> None:
+    rows = f.take_rows(k, f.valid("first_volunteer_date") & f.valid("birthdate"))
+    first = f.get("first_volunteer_date", rows).to_pylist()
+    put(f, "birthdate", rows, [d - timedelta(days=365 * 8) for d in first])
+
+
+def _event_end_before_start(f: Frame, k: int, _: Frames) -> None:
+    rows = f.take_rows(k, f.valid("start_time") & f.valid("end_time"))
+    _shift(f, "end_time", rows, "start_time", -60 * US_PER_MIN)
+
+
+def _event_bad_duration(f: Frame, k: int, _: Frames) -> None:
+    rows = f.take_rows(k, f.valid("start_time") & f.valid("end_time"))
+    short = rows[::2]
+    _shift(f, "end_time", short, "start_time", 5 * US_PER_MIN)
+    _shift(f, "end_time", rows[1::2], "start_time", 40 * US_PER_DAY)
+
+
+def _attended_over_registered(f: Frame, k: int, _: Frames) -> None:
+    rows = f.take_rows(k, f.valid("registered_count") & ~_is(f, "status", "Completed"))
+    f.set("attended_count", rows, pa.array(f.np("registered_count")[rows] + 1))
+
+
+def _over_capacity(f: Frame, k: int, _: Frames) -> None:
+    rows = f.take_rows(k, f.valid("registered_count") & (f.np("registered_count") >= 2))
+    f.set("capacity", rows, pa.array(f.np("registered_count")[rows] - 1))
+
+
+def _status_counts(frames: Frames, status_ok: Callable[[np.ndarray], np.ndarray]) -> dict[str, int]:
+    part = frames["participation"]
+    status = np.asarray(part.columns["status"].to_numpy(zero_copy_only=False))
+    keep = part.valid("event_id") & part.valid("status") & status_ok(status.astype(str))
+    ids = part.columns["event_id"].filter(pa.array(keep))
+    counts = pc.value_counts(ids)
+    return dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(),
+                    strict=True))  # fmt: skip
+
+
+def _registered_mismatch(f: Frame, k: int, frames: Frames) -> None:
+    counts = _status_counts(frames, lambda s: s != "Cancelled")
+    rows = f.take_rows(k, f.valid("registered_count"))
+    keys = f.get("event_id", rows).to_pylist()
+    actual = np.array([counts.get(key, 0) for key in keys], dtype=np.int64)
+    f.set("registered_count", rows, pa.array(actual + 1))
+    f.set("capacity", rows, pa.array(np.maximum(f.np("capacity")[rows], actual + 1)))
+
+
+def _attended_mismatch(f: Frame, k: int, frames: Frames) -> None:
+    counts = _status_counts(frames, lambda s: s == "Attended")
+    rows = f.take_rows(k, _is(f, "status", "Completed") & (f.np("attended_count") > 0))
+    keys = f.get("event_id", rows).to_pylist()
+    f.set("attended_count", rows, pa.array([counts.get(key, 0) - 1 for key in keys]))
+
+
+def _duplicate(columns: list[str]) -> Callable[[str], Injector]:
+    def bind(rule: str) -> Injector:
+        return lambda f, k, _: duplicate_rows(f, rule, columns, k)
+    return bind
+
+
+def _dnc_volunteer(f: Frame, k: int, frames: Frames) -> None:
+    vol = frames["volunteer"]
+    dnc = np.flatnonzero(_is(vol, "status", "Do Not Contact") & ~vol.used)
+    rows = f.take_rows(min(k, len(dnc)))
+    f.set("volunteer_id", rows, vol.get("volunteer_id", dnc[: len(rows)]))
+
+
+def _checkin_before_registration(f: Frame, k: int, _: Frames) -> None:
+    rows = f.take_rows(k, f.valid("checked_in_at") & f.valid("registered_at"))
+    _shift(f, "checked_in_at", rows, "registered_at", -60 * US_PER_MIN)
+
+
+def _no_show_checked_in(f: Frame, k: int, _: Frames) -> None:
+    rows = f.take_rows(k, _is(f, "status", "No-Show") & f.valid("registered_at"))
+    _shift(f, "checked_in_at", rows, "registered_at", 60 * US_PER_MIN)
+
+
+def _wrong_grade(f: Frame, k: int, _: Frames) -> None:
+    rows = f.take_rows(k, f.valid("grade") & f.valid("birthdate") & f.valid("enrolled_on"))
+    grade = f.np("grade")[rows]
+    f.set("grade", rows, pa.array(np.where(grade <= 6, grade + 6, grade - 6)))
+
+
+def _enrolled_before_birth(f: Frame, k: int, _: Frames) -> None:
+    rows = f.take_rows(k, f.valid("birthdate"))
+    days = f.np("birthdate")[rows] - 1
+    f.set("enrolled_on", rows, pa.array(days.astype("datetime64[D]")))
+
+
+def _school_not_in_district(f: Frame, k: int, frames: Frames) -> None:
+    schools = frames["school"]
+    district_of = dict(zip(schools.columns["school_id"].to_pylist(),
+                           schools.columns["district_id"].to_pylist(), strict=True))  # fmt: skip
+    dist = frames["district"]
+    districts = dist.get("district_id", np.flatnonzero(~dist.used)).to_pylist()
+    rows = f.take_rows(k, present(f, "school_id") & present(f, "district_id"))
+    schools_of = f.get("school_id", rows).to_pylist()
+    picks = [next(d for d in districts if d != district_of.get(s)) for s in schools_of]
+    f.set("district_id", rows, picks)
+
+
+def _uppercase_email(f: Frame, k: int, _: Frames) -> None:
+    rows = f.take_rows(k, present(f, "email"))
+    old = f.get("email", rows).to_pylist()
+    f.set("email", rows, [v[:1].upper() + v[1:] for v in old])
+
+
+ROW_INJECTORS: dict[str, Injector | Callable[[str], Injector]] = {
+    "school.grade_span": _swap(("low_grade", "high_grade")),
+    "school.name_unique_in_district": _duplicate(["name", "district_id"]),
+    "organization.updated_after_created": _updated_before_created,
+    "organization.name_postal_unique": _duplicate(["name", "postal_code"]),
+    "volunteer.updated_after_created": _updated_before_created,
+    "volunteer.active_needs_cleared_check": _set_where(
+        "background_check_status", lambda f: _is(f, "status", "Active"), ["In Progress", None]),
+    "volunteer.cleared_check_has_date": _set_where(
+        "background_check_date", lambda f: _is(f, "background_check_status", "Cleared"), [None]),
+    "volunteer.minimum_age": _volunteer_minimum_age,
+    "volunteer.name_not_placeholder": _set_where(
+        "last_name", lambda f: f.valid("last_name"), ["Unknown", "TEST", "n/a", " none "]),
+    "volunteer.email_lowercase": _uppercase_email,
+    "volunteer.hours_need_first_date": _set_where(
+        "first_volunteer_date", lambda f: f.np("hours_logged", 0.0) > 0, [None]),
+    "event.end_after_start": _event_end_before_start,
+    "event.duration_bounds": _event_bad_duration,
+    "event.attended_within_registered": _attended_over_registered,
+    "event.registered_within_capacity": _over_capacity,
+    "event.cancelled_needs_reason": _set_where(
+        "cancellation_reason", lambda f: _is(f, "status", "Cancelled"), [None, "  "]),
+    "event.completed_has_attendance": _set_where(
+        "attended_count", lambda f: _is(f, "status", "Completed"), [None]),
+    "event.registered_matches_participations": _registered_mismatch,
+    "event.attended_matches_participations": _attended_mismatch,
+    "event.no_duplicate_event": _duplicate(["organization_id", "name", "start_time", "end_time"]),
+    "participation.one_registration_per_volunteer": _duplicate(["event_id", "volunteer_id"]),
+    "participation.attended_has_hours": _set_where(
+        "hours", lambda f: _is(f, "status", "Attended"), [0.0, None]),
+    "participation.hours_only_when_attended": _set_where(
+        "hours", lambda f: _is(f, "status", "Registered") | _is(f, "status", "No-Show"), [2.5]),
+    "participation.no_show_not_checked_in": _no_show_checked_in,
+    "participation.checkin_after_registration": _checkin_before_registration,
+    "participation.volunteer_contactable": _dnc_volunteer,
+    "student.age_matches_grade": _wrong_grade,
+    "student.enrolled_after_birth": _enrolled_before_birth,
+    "teacher.grade_band": _swap(("grade_level_low", "grade_level_high")),
+    "teacher.school_in_district": _school_not_in_district,
+}
+DUPLICATES = {
+    "school.name_unique_in_district", "organization.name_postal_unique",
+    "event.no_duplicate_event", "participation.one_registration_per_volunteer",
+}  # fmt: skip
+
+
+
+def inject_written(rule: str, frame: Frame, k: int, frames: Frames) -> bool:
+    """Inject a defect for the written rule ``rule``; False when it has no row injector."""
+    found = ROW_INJECTORS.get(rule)
+    if found is None:
+        return False
+    if rule in DUPLICATES:
+        found(rule)(frame, k, frames)  # type: ignore[call-arg,misc]
+        return True
+    before = frame.used.copy()
+    found(frame, k, frames)  # type: ignore[call-arg]
+    frame.record(rule, np.flatnonzero(frame.used & ~before))
+    return True

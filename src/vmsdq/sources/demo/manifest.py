@@ -1,0 +1,34 @@
+"""What ``generate_demo`` produced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+
+@dataclass
+class DemoManifest:
+    """Files, sizes and injected defects of one generated demo project.
+
+    ``injected`` maps rule -> number of (rule, key) pairs deliberately injected; the truth file
+    holds those plus their side effects. ``missing`` lists injected pairs the independent
+    oracle did not confirm (always empty unless the generator itself is wrong).
+    """
+
+    project_dir: Path
+    volunteers: int
+    seed: int
+    defect_scale: float
+    as_of: datetime
+    rows: dict[str, int] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+    injected: dict[str, int] = field(default_factory=dict)
+    truth_path: Path | None = None
+    truth_rows: int = 0
+    missing: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())

@@ -1,0 +1,356 @@
+"""Ground truth in plain Python: which rows each rule fails, from docs/rules.md.
+
+Works on the final rows (what a correct reader sees), one small evaluator per rule kind, plus
+the hand-written predicates in ``predicates.py`` for SQL expressions. It never runs SQL.
+Meant for demo sizes up to a few hundred thousand rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from vmsdq.sources.demo.predicates import FAILS, FILTERS
+from vmsdq.sources.demo.rules import TruthRule
+from vmsdq.spec.models import EntitySpec, FieldType
+
+TABLE_KEY = ""
+EMAIL = re.compile(
+    r"[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*"
+)
+PHONE_E164 = re.compile(r"\+[1-9][0-9]{7,14}")
+PHONE_NANP = re.compile(
+    r"(\+?1[ .-]?)?(\([2-9][0-9]{2}\)|[2-9][0-9]{2})[ .-]?[2-9][0-9]{2}[ .-]?[0-9]{4}"
+)
+URL = re.compile(r"https?://[^\s/?#]+\.[^\s/?#]+([/?#][^\s]*)?")
+POSTAL = re.compile(r"[0-9]{5}(-[0-9]{4})?")
+SFID = re.compile(r"[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?")
+SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+
+@dataclass
+class Rows:
+    """One entity's final rows: raw values (as read) and typed values (after TRY_CAST)."""
+
+    spec: EntitySpec
+    raw: dict[str, list[Any]]
+    typed: dict[str, list[Any]] = field(default_factory=dict)
+    rejected_lines: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.typed:
+            self.typed = {
+                name: [try_cast(v, self.spec.fields[name].type) for v in values]
+                for name, values in self.raw.items()
+            }
+
+    @property
+    def n(self) -> int:
+        return len(self.raw[self.spec.key])
+
+    def key(self, i: int) -> str:
+        value = self.typed[self.spec.key][i]
+        return "" if value is None else str(value)
+
+    def row(self, i: int) -> dict[str, Any]:
+        return {name: values[i] for name, values in self.typed.items()}
+
+    def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        for i in range(self.n):
+            yield i, self.row(i)
+
+
+def try_cast(value: Any, ftype: FieldType) -> Any:
+    """DuckDB TRY_CAST of text to ``ftype`` for the values the demo writes; typed values pass."""
+    if not isinstance(value, str) or ftype is FieldType.string:
+        return value
+    text = value.strip()
+    try:
+        if ftype is FieldType.integer:
+            return int(text) if re.fullmatch(r"[+-]?[0-9]+", text) else None
+        if ftype is FieldType.number:
+            return float(text) if re.fullmatch(r"[+-]?[0-9]*\.?[0-9]+", text) else None
+        if ftype is FieldType.boolean:
+            return {"true": True, "false": False, "t": True, "f": False}.get(text.lower())
+        if ftype is FieldType.date:
+            return date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+        return datetime.fromisoformat(text) if re.fullmatch(r"\d{4}-\d\d-\d\d[ T][\d:.]+", text) else None
+    except ValueError:
+        return None
+
+
+def present(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and value.strip() == "")
+
+
+def evaluate(
+    rules: list[TruthRule], data: dict[str, Rows], previous: dict[str, Rows], now: datetime
+) -> set[tuple[str, str]]:
+    """Every (rule, key) that must fail."""
+    out: set[tuple[str, str]] = set()
+    for rule in rules:
+        rows = data[rule.entity]
+        if rule.kind == "parseable":
+            out |= {(rule.name, f"line:{n}") for n in rows.rejected_lines}
+        elif rule.table:
+            if TABLE_RULES[rule.kind](rule, rows, now):
+                out.add((rule.name, TABLE_KEY))
+        else:
+            failing = ROW_RULES[rule.kind](rule, rows, data, previous)
+            out |= {(rule.name, rows.key(i)) for i in failing}
+    return out
+
+
+def _required(rule: TruthRule, rows: Rows, *_: Any) -> set[int]:
+    values = rows.raw[rule.field or ""]
+    if rule.opts.allow_blank:
+        return {i for i, v in enumerate(values) if v is None}
+    return {i for i, v in enumerate(values) if not present(v)}
+
+
+def _type(rule: TruthRule, rows: Rows, *_: Any) -> set[int]:
+    name = rule.field or ""
+    raw, typed = rows.raw[name], rows.typed[name]
+    return {i for i, v in enumerate(raw) if present(v) and typed[i] is None}
+
+
+def _format(rule: TruthRule, rows: Rows, *_: Any) -> set[int]:
+    opts = rule.opts
+    check = _format_check(opts.format.value, opts.pattern)
+    strict = _strict_check(opts.format.value, opts.region) if opts.strict else None
+    bad = set()
+    for i, v in enumerate(rows.typed[rule.field or ""]):
+        if present(v) and (not check(v) or (strict is not None and not strict(v))):
+            bad.add(i)
+    return bad
+
+
+def _format_check(fmt: str, pattern: str | None) -> Callable[[str], bool]:
+    if fmt == "regex":
+        compiled = re.compile(pattern or "")
+        return lambda v: compiled.fullmatch(v) is not None
+    if fmt == "phone":
+        return lambda v: bool(PHONE_E164.fullmatch(v) or PHONE_NANP.fullmatch(v))
+    if fmt == "salesforce_id":
+        return salesforce_id_ok
+    regex = {"email": EMAIL, "url": URL, "postal_code": POSTAL}[fmt]
+    return lambda v: regex.fullmatch(v) is not None
+
+
+def salesforce_id_ok(value: str) -> bool:
+    if SFID.fullmatch(value) is None:
+        return False
+    if len(value) == 15:
+        return True
+    suffix = ""
+    for chunk in range(3):
+        part = value[chunk * 5 : chunk * 5 + 5]
+        suffix += SUFFIX[sum(1 << j for j, c in enumerate(part) if "A" <= c <= "Z")]
+    return value[15:] == suffix
+
+
+def _strict_check(fmt: str, region: str) -> Callable[[str], bool]:
+    if fmt == "email":
+        from email_validator import EmailNotValidError, validate_email
+
+        def email_ok(v: str) -> bool:
+            try:
+                validate_email(v, check_deliverability=False)
+            except EmailNotValidError:
+                return False
+            return True
+
+        return email_ok
+    import phonenumbers
+
+    def phone_ok(v: str) -> bool:
+        try:
+            return bool(phonenumbers.is_valid_number(phonenumbers.parse(v, region)))
+        except phonenumbers.NumberParseException:
+            return False
+
+    return phone_ok
+
+
+def _allowed(rule: TruthRule, rows: Rows, *_: Any) -> set[int]:
+    fold = rule.opts.ignore_case
+    allowed = {_fold(v, fold) for v in rule.opts.values}
+    values = rows.typed[rule.field or ""]
+    return {i for i, v in enumerate(values) if present(v) and _fold(v, fold) not in allowed}
+
+
+def _fold(v: Any, fold: bool) -> Any:
+    return v.lower() if fold and isinstance(v, str) else v
+
+
+def _bound(value: Any, ftype: FieldType) -> Any:
+    if value is None or not isinstance(value, str):
+        return value
+    return try_cast(value, ftype)
+
+
+def _range(rule: TruthRule, rows: Rows, *_: Any) -> set[int]:
+    name = rule.field or ""
+    ftype = rows.spec.fields[name].type
+    lo, hi = _bound(rule.opts.min, ftype), _bound(rule.opts.max, ftype)
+    excl = rule.opts.exclusive
+    bad = set()
+    for i, v in enumerate(rows.typed[name]):
+        if not present(v):
+            continue
+        if lo is not None and (v <= lo if excl else v < lo):
+            bad.add(i)
+        if hi is not None and (v >= hi if excl else v > hi):
+            bad.add(i)
+    return bad
+
+
+def _length(rule: TruthRule, rows: Rows, *_: Any) -> set[int]:
+    lo, hi = rule.opts.min, rule.opts.max
+    bad = set()
+    for i, v in enumerate(rows.typed[rule.field or ""]):
+        if present(v) and ((lo is not None and len(v) < lo) or (hi is not None and len(v) > hi)):
+            bad.add(i)
+    return bad
+
+
+def _unique(rule: TruthRule, rows: Rows, *_: Any) -> set[int]:
+    opts = rule.opts
+    columns = [rule.field] if rule.field else list(opts.columns)
+    columns = [*columns, *opts.within]
+    fold = getattr(opts, "ignore_case", False)
+    when = FILTERS.get((rule.name, "when"))
+    groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for i, row in rows.rows():
+        values = tuple(_fold(row[c], fold) for c in columns)
+        if all(present(v) for v in values) and (when is None or when(row)):
+            groups[values].append(i)
+    return {i for members in groups.values() if len(members) > 1 for i in members}
+
+
+def _targets(rule_name: str, target: Rows, columns: list[str]) -> set[tuple[Any, ...]]:
+    where = FILTERS.get((rule_name, "where"))
+    return {
+        tuple(row[c] for c in columns)
+        for _, row in target.rows()
+        if where is None or where(row)
+    }
+
+
+def _references(rule: TruthRule, rows: Rows, data: dict[str, Rows], *_: Any) -> set[int]:
+    target = data[rule.opts.entity]
+    found = _targets(rule.name, target, [rule.opts.field or target.spec.key])
+    values = rows.typed[rule.field or ""]
+    return {i for i, v in enumerate(values) if present(v) and (v,) not in found}
+
+
+def _reference(rule: TruthRule, rows: Rows, data: dict[str, Rows], *_: Any) -> set[int]:
+    opts = rule.opts
+    target = data[opts.entity]
+    target_columns = opts.target_columns or (
+        [target.spec.key] if len(opts.columns) == 1 else list(opts.columns)
+    )
+    found = _targets(rule.name, target, target_columns)
+    when = FILTERS.get((rule.name, "when"))
+    bad = set()
+    for i, row in rows.rows():
+        values = tuple(row[c] for c in opts.columns)
+        if all(present(v) for v in values) and (when is None or when(row)) and values not in found:
+            bad.add(i)
+    return bad
+
+
+def _expression(rule: TruthRule, rows: Rows, *_: Any) -> set[int]:
+    fails = FAILS[rule.name]
+    return {i for i, row in rows.rows() if fails(row)}
+
+
+COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<=": lambda a, b: a <= b,
+    ">=": lambda a, b: a >= b, "<": lambda a, b: a < b, ">": lambda a, b: a > b,
+}  # fmt: skip
+
+
+def _aggregate(rule: TruthRule, rows: Rows, data: dict[str, Rows], *_: Any) -> set[int]:
+    opts = rule.opts
+    related = data[opts.related]
+    where = FILTERS.get((rule.name, "where"))
+    per_key: dict[Any, Any] = _aggregate_by_key(opts, related, where)
+    when = FILTERS.get((rule.name, "when"))
+    bad = set()
+    keys = rows.typed[rows.spec.key]
+    for i, row in rows.rows():
+        value = row[opts.field]
+        if value is None or (when is not None and not when(row)):
+            continue
+        if not COMPARE[opts.compare](value, per_key.get(keys[i], 0)):
+            bad.add(i)
+    return bad
+
+
+def _aggregate_by_key(opts: Any, related: Rows, where: Callable[..., bool] | None) -> dict[Any, Any]:
+    counts: Counter[Any] = Counter()
+    sums: dict[Any, Any] = defaultdict(int)
+    distinct: dict[Any, set[Any]] = defaultdict(set)
+    for _, row in related.rows():
+        fk = row[opts.foreign_key]
+        if fk is None or (where is not None and not where(row)):
+            continue
+        counts[fk] += 1
+        if opts.column and row[opts.column] is not None:
+            sums[fk] += row[opts.column]
+            distinct[fk].add(row[opts.column])
+    if opts.function == "sum":
+        return dict(sums)
+    if opts.function == "count_distinct":
+        return {k: len(v) for k, v in distinct.items()}
+    return dict(counts)
+
+
+def _transition(rule: TruthRule, rows: Rows, _: Any, previous: dict[str, Rows]) -> set[int]:
+    prev = previous.get(rule.entity)
+    if prev is None:
+        return set()
+    name, key = rule.opts.field, rows.spec.key
+    old_of = dict(zip(prev.typed[key], prev.typed[name], strict=True))
+    allowed = rule.opts.allowed
+    bad = set()
+    for i, (k, new) in enumerate(zip(rows.typed[key], rows.typed[name], strict=True)):
+        if k not in old_of or k is None:
+            continue
+        old = old_of[k]
+        if present(old) and present(new) and new != old and new not in allowed.get(old, []):
+            bad.add(i)
+    return bad
+
+
+def _row_count(rule: TruthRule, rows: Rows, now: datetime) -> bool:
+    where = FILTERS.get((rule.name, "where"))
+    count = sum(1 for _, row in rows.rows() if where is None or where(row))
+    lo, hi = rule.opts.min, rule.opts.max
+    return (lo is not None and count < lo) or (hi is not None and count > hi)
+
+
+def _freshness(rule: TruthRule, rows: Rows, now: datetime) -> bool:
+    values = [v for v in rows.typed[rule.opts.field] if v is not None]
+    if not values:
+        return True
+    amount, unit = int(rule.opts.max_age[:-1]), rule.opts.max_age[-1]
+    max_age = timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+    return now - max(values) > max_age
+
+
+ROW_RULES: dict[str, Callable[..., set[int]]] = {
+    "required": _required, "type": _type, "format": _format, "allowed": _allowed,
+    "range": _range, "length": _length, "unique": _unique, "references": _references,
+    "reference": _reference, "expression": _expression, "aggregate": _aggregate,
+    "transition": _transition,
+}  # fmt: skip
+TABLE_RULES: dict[str, Callable[[TruthRule, Rows, datetime], bool]] = {
+    "row_count": _row_count, "freshness": _freshness,
+}  # fmt: skip

@@ -1,0 +1,73 @@
+"""Ground truth: the oracle over the final rows, checked against what was injected."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from vmsdq.sources.demo.frame import Frame
+from vmsdq.sources.demo.inject_rules import TABLE_KEY
+from vmsdq.sources.demo.manifest import DemoManifest
+from vmsdq.sources.demo.oracle import Rows, evaluate
+from vmsdq.sources.demo.rules import TruthRule
+from vmsdq.sources.demo.write import write_parquet
+from vmsdq.spec.models import EntitySpec
+
+
+def rows_of(frame: Frame, spec: EntitySpec, keep: np.ndarray | None = None) -> Rows:
+    table = frame.table()
+    if keep is not None:
+        table = table.filter(pa.array(keep))
+    raw = {name: table.column(name).to_pylist() for name in spec.fields}
+    return Rows(spec=spec, raw=raw)
+
+
+def injected_pairs(frames: dict[str, Frame], malformed: np.ndarray) -> set[tuple[str, str]]:
+    pairs: set[tuple[str, str]] = set()
+    for frame in frames.values():
+        keys = frame.columns[next(iter(frame.columns))]
+        for rule, parts in frame.injected.items():
+            rows = np.concatenate(parts)
+            pairs |= {(rule, "" if k is None else str(k)) for k in keys.take(pa.array(rows)).to_pylist()}
+        pairs |= {(rule, TABLE_KEY) for rule in frame.table_defects}
+    pairs |= {("teacher.record.parseable", f"line:{int(r) + 2}") for r in malformed}
+    return pairs
+
+
+def compute_truth(frames: dict[str, Frame], previous: Frame, specs: dict[str, EntitySpec],
+                  rules: list[TruthRule], malformed: np.ndarray,
+                  now: datetime) -> set[tuple[str, str]]:  # fmt: skip
+    data: dict[str, Rows] = {}
+    for entity, frame in frames.items():
+        keep = None
+        if entity == "teacher":
+            keep = np.ones(frame.n, dtype=bool)
+            keep[malformed] = False
+        data[entity] = rows_of(frame, specs[entity], keep)
+    data["teacher"].rejected_lines = sorted(int(r) + 2 for r in malformed)
+    prev = {"event": rows_of(previous, specs["event"], ~previous.used)}
+    return evaluate(rules, data, prev, now)
+
+
+def write_truth_file(project_dir: Path, frames: dict[str, Frame], previous: Frame,
+                     specs: dict[str, EntitySpec], rules: list[TruthRule], malformed: np.ndarray,
+                     now: datetime, manifest: DemoManifest) -> None:  # fmt: skip
+    truth = compute_truth(frames, previous, specs, rules, malformed, now)
+    injected = injected_pairs(frames, malformed)
+    manifest.missing = sorted(injected - truth)
+    counts: dict[str, int] = {}
+    for rule, _ in injected:
+        counts[rule] = counts.get(rule, 0) + 1
+    manifest.injected = counts
+    ordered = sorted(truth)
+    table = pa.table({
+        "rule": pa.array([r for r, _ in ordered], pa.string()),
+        "key": pa.array([k for _, k in ordered], pa.string()),
+    })  # fmt: skip
+    path = project_dir / "truth" / "truth.parquet"
+    write_parquet(table, path)
+    manifest.truth_path = path
+    manifest.truth_rows = len(ordered)
