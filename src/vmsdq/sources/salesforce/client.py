@@ -172,7 +172,7 @@ class SalesforceClient:
         except SalesforceAuthenticationFailed as exc:
             raise SalesforceAuthError(
                 f"source '{self.source}': Salesforce login ({self.spec.auth}) failed: "
-                f"{self._safe(exc.code)}: {self._safe(exc.message)}"
+                f"{self._safe(exc.code)}: {self._safe(exc.auth_message)}"
             ) from None
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise _Retryable(f"login: network error: {type(exc).__name__}") from None

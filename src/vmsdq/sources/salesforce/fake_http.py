@@ -34,6 +34,7 @@ class HttpError(Exception):
 class FakeHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeSalesforce/1.0"
+    wbufsize = 1 << 16  # headers and body leave in one segment (no Nagle delay)
 
     @property
     def org(self) -> FakeSalesforce:
@@ -72,6 +73,9 @@ class FakeHandler(BaseHTTPRequestHandler):
             self._send_json(err.status, [{"message": err.message, "errorCode": err.code}])
         except SoqlError as err:
             self._send_json(400, [{"message": err.message, "errorCode": err.code}])
+        except Exception as err:  # noqa: BLE001 - answer like Salesforce, never drop the socket
+            message = f"An unexpected error occurred: {type(err).__name__}"
+            self._send_json(500, [{"message": message, "errorCode": "UNKNOWN_EXCEPTION"}])
 
     def _data_call(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> None:
         org = self.org

@@ -117,7 +117,7 @@ class FakeSalesforce:
         server.daemon_threads = True
         server.org = self  # type: ignore[attr-defined]
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
 
@@ -167,7 +167,7 @@ class FakeSalesforce:
         schemas = {name: t.column_names for name, t in self.tables.items()}
         compiled = compile_soql(soql, schemas, include_deleted=include_deleted)
         with self.lock:
-            result = self._con.execute(compiled.sql).fetch_arrow_table()
+            result = self._con.execute(compiled.sql).to_arrow_table()
         return compiled, result
 
     # ---- sessions and knobs ----
