@@ -57,14 +57,7 @@ class FilesSource:
 
     def read(self, entity: EntitySpec) -> Snapshot:
         """Read one entity (and its ``previous`` state when declared) into a snapshot."""
-        src = entity.sources.get(self.name)
-        pattern = src.path if src is not None and src.path else f"{entity.entity}.*"
-        snap = self._read_pattern(entity, src, pattern, entity.entity)
-        if src is not None and src.previous:
-            snap.previous = self._read_pattern(
-                entity, src, src.previous, f"{entity.entity}__previous"
-            )
-        return snap
+        return self._read(entity, entity.entity)
 
     def read_mirror(self, entity: EntitySpec) -> Snapshot:
         """Read the other system's copy of a mirrored entity (its own field names)."""
@@ -72,7 +65,15 @@ class FilesSource:
 
         if entity.mirror is None:
             raise SourceError(f"entity '{entity.entity}' declares no mirror to read")
-        return self.read(mirror_entity(entity))
+        return self._read(mirror_entity(entity), f"{entity.entity}__mirror")
+
+    def _read(self, entity: EntitySpec, view: str) -> Snapshot:
+        src = entity.sources.get(self.name)
+        pattern = src.path if src is not None and src.path else f"{entity.entity}.*"
+        snap = self._read_pattern(entity, src, pattern, view)
+        if src is not None and src.previous:
+            snap.previous = self._read_pattern(entity, src, src.previous, f"{view}__previous")
+        return snap
 
     def _read_pattern(
         self, entity: EntitySpec, src: EntitySource | None, pattern: str, view: str
@@ -117,7 +118,7 @@ class FilesSource:
             if fmt == "json":
                 return _read_json(con, entity, path, self._show(path), columns, target)
             return _read_parquet(con, entity, path, self._show(path), columns, target)
-        except duckdb.Error as exc:
+        except (duckdb.Error, OSError) as exc:
             raise SourceError(f"entity '{entity}': cannot read {self._show(path)}: {exc}") from exc
         finally:
             con.close()

@@ -222,6 +222,7 @@ def test_mirror_is_read_with_the_other_systems_field_names(tmp_path: Path) -> No
         }
     )
     snap = source(tmp_path).read_mirror(spec)
+    assert "volunteer__mirror" in snap.parquet[0]
     assert duckdb.sql(f"SELECT * FROM '{snap.parquet[0]}'").fetchall() == [("003A", "a@x.org")]
     with pytest.raises(SourceError, match="entity 'volunteer' declares no mirror"):
         source(tmp_path).read_mirror(entity("Contact.csv"))
