@@ -53,7 +53,12 @@ class Checker:
         return None
 
     def fields(
-        self, doc: YamlDoc, path: YamlPath, names: Iterable[str], owner: m.EntitySpec | None
+        self,
+        doc: YamlDoc,
+        path: YamlPath,
+        names: Iterable[str],
+        owner: m.EntitySpec | None,
+        key: bool = False,
     ) -> None:
         """Each of ``names`` (written at ``path`` / ``path + (i,)``) is a field of ``owner``."""
         if owner is None:
@@ -62,7 +67,8 @@ class Checker:
             if name not in owner.fields:
                 at = path if isinstance(names, str) else (*path, i)
                 known = _known(name, owner.fields)
-                self.error(doc, at, f"'{name}' is not a field of entity '{owner.entity}'{known}")
+                message = f"'{name}' is not a field of entity '{owner.entity}'{known}"
+                self.error(doc, at, message, key=key)
 
     def expression(
         self, doc: YamlDoc, path: YamlPath, sql: str | None, rule: str, owner: m.EntitySpec | None
@@ -94,7 +100,7 @@ def check_entity(checker: Checker, parsed: Parsed, sources: Iterable[str] | None
     if spec.mirror is not None:
         checker.fields(doc, ("mirror", "match_on"), spec.mirror.match_on, spec)
         for ours in spec.mirror.fields:
-            checker.fields(doc, ("mirror", "fields", ours), ours, spec)
+            checker.fields(doc, ("mirror", "fields", ours), ours, spec, key=True)
     if sources is not None:
         for name in spec.sources:
             if name not in sources:

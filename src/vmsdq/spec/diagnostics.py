@@ -66,7 +66,8 @@ def _to_config_error(
     kind, ctx, value = error["type"], error.get("ctx") or {}, error["input"]
     where = dotted(path)
     prefix = f"{where}: " if where else ""
-    location = doc.key_location(path) if isinstance(value, (dict, list)) else doc.location(path)
+    container = isinstance(value, (dict, list)) or value is None
+    location = doc.key_location(path) if container else doc.location(path)
     if kind == "extra_forbidden":
         message = _unknown_key(str(error["loc"][-1]), model, error["loc"][:-1])
         return ConfigError(prefix + message, doc.key_location(path))
@@ -88,7 +89,8 @@ def _to_config_error(
         return _value_error(str(ctx.get("error", error["msg"])), path, value, doc)
     expected = _EXPECTED.get(kind)
     detail = f"expected {expected}" if expected else error["msg"][:1].lower() + error["msg"][1:]
-    return ConfigError(f"{prefix}invalid value {_show(value)}: {detail}", location)
+    shown = "no value" if value is None else f"invalid value {_show(value)}"
+    return ConfigError(f"{prefix}{shown}: {detail}", location)
 
 
 def _value_error(message: str, path: YamlPath, value: Any, doc: YamlDoc) -> ConfigError:

@@ -277,3 +277,31 @@ def test_load_entity_file_checks_its_own_names(project: Path) -> None:
     assert str(info.value).startswith(
         "entities/event.yaml:14:12: rule 'event.within_capacity': unknown column 'cap'"
     )
+
+
+def test_mirror_within_and_reference_rule_names(project: Path) -> None:
+    extra = """\
+  - {name: org_ref, type: reference, columns: [org_id, status], entity: organization}
+mirror: {object: Session__c, match_on: sf_id, fields: {nme: Name}}
+"""
+    write(
+        "entities/event.yaml", EVENT.replace("unique: true}", "unique: {within: [stat]}}") + extra
+    )
+    assert messages() == [
+        "entities/event.yaml:6:48: fields.event_id.unique.within[0]: 'stat' is not a field of "
+        "entity 'event' (known: capacity, event_id, org_id, registered, status); did you mean "
+        "'status'?",
+        "entities/event.yaml:16:47: rules[1].columns: 2 columns but 1 target_columns "
+        "(entity 'organization' key is 'org_id')",
+        "entities/event.yaml:17:40: mirror.match_on: 'sf_id' is not a field of entity 'event' "
+        "(known: capacity, event_id, org_id, registered, status)",
+        "entities/event.yaml:17:56: mirror.fields.nme: 'nme' is not a field of entity 'event' "
+        "(known: capacity, event_id, org_id, registered, status)",
+    ]
+
+
+def test_field_without_a_value(project: Path) -> None:
+    write("entities/event.yaml", EVENT.replace("  registered: {type: integer}", "  registered:"))
+    assert messages() == [
+        "entities/event.yaml:9:3: fields.registered: no value: expected a mapping (key: value)"
+    ]
