@@ -44,8 +44,8 @@ def current_config(store: ResultsStore, yaml_scoring: ScoringSpec) -> ConfigVers
     if latest is not None and latest.yaml_digest == digest:
         return latest
     settings = Settings(scoring=yaml_scoring)
-    if latest is not None:  # keep analytics knobs; the file only holds scoring
-        settings = Settings(scoring=yaml_scoring, analytics=latest.settings.analytics)
+    if latest is not None:  # keep analytics knobs and overrides; the file only holds scoring
+        settings = latest.settings.model_copy(update={"scoring": yaml_scoring})
     validate_settings(settings)
     note = "from vmsdq.yaml" if latest is None else "vmsdq.yaml scoring section changed"
     return _add(store, settings, digest, note)
@@ -71,7 +71,8 @@ def set_config(
     if declared is not None:
         raise ConfigError(
             f"settings: entity '{name}' declares threshold: {declared:g} in its entity file, "
-            "which takes precedence over settings; change it there"
+            "which takes precedence over scoring.thresholds; override it at runtime with "
+            f"`vmsdq settings set entities.{name}.threshold VALUE`"
         )
     base = current_config(store, yaml_scoring)
     new = apply_setting(base.settings, key, value, entities=list(specs))

@@ -10,6 +10,7 @@ from vmsdq.engine.results import RunResult
 from vmsdq.errors import ConfigError
 from vmsdq.scoring.compute import score_run
 from vmsdq.scoring.model import AS_RUN, RunScores
+from vmsdq.scoring.overrides import effective_entities
 from vmsdq.spec.models import Project
 from vmsdq.store import ResultsStore, ScoreRow
 from vmsdq.store.models import Run
@@ -26,8 +27,9 @@ def persist_scores(store: ResultsStore, run: RunResult, project: Project) -> Run
             .where(Run.id == run.run_id, Run.tenant_id == store.tenant)
             .values(config_version=config.version)
         )
+    entities = effective_entities(project.entities, config.settings.entities)
     scores = score_run(
-        run, config.settings.scoring, project.entities, config_version=config.version, label=AS_RUN
+        run, config.settings.scoring, entities, config_version=config.version, label=AS_RUN
     )
     save_run_scores(store, scores)
     detect_for_run(store, run.run_id, run.started_at, config.settings.analytics)
@@ -65,7 +67,7 @@ def compute_scores(
     return score_run(
         run,
         config.settings.scoring,
-        project.entities,
+        effective_entities(project.entities, config.settings.entities),
         config_version=config.version,
         label=label,
     )

@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vmsdq.errors import ConfigError
+from vmsdq.scoring.overrides import EntityOverride, set_entity_override, validate_overrides
 from vmsdq.spec.models import Dimension, ScoringSpec, Severity
 
 MAP_KEYS = {  # key prefix -> what may follow the dot
@@ -40,12 +41,14 @@ class Settings(BaseModel):
 
     scoring: ScoringSpec = Field(default_factory=ScoringSpec)
     analytics: AnalyticsSpec = Field(default_factory=AnalyticsSpec)
+    entities: dict[str, EntityOverride] = Field(default_factory=dict)  # runtime overrides
 
 
 def valid_keys() -> list[str]:
     what = {"entity_weights": "entity", "thresholds": "entity", "bands": "band name"}
     keys = [f"{k}.<{'|'.join(v) if v else what[k]}>" for k, v in MAP_KEYS.items()]
-    return keys + SCALAR_KEYS + list(AnalyticsSpec.model_fields)
+    overrides = ["entities.<entity>.threshold", "entities.<entity>.dimension_weights.<dimension>"]
+    return keys + SCALAR_KEYS + overrides + list(AnalyticsSpec.model_fields)
 
 
 def apply_setting(
@@ -61,7 +64,9 @@ def apply_setting(
     value = _parse(key, raw)
     data = settings.model_dump(mode="json")
     head, _, tail = key.partition(".")
-    if head in AnalyticsSpec.model_fields and not tail:
+    if head == "entities" and tail:
+        set_entity_override(data["entities"], tail, value, key, entities)
+    elif head in AnalyticsSpec.model_fields and not tail:
         data["analytics"][head] = value
     elif head == "bands" and tail:
         data["scoring"]["bands"] = _set_band(data["scoring"]["bands"], tail, value, key)
@@ -103,6 +108,7 @@ def validate_settings(settings: Settings, *, entities: Collection[str] = ()) -> 
             raise ConfigError(
                 f"settings: {name} names unknown entities {unknown}; known: {sorted(known)}"
             )
+    validate_overrides(settings.entities)
     names = [b.name for b in s.bands]
     if not names:
         raise ConfigError("settings: bands is empty; declare at least one band")
@@ -121,6 +127,12 @@ def flatten(settings: Settings) -> dict[str, Any]:
             out |= {f"{key}.{k}": v for k, v in value.items()}
         else:
             out[key] = value
+    for name, o in data["entities"].items():
+        if o["threshold"] is not None:
+            out[f"entities.{name}.threshold"] = o["threshold"]
+        out |= {
+            f"entities.{name}.dimension_weights.{d}": w for d, w in o["dimension_weights"].items()
+        }
     out.update(data["analytics"])
     return out
 

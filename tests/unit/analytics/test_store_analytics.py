@@ -183,3 +183,32 @@ def test_anomalies_are_flagged_on_the_run_and_listed(store: ResultsStore, tmp_pa
     email = next(a for a in found if a.rule == "volunteer.email.required")
     assert email.value == 60.0 and email.expected == pytest.approx(5.0) and email.z > 3.5
     assert "rule_failure_pct volunteer.email.required: 60.00 (expected 5.00" in email.describe()
+
+
+def test_entity_threshold_and_weights_can_be_overridden_at_runtime(
+    store: ResultsStore, tmp_path: Path
+) -> None:
+    proj = project(tmp_path)
+    set_config(
+        store, proj.spec.scoring, "entities.volunteer.threshold", "90", entities=proj.entities
+    )
+    v3 = set_config(
+        store,
+        proj.spec.scoring,
+        "entities.volunteer.dimension_weights.validity",
+        "1.5",
+        entities=proj.entities,
+    )
+    assert v3.settings.entities["volunteer"].threshold == 90
+    scores = save_and_score(store, proj, day_run(0, 20))
+    vol = scores.entities["volunteer"]  # type: ignore[attr-defined]
+    assert vol.threshold == 90 and vol.band == "poor"  # 87.5 - 90 = -2.5: below "fair" (0)
+    assert vol.score == pytest.approx((80 * 0.5 + 90 * 1.5) / 2)
+    with pytest.raises(ConfigError, match="unknown entity 'nobody'"):
+        set_config(
+            store, proj.spec.scoring, "entities.nobody.threshold", "1", entities=proj.entities
+        )
+    v4 = set_config(
+        store, proj.spec.scoring, "entities.volunteer.threshold", "null", entities=proj.entities
+    )
+    assert v4.settings.entities["volunteer"].threshold is None
