@@ -75,6 +75,7 @@ def score(
 ) -> None:
     """Show a run's scores (RUN may be 'latest'); --rescore stores a labelled rescoring."""
     from vmsdq.analytics import pipeline, report
+    from vmsdq.analytics.anomalies import list_anomalies
 
     with opened(project_dir) as (project, store):
         run_id = resolve_run(store, run_id)
@@ -82,10 +83,16 @@ def score(
             scores = pipeline.rescore(store, run_id, project, version=config_version)
         else:
             scores = pipeline.compute_scores(store, run_id, project, as_run=True)
+        flagged = list_anomalies(store, run_id=run_id)
         if fmt == "json":
-            click.echo(json.dumps(asdict(scores), indent=2, default=str))
-        else:
-            echo(report.scores_lines(scores))
+            payload = asdict(scores) | {"anomalies": [asdict(a) for a in flagged]}
+            click.echo(json.dumps(payload, indent=2, default=str))
+            return
+        echo(report.scores_lines(scores))
+        click.echo(f"anomalies flagged on this run: {len(flagged)}")
+        echo([f"  {a.describe()}" for a in flagged[:10]])
+        if len(flagged) > 10:
+            click.echo(f"  ... see `vmsdq anomalies --run {run_id}`")
 
 
 @main.command()

@@ -68,6 +68,7 @@ def test_score_shows_the_stored_scores(project_dir: Path) -> None:
     assert "run r0: config v1, as run" in out
     assert "overall 81.2 (good)" in out  # (100 + 62.5) / 2
     assert "volunteer  81.2   fair" in out
+    assert "anomalies flagged on this run: 0" in out
 
 
 def test_score_latest_and_rescore_under_a_new_config(project_dir: Path) -> None:
