@@ -16,6 +16,7 @@ import yaml
 from vmsdq.errors import ConfigError, Location
 
 YamlPath = tuple[str | int, ...]
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
 
 
 @dataclass
@@ -53,7 +54,7 @@ def load_yaml(path: str | Path) -> YamlDoc:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError(f"cannot read file: {e.strerror or e}", Location(file)) from None
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         doc = YamlDoc(file, None)
@@ -75,7 +76,7 @@ def _mark(file: str, node: yaml.Node) -> Location:
     return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _build(loader: yaml.SafeLoader, node: yaml.Node, path: YamlPath, doc: YamlDoc) -> Any:
+def _build(loader: Any, node: yaml.Node, path: YamlPath, doc: YamlDoc) -> Any:
     doc.values[path] = _mark(doc.file, node)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # resolves YAML merge keys (<<: *anchor)

@@ -17,7 +17,7 @@ from vmsdq.spec.loader import load_project
 PACK = Path(__file__).parents[3] / "src" / "vmsdq" / "packs" / "vms"
 EVENT = yaml.safe_load((PACK / "entities" / "event.yaml").read_text(encoding="utf-8"))
 PROJECT = (PACK / "vmsdq.yaml").read_text(encoding="utf-8")
-EXAMPLES = int(os.environ.get("VMSDQ_FUZZ_EXAMPLES", "60"))  # 2,500 passed when written
+EXAMPLES = int(os.environ.get("VMSDQ_FUZZ_EXAMPLES", "30"))  # 2,500 passed when written
 WORDS = ["type", "name", "check", "when", "entity", "field", "min", "expression", "status", "x"]
 
 values = st.recursive(

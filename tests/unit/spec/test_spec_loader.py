@@ -207,10 +207,10 @@ def test_yaml_syntax_error_has_a_line(project: Path) -> None:
         "entities/event.yaml",
         EVENT.replace("  status: {allowed: [Draft, Done]}", "  status: {allowed: [Draft, Done}"),
     )
-    assert messages() == [
-        "entities/event.yaml:7:33: YAML syntax error: while parsing a flow sequence "
-        "expected ',' or ']', but got '}'"
-    ]
+    [message] = messages()
+    assert message.startswith(
+        "entities/event.yaml:7:33: YAML syntax error: while parsing a flow sequence"
+    )
 
 
 def test_duplicate_yaml_key(project: Path) -> None:
