@@ -43,7 +43,9 @@ def contacts(n: int, *, deleted: int = 0, staff: int = 0, start: int = 0) -> pa.
 
 
 def accounts(n: int) -> pa.Table:
-    return pa.table({"Id": [f"001{i:015d}" for i in range(n)], "Name": [f"Org {i}" for i in range(n)]})
+    return pa.table(
+        {"Id": [f"001{i:015d}" for i in range(n)], "Name": [f"Org {i}" for i in range(n)]}
+    )
 
 
 def volunteer_entity(where: str | None = "Contact_Type__c = 'Volunteer'") -> EntitySpec:

@@ -52,7 +52,9 @@ def test_jwt_bearer_login_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setenv("JWT_USERNAME", creds.username)
         monkeypatch.setenv("JWT_CONSUMER_KEY", creds.consumer_key)
         monkeypatch.setenv("JWT_PRIVATE_KEY_FILE", key_file.name)  # relative to the root
-        spec = SalesforceSourceSpec(type="salesforce", auth="jwt", domain=org.url, env_prefix="JWT_")
+        spec = SalesforceSourceSpec(
+            type="salesforce", auth="jwt", domain=org.url, env_prefix="JWT_"
+        )
         snap = _source(spec, tmp_path).read(volunteer_entity())
         assert snap.table is not None and snap.table.num_rows == 4
         assert org.logins == 1
@@ -98,7 +100,10 @@ def test_secrets_file_supplies_credentials(
     )
     monkeypatch.delenv("FILE_PASSWORD", raising=False)
     spec = SalesforceSourceSpec(
-        type="salesforce", domain=org.url, env_prefix="FILE_", secrets_file="secrets/salesforce.json"
+        type="salesforce",
+        domain=org.url,
+        env_prefix="FILE_",
+        secrets_file="secrets/salesforce.json",
     )
     snap = _source(spec, tmp_path).read(volunteer_entity())
     assert snap.table is not None and snap.table.num_rows == 10

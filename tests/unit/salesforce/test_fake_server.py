@@ -44,16 +44,23 @@ def test_query_pages_and_counts(org: FakeSalesforce, auth: dict[str, str]) -> No
     body = first.json()
     assert (body["totalSize"], body["done"], len(body["records"])) == (5, False, 3)
     assert body["records"][0] == {
-        "attributes": {"type": "Account", "url": "/services/data/v59.0/sobjects/Account/001000000000000004"},
+        "attributes": {
+            "type": "Account",
+            "url": "/services/data/v59.0/sobjects/Account/001000000000000004",
+        },
         "Id": "001000000000000004",
         "Name": "Org 4",
     }
     assert body["nextRecordsUrl"].startswith("/services/data/v59.0/query/01g")
     rest = requests.get(org.url + body["nextRecordsUrl"], headers=auth, timeout=5).json()
     assert (rest["done"], [r["Name"] for r in rest["records"]]) == (True, ["Org 1", "Org 0"])
-    count = requests.get(f"{base}/query", params={"q": "SELECT COUNT() FROM Contact"}, headers=auth, timeout=5)
+    count = requests.get(
+        f"{base}/query", params={"q": "SELECT COUNT() FROM Contact"}, headers=auth, timeout=5
+    )
     assert count.json() == {"totalSize": 11, "done": True, "records": []}
-    count_all = requests.get(f"{base}/queryAll", params={"q": "SELECT COUNT() FROM Contact"}, headers=auth, timeout=5)
+    count_all = requests.get(
+        f"{base}/queryAll", params={"q": "SELECT COUNT() FROM Contact"}, headers=auth, timeout=5
+    )
     assert count_all.json()["totalSize"] == 13
     assert count_all.headers["Sforce-Limit-Info"] == "api-usage=4/15000"
     assert org.calls == {"query": 2, "queryMore": 1, "queryAll": 1}
@@ -63,12 +70,21 @@ def test_query_errors(org: FakeSalesforce, auth: dict[str, str]) -> None:
     base = f"{org.url}/services/data/v59.0/query"
     bad = requests.get(base, params={"q": "SELECT Nope FROM Contact"}, headers=auth, timeout=5)
     assert bad.status_code == 400
-    assert bad.json() == [{"message": "No such column 'Nope' on entity 'Contact'.", "errorCode": "INVALID_FIELD"}]
+    assert bad.json() == [
+        {"message": "No such column 'Nope' on entity 'Contact'.", "errorCode": "INVALID_FIELD"}
+    ]
     typ = requests.get(base, params={"q": "SELECT Id FROM Volunteer__c"}, headers=auth, timeout=5)
     assert typ.json()[0]["errorCode"] == "INVALID_TYPE"
-    expired = requests.get(base, params={"q": "SELECT Id FROM Contact"}, headers={"Authorization": "Bearer x"}, timeout=5)
+    expired = requests.get(
+        base,
+        params={"q": "SELECT Id FROM Contact"},
+        headers={"Authorization": "Bearer x"},
+        timeout=5,
+    )
     assert expired.status_code == 401
-    assert expired.json() == [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+    assert expired.json() == [
+        {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
+    ]
     org.limit_exceeded()
     limited = requests.get(base, params={"q": "SELECT Id FROM Contact"}, headers=auth, timeout=5)
     assert limited.status_code == 403 and limited.json()[0]["errorCode"] == "REQUEST_LIMIT_EXCEEDED"
@@ -80,12 +96,22 @@ def test_query_errors(org: FakeSalesforce, auth: dict[str, str]) -> None:
 def test_bulk_query_job(org: FakeSalesforce, auth: dict[str, str]) -> None:
     jobs = f"{org.url}/services/data/v59.0/jobs/query"
     soql = "SELECT Id, LastName, SystemModstamp FROM Contact WHERE Contact_Type__c = 'Staff'"
-    job = requests.post(jobs, json={"operation": "query", "query": soql}, headers=auth, timeout=5).json()
-    assert job["state"] == "UploadComplete" and job["object"] == "Contact" and job["id"].startswith("750")
-    assert requests.get(f"{jobs}/{job['id']}", headers=auth, timeout=5).json()["state"] == "InProgress"
+    job = requests.post(
+        jobs, json={"operation": "query", "query": soql}, headers=auth, timeout=5
+    ).json()
+    assert (
+        job["state"] == "UploadComplete"
+        and job["object"] == "Contact"
+        and job["id"].startswith("750")
+    )
+    assert (
+        requests.get(f"{jobs}/{job['id']}", headers=auth, timeout=5).json()["state"] == "InProgress"
+    )
     done = requests.get(f"{jobs}/{job['id']}", headers=auth, timeout=5).json()
     assert (done["state"], done["numberRecordsProcessed"]) == ("JobComplete", 3)
-    page = requests.get(f"{jobs}/{job['id']}/results", params={"maxRecords": 2}, headers=auth, timeout=5)
+    page = requests.get(
+        f"{jobs}/{job['id']}/results", params={"maxRecords": 2}, headers=auth, timeout=5
+    )
     assert page.headers["Content-Type"] == "text/csv"
     assert page.headers["Sforce-NumberOfRecords"] == "2"
     assert page.text.splitlines() == [
@@ -95,7 +121,10 @@ def test_bulk_query_job(org: FakeSalesforce, auth: dict[str, str]) -> None:
     ]
     locator = page.headers["Sforce-Locator"]
     last = requests.get(
-        f"{jobs}/{job['id']}/results", params={"maxRecords": 2, "locator": locator}, headers=auth, timeout=5
+        f"{jobs}/{job['id']}/results",
+        params={"maxRecords": 2, "locator": locator},
+        headers=auth,
+        timeout=5,
     )
     assert (last.headers["Sforce-Locator"], last.headers["Sforce-NumberOfRecords"]) == ("null", "1")
     assert requests.delete(f"{jobs}/{job['id']}", headers=auth, timeout=5).status_code == 204

@@ -7,13 +7,25 @@ from datetime import timedelta
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .conftest import T0, SourceFactory, contacts, volunteer_entity
 from vmsdq.sources.salesforce.fake_server import FakeSalesforce
 
-COLUMNS = ["Id", "FirstName", "LastName", "Email", "Hours__c", "Birthdate", "SystemModstamp", "IsDeleted"]
+from .conftest import T0, SourceFactory, contacts, volunteer_entity
+
+COLUMNS = [
+    "Id",
+    "FirstName",
+    "LastName",
+    "Email",
+    "Hours__c",
+    "Birthdate",
+    "SystemModstamp",
+    "IsDeleted",
+]
 
 
-def test_rest_read_pages_through_next_records_url(org: FakeSalesforce, make_source: SourceFactory) -> None:
+def test_rest_read_pages_through_next_records_url(
+    org: FakeSalesforce, make_source: SourceFactory
+) -> None:
     snap = make_source(bulk_threshold=1000).read(volunteer_entity())
     table = snap.table
     assert isinstance(table, pa.Table)
@@ -32,7 +44,9 @@ def test_rest_read_pages_through_next_records_url(org: FakeSalesforce, make_sour
     assert "Contact_Type__c = 'Volunteer'" in snap.meta["query"]
 
 
-def test_bulk_read_follows_several_locator_pages(org: FakeSalesforce, make_source: SourceFactory) -> None:
+def test_bulk_read_follows_several_locator_pages(
+    org: FakeSalesforce, make_source: SourceFactory
+) -> None:
     rest = make_source(bulk_threshold=1000).read(volunteer_entity())
     org.reset_counters()
     snap = make_source(bulk_threshold=5, incremental=False).read(volunteer_entity())
@@ -44,8 +58,14 @@ def test_bulk_read_follows_several_locator_pages(org: FakeSalesforce, make_sourc
 
 
 def test_count_decides_the_mode(org: FakeSalesforce, make_source: SourceFactory) -> None:
-    assert make_source(bulk_threshold=10, incremental=False).read(volunteer_entity()).meta["mode"] == "bulk"
-    assert make_source(bulk_threshold=11, incremental=False).read(volunteer_entity()).meta["mode"] == "rest"
+    assert (
+        make_source(bulk_threshold=10, incremental=False).read(volunteer_entity()).meta["mode"]
+        == "bulk"
+    )
+    assert (
+        make_source(bulk_threshold=11, incremental=False).read(volunteer_entity()).meta["mode"]
+        == "rest"
+    )
 
 
 def test_incremental_read_fetches_only_changes_and_deletions(
@@ -65,7 +85,9 @@ def test_incremental_read_fetches_only_changes_and_deletions(
     table = table.set_column(1, "FirstName", pa.array(names))
     table = table.set_column(7, "SystemModstamp", pa.array(stamps, pa.timestamp("ms", "UTC")))
     table = table.set_column(8, "IsDeleted", pa.array(deleted))
-    new = contacts(1, start=50).set_column(7, "SystemModstamp", pa.array([T0 + timedelta(hours=3)], pa.timestamp("ms", "UTC")))
+    new = contacts(1, start=50).set_column(
+        7, "SystemModstamp", pa.array([T0 + timedelta(hours=3)], pa.timestamp("ms", "UTC"))
+    )
     org.put("Contact", pa.concat_tables([table, new]))
     org.reset_counters()
 
@@ -95,11 +117,25 @@ def test_changed_mapping_forces_a_full_read(make_source: SourceFactory) -> None:
     assert "Contact_Type__c IN ('Volunteer', 'Staff')" in snap.meta["query"]
 
 
-def test_deleted_records_only_through_query_all(org: FakeSalesforce, make_source: SourceFactory) -> None:
+def test_deleted_records_only_through_query_all(
+    org: FakeSalesforce, make_source: SourceFactory
+) -> None:
     sf = make_source().client.sf
     live = sf.query("SELECT COUNT() FROM Contact WHERE Contact_Type__c = 'Volunteer'")
-    everything = sf.query("SELECT COUNT() FROM Contact WHERE Contact_Type__c = 'Volunteer'", include_deleted=True)
+    everything = sf.query(
+        "SELECT COUNT() FROM Contact WHERE Contact_Type__c = 'Volunteer'", include_deleted=True
+    )
     assert (live["totalSize"], everything["totalSize"]) == (8, 10)
     snap = make_source(incremental=False).read(volunteer_entity())
     deleted = snap.table.filter(pc.field("IsDeleted"))
     assert deleted.column("Id").to_pylist() == ["003000000000000008", "003000000000000009"]
+
+
+def test_bulk_call_count_formula() -> None:
+    """calls = COUNT() + create + status polls + ceil(records / maxRecords) result pages."""
+    from vmsdq.sources.salesforce.bench_calls import measure
+
+    result = measure(2_500, page_size=1_000, polls=1)
+    assert result["rows_read"] == 2_500 and result["mode"] == "bulk"
+    assert result["by_kind"] == {"queryAll": 1, "jobCreate": 1, "jobStatus": 2, "jobResults": 3}
+    assert result["api_calls_client"] == result["api_calls_server"] == 7

@@ -17,7 +17,9 @@ from vmsdq.sources.salesforce.fake_server import FakeSalesforce
 from .conftest import SourceFactory, volunteer_entity
 
 
-def test_expired_session_reauthenticates_once(org: FakeSalesforce, make_source: SourceFactory) -> None:
+def test_expired_session_reauthenticates_once(
+    org: FakeSalesforce, make_source: SourceFactory
+) -> None:
     source = make_source()
     source.client.sf  # noqa: B018 - log in now
     org.expire_sessions()
@@ -53,7 +55,9 @@ def test_request_limit_exceeded_is_retried(org: FakeSalesforce, make_source: Sou
     assert snap.meta["api_calls"] == 7  # 2 refused + COUNT() + 4 pages
 
 
-def test_server_errors_are_retried_mid_pagination(org: FakeSalesforce, make_source: SourceFactory) -> None:
+def test_server_errors_are_retried_mid_pagination(
+    org: FakeSalesforce, make_source: SourceFactory
+) -> None:
     source = make_source()
     source.client.sf  # noqa: B018
     original = org.run

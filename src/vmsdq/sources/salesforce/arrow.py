@@ -63,7 +63,9 @@ def csv_to_text(data: bytes, fields: Sequence[str]) -> pa.Table:
     return pcsv.read_csv(io.BytesIO(data), read_options=read, convert_options=options)
 
 
-def cast_columns(table: pa.Table, types: Mapping[str, FieldType]) -> tuple[pa.Table, dict[str, str]]:
+def cast_columns(
+    table: pa.Table, types: Mapping[str, FieldType]
+) -> tuple[pa.Table, dict[str, str]]:
     """Cast text columns to their declared types; returns the table and per-field warnings."""
     import pyarrow as pa
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -25,7 +25,7 @@ from vmsdq.sources.salesforce.errors import (
 from vmsdq.sources.salesforce.session import domain_and_session
 
 if TYPE_CHECKING:
-    from simple_salesforce import Salesforce
+    from simple_salesforce.api import Salesforce
 
     from vmsdq.spec.models import SalesforceSourceSpec
 
@@ -85,7 +85,7 @@ class SalesforceClient:
             reraise=True,
         )
         try:
-            return retrying(self._with_reauth, what, fn)
+            return cast(T, retrying(self._with_reauth, what, fn))
         except _Retryable as exc:
             raise SalesforceUnavailableError(
                 f"{what}: Salesforce kept failing after {self.retry.max_attempts} attempts: "
@@ -139,8 +139,9 @@ class SalesforceClient:
             raise _Retryable(f"network error: {type(exc).__name__}") from None
 
     def _login(self) -> Salesforce:
-        from simple_salesforce import Salesforce, SalesforceLogin
+        from simple_salesforce.api import Salesforce
         from simple_salesforce.exceptions import SalesforceAuthenticationFailed
+        from simple_salesforce.login import SalesforceLogin
 
         creds, version = self.credentials, self.spec.api_version
         if self.spec.auth == "session":

@@ -280,4 +280,4 @@ def _csv(table: pa.Table) -> bytes:
     out = pa.BufferOutputStream()
     data = pa.table(columns, names=table.column_names)
     pcsv.write_csv(data, out, pcsv.WriteOptions(quoting_style="all_valid"))
-    return out.getvalue().to_pybytes()
+    return bytes(out.getvalue().to_pybytes())

@@ -60,13 +60,16 @@ def compile_soql(
     columns = {c.lower(): c for c in schemas[obj]}
     count_only, fields = _select_list(tree, obj, columns)
     where = tree.args.get("where")
-    condition = _condition(where.this, obj, columns) if where else None
+    condition: exp.Expression | None = _condition(where.this, obj, columns) if where else None
     if not include_deleted:
-        alive = exp.column("IsDeleted", quoted=True).is_(exp.false()).or_(
-            exp.column("IsDeleted", quoted=True).is_(exp.null())
+        alive = (
+            exp.column("IsDeleted", quoted=True)
+            .is_(exp.false())
+            .or_(exp.column("IsDeleted", quoted=True).is_(exp.null()))
         )
-        condition = alive if condition is None else exp.and_(exp.paren(condition), alive)
-    select = exp.select(*([exp.column(f, quoted=True) for f in fields] or [exp.Star()]))
+        condition = alive if condition is None else exp.and_(exp.paren(condition), alive)  # type: ignore[assignment]
+    items: list[exp.Expression] = [exp.column(f, quoted=True) for f in fields]
+    select = exp.select(*(items or [exp.Star()]))
     query = select.from_(exp.to_identifier(view_name(obj), quoted=True))
     if condition is not None:
         query = query.where(condition)

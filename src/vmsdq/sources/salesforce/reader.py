@@ -16,7 +16,7 @@ from vmsdq.sources.salesforce.errors import SalesforceQueryError, SalesforceUnav
 
 if TYPE_CHECKING:
     import pyarrow as pa
-    from simple_salesforce import Salesforce
+    from simple_salesforce.api import Salesforce
 
     from vmsdq.sources.salesforce.client import SalesforceClient
 

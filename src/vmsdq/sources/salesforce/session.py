@@ -36,7 +36,8 @@ class CountingSession(requests.Session):
             self.logins += 1
         else:
             self.api_calls += 1
-        return super().request(method, target, *args, **kwargs)
+        verb = method.decode() if isinstance(method, bytes) else method
+        return super().request(verb, target, *args, **kwargs)
 
 
 def domain_and_session(domain: str | None, instance_url: str | None) -> tuple[str, CountingSession]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import cast
 
 import sqlglot
 from sqlglot import exp
@@ -18,7 +19,14 @@ from vmsdq.spec.models import EntitySpec, FieldType, MirrorField, MirrorSpec
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$")
-_COMPARE = {exp.EQ: "=", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
+_COMPARE: dict[type[exp.Expression], str] = {
+    exp.EQ: "=",
+    exp.NEQ: "!=",
+    exp.GT: ">",
+    exp.GTE: ">=",
+    exp.LT: "<",
+    exp.LTE: "<=",
+}
 IS_DELETED = "IsDeleted"
 
 
@@ -77,9 +85,10 @@ def _where(entity: str, text: str) -> str:
         tree = sqlglot.parse_one(text)
     except sqlglot.errors.ParseError as exc:
         raise SalesforceConfigError(
-            f"entity '{entity}': mirror.where does not parse: {text!r} ({exc.errors[0]['description']})"
+            f"entity '{entity}': mirror.where does not parse: {text!r} "
+            f"({exc.errors[0]['description']})"
         ) from None
-    rendered = _render(entity, tree)
+    rendered = _render(entity, cast(exp.Expression, tree))
     return f"({rendered})" if isinstance(tree, exp.Or) else rendered
 
 

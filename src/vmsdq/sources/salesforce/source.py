@@ -106,6 +106,12 @@ class SalesforceSource:
         location = f"salesforce:{self.name}/{mirror.object}"
         return Snapshot(entity=entity.entity, location=location, table=table, meta=meta)
 
+    def close(self) -> None:
+        """Close the HTTP connections (the source logs in again if used afterwards)."""
+        if self._client is not None:
+            self._client.session.close()
+            self._client = None
+
     def reset(self, entity: str) -> None:
         """Forget the watermark and local copy: the next read is full."""
         self.state.forget(entity)
