@@ -1,0 +1,1 @@
+"""History, trends, anomalies, runtime scoring settings and the simulated demo history."""

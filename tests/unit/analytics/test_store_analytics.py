@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, make_url, text
 
 from vmsdq.analytics.anomalies import list_anomalies
 from vmsdq.analytics.config_versions import current_config, list_configs, set_config
@@ -38,10 +40,28 @@ def project(root: Path, scoring: ScoringSpec | None = None) -> Project:
     )
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ResultsStore]:
-    with ResultsStore.open(None, tenant="default", root=tmp_path) as s:
-        yield s
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ResultsStore]:
+    """The same tests on the embedded SQLite store and on PostgreSQL (a schema per test)."""
+    if request.param == "sqlite":
+        with ResultsStore.open(None, tenant="default", root=tmp_path) as s:
+            yield s
+        return
+    url = make_url(request.getfixturevalue("postgres_url"))
+    schema = f"vmsdq_h5_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    scoped = url.update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        with ResultsStore.open(
+            scoped.render_as_string(hide_password=False), tenant="default", root=tmp_path
+        ) as s:
+            yield s
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def day_run(i: int, failed_email: int, rows: int = 100) -> object:
