@@ -47,8 +47,6 @@ def opened(project_dir: Path) -> Iterator[tuple[Project, ResultsStore]]:
             yield project, store
     except (ConfigError, ConfigErrors) as exc:
         config_errors_exit(exc)
-    except KeyError as exc:
-        raise click.ClickException(str(exc.args[0])) from None
 
 
 def echo(lines: list[str]) -> None:
@@ -107,7 +105,10 @@ def explain(project_dir: Path, run_id: str, entity: str | None, top: int) -> Non
 
     with opened(project_dir) as (project, store):
         scores = compute_scores(store, resolve_run(store, run_id), project, as_run=True)
-        echo(explain_scores(scores, entity=entity, top=top).lines())
+        try:
+            echo(explain_scores(scores, entity=entity, top=top).lines())
+        except KeyError as exc:
+            raise click.ClickException(str(exc.args[0])) from None
 
 
 @main.command()
