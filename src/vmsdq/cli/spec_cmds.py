@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from vmsdq.cli import main
 from vmsdq.cli.output import config_errors_exit
 from vmsdq.errors import ConfigError, ConfigErrors
+
+if TYPE_CHECKING:
+    from vmsdq.spec.models import Project
 
 
 @main.command()
@@ -57,12 +61,36 @@ def schema(kind: str) -> None:
     help="Project folder (holds vmsdq.yaml).",
 )
 def check(project_dir: Path) -> None:
-    """Validate the project's configuration without reading any data."""
+    """Validate the project's configuration (files and rule compilation) without reading data."""
     from vmsdq.spec.loader import load_project
 
     try:
         project = load_project(project_dir)
+        rules = _compile_all(project)
     except (ConfigError, ConfigErrors) as exc:
         config_errors_exit(exc)
-    rules = len(project.rule_locations)
     click.echo(f"OK: {len(project.entities)} entities, {rules} rules in {project_dir}")
+
+
+def _compile_all(project: Project) -> int:
+    """Compile every entity as a run would; the number of rules, or every compile error."""
+    from vmsdq.checks import compile_entity
+
+    rules, errors = 0, []
+    for name, entity in project.entities.items():
+        try:
+            compiled = compile_entity(
+                entity,
+                project.entities,
+                source_file=project.entity_files.get(name, ""),
+                rule_locations=project.rule_locations,
+            )
+        except ConfigErrors as many:
+            errors.extend(many.errors)
+        except ConfigError as one:
+            errors.append(one)
+        else:
+            rules += len(compiled.checks)
+    if errors:
+        raise ConfigErrors(errors) if len(errors) > 1 else errors[0]
+    return rules

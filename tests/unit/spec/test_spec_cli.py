@@ -101,3 +101,26 @@ def test_project_schema() -> None:
     schema = project_json_schema()
     assert sorted(schema["required"]) == ["default_source", "sources"]
     assert "schema" in json.dumps(schema["$defs"]["SqlSourceSpec"]["properties"])
+
+
+def test_check_also_compiles_the_rules(tmp_path: Path) -> None:
+    init_project(tmp_path)
+    event = tmp_path / "entities" / "event.yaml"
+    text = event.read_text(encoding="utf-8")
+    event.write_text(
+        text.replace(
+            "{name: has_rows, type: row_count, min: 1}", "{name: has_rows, type: row_count}"
+        ),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["check", "--project", str(tmp_path)])
+    assert result.exit_code == 2
+    line, col = next(
+        (i, t.index("name: has_rows") + 1)
+        for i, t in enumerate(text.splitlines(), 1)
+        if "name: has_rows" in t
+    )
+    assert (
+        f"{event}:{line}:{col}: rule 'event.has_rows': row_count needs 'min' or 'max'"
+        in result.output
+    )
