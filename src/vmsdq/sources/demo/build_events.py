@@ -24,6 +24,15 @@ FUTURE_STATUSES = ["Draft", "Scheduled", "Confirmed", "Postponed", "Cancelled"]
 FUTURE_WEIGHTS = [0.1, 0.45, 0.3, 0.05, 0.1]
 PAST_STATUSES = ["Completed", "Cancelled", "Postponed"]
 PAST_WEIGHTS = [0.86, 0.1, 0.04]
+EVENT_STATUSES = [
+    "Draft", "Scheduled", "Confirmed", "In Progress", "Completed", "Cancelled", "Postponed",
+]  # fmt: skip
+PART_STATUSES = ["Registered", "Waitlisted", "Attended", "No-Show", "Cancelled"]
+REG, WAIT, ATT, NOSHOW, CANC = range(5)
+
+
+def _codes(names: list[str]) -> np.ndarray:
+    return np.array([EVENT_STATUSES.index(s) for s in names])
 
 
 def events(n: int, orgs: Frame, schools: Frame, rng: np.random.Generator, now: int) -> Frame:
@@ -34,10 +43,12 @@ def events(n: int, orgs: Frame, schools: Frame, rng: np.random.Generator, now: i
     minutes = rng.choice([30, 45, 60, 90, 120, 180, 240, 480, 1440, 2880], n)
     end = start + minutes * US_PER_MIN
     past, running = end <= now, (start <= now) & (end > now)
-    status = np.where(past, np.asarray(pick(rng, PAST_STATUSES, n, PAST_WEIGHTS)),
-                      np.asarray(pick(rng, FUTURE_STATUSES, n, FUTURE_WEIGHTS)))  # fmt: skip
-    status = np.where(running, "In Progress", status)
-    cancelled = status == "Cancelled"
+    future_code = rng.choice(len(FUTURE_STATUSES), n, p=FUTURE_WEIGHTS)
+    past_code = rng.choice(len(PAST_STATUSES), n, p=PAST_WEIGHTS)
+    codes = np.where(past, _codes(PAST_STATUSES)[past_code], _codes(FUTURE_STATUSES)[future_code])
+    codes = np.where(running, EVENT_STATUSES.index("In Progress"), codes)
+    status = pa.array(EVENT_STATUSES).take(pa.array(codes))
+    cancelled = codes == EVENT_STATUSES.index("Cancelled")
     created = np.minimum(start - rng.integers(10, 90, n) * US_PER_DAY, now - US_PER_DAY)
     updated = created + ((now - created) * rng.random(n)).astype(np.int64)
     updated[::5] = now - rng.integers(US_PER_MIN, US_PER_DAY // 2, len(updated[::5]))
@@ -48,7 +59,7 @@ def events(n: int, orgs: Frame, schools: Frame, rng: np.random.Generator, now: i
         "salesforce_id": salesforce_ids("a0S", i),
         "name": join(etype, " - ", place, padded_ids(" #", i + 1, 1)),
         "event_type": etype,
-        "status": pa.array(status),
+        "status": status,
         "start_time": timestamps(start),
         "end_time": timestamps(end),
         "capacity": pa.array(np.zeros(n, dtype=np.int64)),
@@ -77,30 +88,31 @@ def participations(
     eligible = np.flatnonzero(~np.asarray(pc.equal(vol.columns["status"], "Do Not Contact")))
     offset = rng.integers(0, len(eligible), ev.n)
     vol_idx = eligible[(offset[event_idx] + slot) % len(eligible)]
-    ev_status = np.asarray(ev.columns["status"])[event_idx]
+    ev_code = _status_codes(ev.columns["status"])[event_idx]
     u = rng.random(n)
-    status = np.where(u < 0.85, "Registered", np.where(u < 0.9, "Waitlisted", "Cancelled"))
-    done = np.where(u < 0.75, "Attended", np.where(u < 0.9, "No-Show", "Cancelled"))
-    status = np.where(ev_status == "Completed", done, status)
-    status = np.where((ev_status == "In Progress") & (u < 0.5), "Attended", status)
-    status = np.where(ev_status == "Cancelled", "Cancelled", status)
+    code = np.where(u < 0.85, REG, np.where(u < 0.9, WAIT, CANC))
+    done = np.where(u < 0.75, ATT, np.where(u < 0.9, NOSHOW, CANC))
+    code = np.where(ev_code == EVENT_STATUSES.index("Completed"), done, code)
+    running = ev_code == EVENT_STATUSES.index("In Progress")
+    code = np.where(running & (u < 0.5), ATT, code)
+    code = np.where(ev_code == EVENT_STATUSES.index("Cancelled"), CANC, code)
     start, created = ev.np("start_time")[event_idx], ev.np("created_at")[event_idx]
     latest = np.minimum(start - 60 * US_PER_MIN, now - US_PER_MIN)
     registered = created + ((latest - created) * rng.random(n)).astype(np.int64)
     registered = registered // 1_000_000 * 1_000_000
-    attended = status == "Attended"
+    attended = code == ATT
     checkin = start - rng.integers(0, 30, n) * US_PER_MIN
     hours = np.where(attended, rng.integers(2, 17, n) / 2, 0.0)
     updated = np.minimum(np.maximum(registered, checkin) + rng.integers(0, 5, n) * US_PER_DAY,
                          now - US_PER_MIN)  # fmt: skip
     updated[::5] = now - rng.integers(US_PER_MIN, US_PER_DAY // 2, len(updated[::5]))
-    _fill_event_counts(ev, event_idx, status, rng)
+    _fill_event_counts(ev, event_idx, code, rng)
     return Frame("participation", {
         "participation_id": padded_ids("P", i + 1, 9),
         "salesforce_id": salesforce_ids("a0P", i, short_every=13),
         "event_id": ev.columns["event_id"].take(pa.array(event_idx)),
         "volunteer_id": vol.columns["volunteer_id"].take(pa.array(vol_idx)),
-        "status": pa.array(status),
+        "status": pa.array(PART_STATUSES).take(pa.array(code)),
         "role": null_out(pick(rng, V.PARTICIPANT_ROLES, n), rng.random(n) < 0.3),
         "hours": null_out(pa.array(hours), ~attended & (rng.random(n) < 0.5)),
         "registered_at": timestamps(registered),
@@ -110,14 +122,18 @@ def participations(
 
 
 def _fill_event_counts(
-    ev: Frame, event_idx: np.ndarray, status: np.ndarray, rng: np.random.Generator
+    ev: Frame, event_idx: np.ndarray, code: np.ndarray, rng: np.random.Generator
 ) -> None:
-    registered = np.bincount(event_idx[status != "Cancelled"], minlength=ev.n)
-    attended = np.bincount(event_idx[status == "Attended"], minlength=ev.n)
+    registered = np.bincount(event_idx[code != CANC], minlength=ev.n)
+    attended = np.bincount(event_idx[code == ATT], minlength=ev.n)
     ev.columns["registered_count"] = pa.array(registered.astype(np.int64))
     ev.columns["attended_count"] = pa.array(attended.astype(np.int64))
     capacity = np.maximum(1, registered + rng.integers(0, 16, ev.n))
     ev.columns["capacity"] = pa.array(capacity.astype(np.int64))
+
+
+def _status_codes(status: pa.Array) -> np.ndarray:
+    return np.asarray(pc.index_in(status, pa.array(EVENT_STATUSES)).to_numpy(zero_copy_only=False))
 
 
 def previous_statuses(

@@ -29,8 +29,8 @@ def padded_ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
 def sf_checksum(body: np.ndarray) -> np.ndarray:
     """Case-safe suffix (3 bytes per row) for a (n, 15) uint8 matrix of id characters."""
     upper = (body >= ord("A")) & (body <= ord("Z"))
-    weights = (1 << np.arange(5)).astype(np.int64)
-    bits = upper.reshape(len(body), 3, 5).astype(np.int64) @ weights
+    chunks = upper.reshape(len(body), 3, 5).astype(np.uint8)
+    bits = sum(chunks[:, :, j] << j for j in range(5))
     return SUFFIX32[bits]
 
 

@@ -28,13 +28,18 @@ BAD_POSTAL = ["6410", "ABCDE", "64108-12", "641 08"]
 
 
 def present(frame: Frame, field: str) -> np.ndarray:
-    arr = frame.columns[field]
-    ok = frame.valid(field)
-    if pa.types.is_string(arr.type):
-        import pyarrow.compute as pc
+    """Rows whose value is present (not NULL, not blank).
 
-        blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(arr), ""), True)
-        ok &= ~np.asarray(blank.to_numpy(zero_copy_only=False))
+    Clean data has no blank strings; only injected (hence used) rows can hold one, so only
+    those are checked.
+    """
+    ok = frame.valid(field)
+    arr = frame.columns[field]
+    touched = np.flatnonzero(frame.used & ok)
+    if pa.types.is_string(arr.type) and len(touched):
+        values = arr.take(pa.array(touched)).to_pylist()
+        blank = np.array([v.strip() == "" for v in values], dtype=bool)
+        ok[touched[blank]] = False
     return ok
 
 

@@ -76,18 +76,17 @@ def _over_capacity(f: Frame, k: int, _: Frames) -> None:
     f.set("capacity", rows, pa.array(f.np("registered_count")[rows] - 1))
 
 
-def _status_counts(frames: Frames, status_ok: Callable[[np.ndarray], np.ndarray]) -> dict[str, int]:
+def _status_counts(frames: Frames, status_ok: Callable[[pa.Array], pa.Array]) -> dict[str, int]:
     part = frames["participation"]
-    status = np.asarray(part.columns["status"].to_numpy(zero_copy_only=False))
-    keep = part.valid("event_id") & part.valid("status") & status_ok(status.astype(str))
-    ids = part.columns["event_id"].filter(pa.array(keep))
+    keep = pc.and_(pc.is_valid(part.columns["event_id"]), status_ok(part.columns["status"]))
+    ids = part.columns["event_id"].filter(pc.fill_null(keep, False))
     counts = pc.value_counts(ids)
     return dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(),
                     strict=True))  # fmt: skip
 
 
 def _registered_mismatch(f: Frame, k: int, frames: Frames) -> None:
-    counts = _status_counts(frames, lambda s: s != "Cancelled")
+    counts = _status_counts(frames, lambda s: pc.not_equal(s, "Cancelled"))
     rows = f.take_rows(k, f.valid("registered_count"))
     keys = f.get("event_id", rows).to_pylist()
     actual = np.array([counts.get(key, 0) for key in keys], dtype=np.int64)
@@ -96,7 +95,7 @@ def _registered_mismatch(f: Frame, k: int, frames: Frames) -> None:
 
 
 def _attended_mismatch(f: Frame, k: int, frames: Frames) -> None:
-    counts = _status_counts(frames, lambda s: s == "Attended")
+    counts = _status_counts(frames, lambda s: pc.equal(s, "Attended"))
     rows = f.take_rows(k, _is(f, "status", "Completed") & (f.np("attended_count") > 0))
     keys = f.get("event_id", rows).to_pylist()
     f.set("attended_count", rows, pa.array([counts.get(key, 0) - 1 for key in keys]))
