@@ -7,13 +7,17 @@ from sqlalchemy import update
 from vmsdq.analytics.anomalies import detect_for_run
 from vmsdq.analytics.config_versions import ConfigVersion, current_config, get_config
 from vmsdq.engine.results import RunResult
-from vmsdq.errors import ConfigError
+from vmsdq.errors import ConfigError, TerminalError
 from vmsdq.scoring.compute import score_run
 from vmsdq.scoring.model import AS_RUN, RunScores
 from vmsdq.scoring.overrides import effective_entities
 from vmsdq.spec.models import Project
 from vmsdq.store import ResultsStore, ScoreRow
 from vmsdq.store.models import Run
+
+
+class RunNotFoundError(TerminalError):
+    """A run id that the results database does not hold (for this tenant)."""
 
 
 def persist_scores(store: ResultsStore, run: RunResult, project: Project) -> RunScores:
@@ -58,7 +62,7 @@ def compute_scores(
     ``as_run`` under the version the run recorded, else the one in force now."""
     run = store.get_run(run_id)
     if run is None:
-        raise ConfigError(f"run '{run_id}' is not in the results database")
+        raise RunNotFoundError(f"run '{run_id}' is not in the results database")
     if as_run and version is None:
         version = run.config_version
     config = _config(store, project, version)

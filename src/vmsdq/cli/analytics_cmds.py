@@ -37,6 +37,7 @@ def project_option(f: F) -> F:
 @contextmanager
 def opened(project_dir: Path) -> Iterator[tuple[Project, ResultsStore]]:
     """The loaded project and its results store; config errors exit with status 2."""
+    from vmsdq.analytics.pipeline import RunNotFoundError
     from vmsdq.spec.loader import load_project
     from vmsdq.store import ResultsStore
 
@@ -47,6 +48,8 @@ def opened(project_dir: Path) -> Iterator[tuple[Project, ResultsStore]]:
             yield project, store
     except (ConfigError, ConfigErrors) as exc:
         config_errors_exit(exc)
+    except RunNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def echo(lines: list[str]) -> None:

@@ -135,3 +135,9 @@ def test_anomalies_lists_none_then_rescans(project_dir: Path) -> None:
     assert "no anomalies" in invoke("anomalies", "--project", d)
     out = invoke("anomalies", "--rescan", "--project", d)
     assert "rescanned every run: 0 anomalies (sensitivity 3.5)" in out
+
+
+def test_unknown_run_is_a_usage_error(project_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["score", "nope", "--project", str(project_dir)])
+    assert result.exit_code == 1
+    assert "run 'nope' is not in the results database" in result.output
