@@ -150,3 +150,11 @@ def test_failed_login_message_has_no_password_or_token(
         assert secret not in repr(info.value.args)
         assert secret not in repr(source.client.credentials)
     assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+def test_registry_builds_the_salesforce_source(tmp_path: Path) -> None:
+    from vmsdq.sources.registry import get_source
+
+    spec = SalesforceSourceSpec(type="salesforce")
+    source = get_source("crm", spec, root=tmp_path, artifacts=tmp_path / "art")
+    assert isinstance(source, SalesforceSource) and source.name == "crm"

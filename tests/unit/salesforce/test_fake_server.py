@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import requests
 
@@ -129,3 +131,18 @@ def test_bulk_query_job(org: FakeSalesforce, auth: dict[str, str]) -> None:
     assert (last.headers["Sforce-Locator"], last.headers["Sforce-NumberOfRecords"]) == ("null", "1")
     assert requests.delete(f"{jobs}/{job['id']}", headers=auth, timeout=5).status_code == 204
     assert requests.get(f"{jobs}/{job['id']}", headers=auth, timeout=5).status_code == 404
+
+
+def test_from_folder_serves_parquet_files(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from .conftest import accounts
+
+    pq.write_table(accounts(3), tmp_path / "Account.parquet")
+    with FakeSalesforce.from_folder(tmp_path) as org:
+        auth = {"Authorization": f"Bearer {org.issue_session()}"}
+        q = {"q": "SELECT COUNT() FROM Account"}
+        body = requests.get(
+            f"{org.url}/services/data/v59.0/query", params=q, headers=auth, timeout=5
+        )
+        assert body.json()["totalSize"] == 3

@@ -76,7 +76,7 @@ def test_incremental_read_fetches_only_changes_and_deletions(
     assert first.meta["read"] == "full"
     assert first.meta["watermark"] == "2026-01-01T00:09:00.000+00:00"
 
-    table = contacts(10, staff=3)  # nothing in the bin any more? no: rows 8, 9 restored
+    table = contacts(10, deleted=2, staff=3)
     stamps = table.column("SystemModstamp").to_pylist()
     deleted = table.column("IsDeleted").to_pylist()
     names = table.column("FirstName").to_pylist()
@@ -95,7 +95,7 @@ def test_incremental_read_fetches_only_changes_and_deletions(
     assert second.meta["read"] == "incremental"
     assert "SystemModstamp > 2026-01-01T00:09:00.000Z" in second.meta["query"]
     assert second.meta["changed_rows"] == 3  # renamed, deleted, new
-    assert second.meta["api_calls"] == 2  # COUNT() + one queryAll page
+    assert second.meta["api_calls"] == 3  # COUNT() of changes, one queryAll page, COUNT() of all
     rows = {r["Id"]: r for r in second.table.to_pylist()}
     assert len(rows) == 11
     assert rows["003000000000000001"]["FirstName"] == "Renamed"
@@ -104,8 +104,26 @@ def test_incremental_read_fetches_only_changes_and_deletions(
     assert second.meta["watermark"] == "2026-01-01T03:00:00.000+00:00"
 
     third = source.read(volunteer_entity())
-    assert (third.meta["changed_rows"], third.meta["api_calls"]) == (0, 1)
+    assert (third.meta["changed_rows"], third.meta["api_calls"]) == (0, 2)
     assert third.table.num_rows == 11
+
+
+def test_records_leaving_the_filter_force_a_full_read(
+    org: FakeSalesforce, make_source: SourceFactory
+) -> None:
+    source = make_source()
+    assert source.read(volunteer_entity()).table.num_rows == 10  # type: ignore[union-attr]
+    table = contacts(10, deleted=2, staff=3)
+    kinds = table.column("Contact_Type__c").to_pylist()
+    stamps = table.column("SystemModstamp").to_pylist()
+    kinds[0], stamps[0] = "Staff", T0 + timedelta(hours=1)  # no longer a volunteer
+    table = table.set_column(6, "Contact_Type__c", pa.array(kinds))
+    table = table.set_column(7, "SystemModstamp", pa.array(stamps, pa.timestamp("ms", "UTC")))
+    org.put("Contact", table)
+    snap = source.read(volunteer_entity())
+    assert snap.meta["read"] == "full (the local copy had stale records)"
+    assert snap.table is not None and snap.table.num_rows == 9
+    assert "003000000000000000" not in snap.table.column("Id").to_pylist()
 
 
 def test_changed_mapping_forces_a_full_read(make_source: SourceFactory) -> None:

@@ -108,6 +108,14 @@ class FakeSalesforce:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
+    @classmethod
+    def from_folder(cls, folder: str | Path, **options: Any) -> FakeSalesforce:
+        """An org serving every ``<Object>.parquet`` in ``folder`` (e.g. ``Contact.parquet``)."""
+        files = sorted(Path(folder).glob("*.parquet"))
+        if not files:
+            raise FileNotFoundError(f"no <Object>.parquet files in {folder}")
+        return cls({f.stem: f for f in files}, **options)
+
     # ---- lifecycle ----
 
     def start(self) -> Self:
@@ -228,3 +236,27 @@ def jsonable(value: Any) -> Any:
     if hasattr(value, "as_tuple"):  # Decimal
         return float(value)
     return value
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m vmsdq.sources.salesforce.fake_server DIR``: serve DIR until Ctrl-C."""
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser(description="Serve <Object>.parquet files as a fake org.")
+    parser.add_argument("folder")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    with FakeSalesforce.from_folder(args.folder, port=args.port) as org:
+        creds = org.credentials
+        print(f"fake Salesforce at {org.url} serving {', '.join(sorted(org.tables))}")
+        print(f"username {creds.username}; password and token: see FakeCredentials", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

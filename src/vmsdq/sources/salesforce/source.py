@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,15 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from vmsdq.spec.models import EntitySpec, SalesforceSourceSpec
+
+
+@dataclass
+class _Fetch:
+    query: str
+    mode: str  # rest | bulk
+    read: str  # full | incremental
+    table: pa.Table
+    warnings: dict[str, str]
 
 
 class SalesforceSource:
@@ -62,49 +72,67 @@ class SalesforceSource:
 
     def read(self, entity: EntitySpec) -> Snapshot:
         """Read the entity's mirror object; raises ``SalesforceError`` subclasses."""
-        from vmsdq.sources.salesforce.arrow import cast_columns, text_schema
-
         started = time.perf_counter()
         mirror = mirror_of(entity)
-        types = field_types(entity)
-        what = f"source '{self.name}', entity '{entity.entity}' (Salesforce object {mirror.object})"
         signature = _signature(build_query(entity))
         entry = self.state.get(entity.entity) if self.incremental else None
         previous = self._previous(entity.entity, entry, signature)
-        since = _parse_ts(entry["watermark"]) if previous is not None and entry else None
-        client = self.client
-        calls_before = client.api_calls
-        soql = build_query(entity, since=since)
-        count = count_records(client, build_query(entity, since=since, count=True), what)
-        mode = "bulk" if count >= self.spec.bulk_threshold and count > 0 else "rest"
-        fields = list(types)
-        if count == 0:
-            text = text_schema(fields).empty_table()
-        elif mode == "bulk":
-            text = read_bulk(client, mirror.object, soql, fields, what, self.bulk)
+        calls_before = self.client.api_calls
+        if previous is not None and entry is not None:
+            fetch = self._fetch(entity, _parse_ts(entry["watermark"]))
+            table = _merge(previous, fetch.table, mirror.key)
+            if table.num_rows > self._count(entity):  # records left the filter or were purged
+                fetch = self._fetch(entity, None)
+                table, fetch.read = fetch.table, "full (the local copy had stale records)"
         else:
-            text = read_rest(client, soql, fields, what)
-        changed, warnings = cast_columns(text, types)
-        table = _merge(previous, changed, mirror.key) if previous is not None else changed
+            fetch = self._fetch(entity, None)
+            table = fetch.table
         watermark = _watermark(table, mirror.modstamp) or (entry or {}).get("watermark")
         self._save(entity.entity, table, signature, watermark)
         meta: dict[str, Any] = {
             "source": self.name,
             "object": mirror.object,
-            "query": soql,
-            "mode": mode,
-            "read": "incremental" if previous is not None else "full",
+            "query": fetch.query,
+            "mode": fetch.mode,
+            "read": fetch.read,
             "rows": table.num_rows,
-            "changed_rows": changed.num_rows,
+            "changed_rows": fetch.table.num_rows,
             "deleted_rows": _deleted(table),
             "watermark": watermark,
-            "api_calls": client.api_calls - calls_before,
+            "api_calls": self.client.api_calls - calls_before,
             "read_seconds": round(time.perf_counter() - started, 3),
         }
-        if warnings:
-            meta["type_warnings"] = warnings
+        if fetch.warnings:
+            meta["type_warnings"] = fetch.warnings
         location = f"salesforce:{self.name}/{mirror.object}"
         return Snapshot(entity=entity.entity, location=location, table=table, meta=meta)
+
+    def _fetch(self, entity: EntitySpec, since: datetime | None) -> _Fetch:
+        """Records changed after ``since`` (all when None), REST or Bulk by their count."""
+        from vmsdq.sources.salesforce.arrow import cast_columns, text_schema
+
+        mirror, types = mirror_of(entity), field_types(entity)
+        what = self._what(entity)
+        soql = build_query(entity, since=since)
+        count = self._count(entity, since)
+        mode = "bulk" if count >= self.spec.bulk_threshold and count > 0 else "rest"
+        fields = list(types)
+        if count == 0:
+            text = text_schema(fields).empty_table()
+        elif mode == "bulk":
+            text = read_bulk(self.client, mirror.object, soql, fields, what, self.bulk)
+        else:
+            text = read_rest(self.client, soql, fields, what)
+        table, warnings = cast_columns(text, types)
+        return _Fetch(soql, mode, "full" if since is None else "incremental", table, warnings)
+
+    def _count(self, entity: EntitySpec, since: datetime | None = None) -> int:
+        soql = build_query(entity, since=since, count=True)
+        return count_records(self.client, soql, self._what(entity))
+
+    def _what(self, entity: EntitySpec) -> str:
+        obj = mirror_of(entity).object
+        return f"source '{self.name}', entity '{entity.entity}' (Salesforce object {obj})"
 
     def close(self) -> None:
         """Close the HTTP connections (the source logs in again if used afterwards)."""
