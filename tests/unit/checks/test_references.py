@@ -1,0 +1,70 @@
+import pytest
+
+from vmsdq.checks import compile_entity
+from vmsdq.engine.results import Outcome
+from vmsdq.engine.testing import TableCase
+from vmsdq.errors import ConfigErrors
+from vmsdq.spec.models import Dimension
+
+ORG = {
+    "entity": "org",
+    "key": "org_id",
+    "fields": {"org_id": {}, "active": {"type": "boolean"}, "code": {}},
+}
+ORGS = [
+    {"org_id": "o1", "active": "true", "code": "A"},
+    {"org_id": "o2", "active": "false", "code": "B"},
+    {"org_id": "o2", "active": "true", "code": "B"},  # duplicate target keys join once
+]
+
+
+def test_references_the_target_key(tmp_path):
+    case = TableCase("vol", {"id": {}, "org": {"references": "org"}}).with_entity(ORG, ORGS).rows(
+        {"id": "1", "org": "o1"}, {"id": "2", "org": "o9"}, {"id": "3", "org": None},
+        {"id": "4", "org": "o2"},
+    )
+    result = case.run(tmp_path)
+    rule = result.rule("vol.org.references")
+    assert (rule.evaluated, rule.failed) == (3, 1)
+    assert rule.dimension is Dimension.integrity
+    assert result.failing("vol.org.references") == ["2"]
+    assert result.entity("vol").rows == 4  # the join never duplicates rows
+
+
+def test_references_a_filtered_target_field(tmp_path):
+    fields = {"id": {}, "org": {"references": {"entity": "org", "field": "code", "where": "active"}}}
+    case = TableCase("vol", fields).with_entity(ORG, ORGS[:2]).rows(
+        {"id": "1", "org": "A"}, {"id": "2", "org": "B"}
+    )
+    assert case.run(tmp_path).failing("vol.org.references") == ["2"]
+
+
+def test_dotted_shorthand(tmp_path):
+    case = TableCase("vol", {"id": {}, "org": {"references": "org.code"}}).with_entity(ORG, ORGS)
+    case.rows({"id": "1", "org": "A"}, {"id": "2", "org": "o1"})
+    assert case.run(tmp_path).failing("vol.org.references") == ["2"]
+
+
+def test_unknown_target_is_a_config_error():
+    spec = TableCase("vol", {"id": {}, "org": {"references": "nowhere"}}).spec()
+    with pytest.raises(ConfigErrors, match="rule 'vol.org.references': unknown entity 'nowhere'"):
+        compile_entity(spec, {"vol": spec})
+
+
+def test_target_not_read_in_the_run_is_an_error_outcome(tmp_path):
+    from vmsdq.engine.duckdb_backend import DuckDBBackend
+    from vmsdq.sources.base import Snapshot
+    from vmsdq.spec.models import EntitySpec
+
+    import pyarrow as pa
+
+    vol = TableCase("vol", {"id": {}, "org": {"references": "org"}}).spec()
+    org = EntitySpec.model_validate(ORG)
+    compiled = compile_entity(vol, {"vol": vol, "org": org})
+    snap = Snapshot("vol", "mem", table=pa.table({"id": ["1"], "org": ["o1"]}))
+    [result] = DuckDBBackend().validate(
+        [compiled], {"vol": snap}, run_id="r", failures_dir=tmp_path, now=__import__("datetime").datetime.now()
+    )
+    rule = result.rules[0]
+    assert rule.outcome is Outcome.error
+    assert rule.message == "entity 'org' was not read in this run"

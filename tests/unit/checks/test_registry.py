@@ -1,0 +1,97 @@
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from vmsdq.checks import compile_entity, get_rule_type, register_rule_type, rule_types
+from vmsdq.checks.registry import _RULE_TYPES
+from vmsdq.engine.testing import TableCase
+from vmsdq.errors import ConfigError, ConfigErrors
+from vmsdq.spec.models import Dimension, Severity
+
+
+def test_every_documented_kind_is_registered():
+    assert set(rule_types()) >= {
+        "required", "type", "format", "allowed", "range", "length", "unique", "references",
+        "reference", "expression", "aggregate", "transition", "row_count", "freshness",
+    }
+    assert get_rule_type("format").severity is Severity.warning
+    assert get_rule_type("references").dimension is Dimension.integrity
+
+
+def test_unknown_kind_lists_the_known_ones():
+    with pytest.raises(ConfigError, match="unknown rule type 'nope'; known types: aggregate, "):
+        get_rule_type("nope")
+
+
+def test_registering_a_new_kind():
+    def compile_always(rule, ctx):
+        return ctx.row_check(exp.false())
+
+    try:
+        register_rule_type("always_ok", compile_always, dimension=Dimension.validity)
+        assert get_rule_type("always_ok").compile is compile_always
+        with pytest.raises(ValueError, match="already registered"):
+            register_rule_type("always_ok", lambda rule, ctx: ctx.row_check(exp.true()))
+    finally:
+        _RULE_TYPES.pop("always_ok", None)
+
+
+def test_shorthand_expansion_order_names_and_defaults():
+    fields = {
+        "id": {"required": True, "unique": True},
+        "email": {"required": True, "format": "email", "unique": {"ignore_case": True}},
+        "age": {"type": "integer", "min": 0},
+        "name": {"length": 80, "allowed": ["a"]},
+        "org": {"references": "t"},
+    }
+    spec = TableCase("t", fields).spec()
+    checks = compile_entity(spec, {"t": spec}).checks
+    assert [(c.name, c.severity.value) for c in checks] == [
+        ("t.id.required", "critical"),
+        ("t.id.unique", "critical"),
+        ("t.email.required", "error"),
+        ("t.email.format", "warning"),
+        ("t.email.unique", "error"),
+        ("t.age.type", "error"),
+        ("t.age.range", "error"),
+        ("t.name.allowed", "error"),
+        ("t.name.length", "warning"),
+        ("t.org.references", "error"),
+    ]
+    for check in checks:
+        sql = check.fails.sql(dialect="duckdb")
+        assert sqlglot.parse_one(sql, read="duckdb").sql(dialect="duckdb") == sql
+
+
+def test_disabled_rules_are_not_compiled():
+    spec = TableCase("t", {"id": {}, "x": {"required": {"enabled": False}}}).spec()
+    assert compile_entity(spec, {"t": spec}).checks == ()
+
+
+def test_errors_are_collected_per_rule():
+    rules = [{"name": "a", "type": "expression", "check": "nope > 1"},
+             {"name": "b", "type": "expression", "check": "x > 1"},
+             {"name": "b", "type": "expression", "check": "x > 2"}]
+    spec = TableCase("t", {"id": {}, "x": {"type": "integer"}}, rules).spec()
+    with pytest.raises(ConfigErrors) as info:
+        compile_entity(spec, {"t": spec}, source_file="entities/t.yaml")
+    messages = [str(e) for e in info.value.errors]
+    assert messages == [
+        "entities/t.yaml: rule 't.a': unknown column 'nope' (known columns: id, x)"
+        " (in expression 'nope > 1')",
+        "entities/t.yaml: rule name 't.b' is used twice",
+    ]
+
+
+def test_needs_and_columns():
+    other = {"entity": "o", "key": "k", "fields": {"k": {}}}
+    case = TableCase("t", {"id": {}, "o": {"references": "o"}, "n": {"type": "number",
+                                                                         "source_name": "N"}})
+    case.with_entity(other, [])
+    spec = case.spec()
+    from vmsdq.spec.models import EntitySpec
+
+    compiled = compile_entity(spec, {"t": spec, "o": EntitySpec.model_validate(other)})
+    assert compiled.needs == ("o",)
+    assert [(c.name, c.source_name, c.sql_type) for c in compiled.columns] == [
+        ("id", "id", "VARCHAR"), ("o", "o", "VARCHAR"), ("n", "N", "DOUBLE")]
