@@ -59,7 +59,8 @@ def test_jwt_bearer_login_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         assert snap.table is not None and snap.table.num_rows == 4
         assert org.logins == 1
 
-        other_key, _ = _keys(tmp_path / "x" if (tmp_path / "x").mkdir() is None else tmp_path)
+        (tmp_path / "other").mkdir()
+        other_key, _ = _keys(tmp_path / "other")  # not the key the org trusts
         monkeypatch.setenv("JWT_PRIVATE_KEY_FILE", str(other_key))
         with pytest.raises(SalesforceAuthError, match="invalid_grant: invalid assertion"):
             _source(spec, tmp_path).read(volunteer_entity())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -157,3 +159,16 @@ def test_bulk_call_count_formula() -> None:
     assert result["rows_read"] == 2_500 and result["mode"] == "bulk"
     assert result["by_kind"] == {"queryAll": 1, "jobCreate": 1, "jobStatus": 2, "jobResults": 3}
     assert result["api_calls_client"] == result["api_calls_server"] == 7
+
+
+def test_state_is_kept_per_entity_and_a_damaged_file_means_a_full_read(
+    make_source: SourceFactory, tmp_path: Path
+) -> None:
+    source = make_source()
+    source.read(volunteer_entity())
+    state = tmp_path / "art" / "state" / "salesforce" / "crm" / "volunteer.json"
+    entry = json.loads(state.read_text())
+    assert entry["watermark"] == "2026-01-01T00:09:00.000+00:00" and entry["rows"] == 10
+    assert (state.parent / "volunteer.parquet").exists()
+    state.write_text("{not json")
+    assert source.read(volunteer_entity()).meta["read"] == "full"

@@ -20,9 +20,10 @@ SF_SUFFIX = ".salesforce.com"
 class CountingSession(requests.Session):
     """A ``requests.Session`` that rewrites URL prefixes and counts requests by kind."""
 
-    def __init__(self, rewrites: list[tuple[str, str]] | None = None) -> None:
+    def __init__(self, rewrites: list[tuple[str, str]] | None = None, timeout: float = 300) -> None:
         super().__init__()
         self.rewrites = rewrites or []
+        self.timeout = timeout  # seconds per request; simple-salesforce sets none
         self.api_calls = 0  # REST and Bulk requests (what Salesforce counts against limits)
         self.logins = 0
 
@@ -36,6 +37,7 @@ class CountingSession(requests.Session):
             self.logins += 1
         else:
             self.api_calls += 1
+        kwargs.setdefault("timeout", self.timeout)
         verb = method.decode() if isinstance(method, bytes) else method
         return super().request(verb, target, *args, **kwargs)
 

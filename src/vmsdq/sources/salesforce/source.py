@@ -77,7 +77,7 @@ class SalesforceSource:
         signature = _signature(build_query(entity))
         entry = self.state.get(entity.entity) if self.incremental else None
         previous = self._previous(entity.entity, entry, signature)
-        calls_before = self.client.api_calls
+        calls_before, logins_before = self.client.api_calls, self.client.logins
         if previous is not None and entry is not None:
             fetch = self._fetch(entity, _parse_ts(entry["watermark"]))
             table = _merge(previous, fetch.table, mirror.key)
@@ -100,6 +100,7 @@ class SalesforceSource:
             "deleted_rows": _deleted(table),
             "watermark": watermark,
             "api_calls": self.client.api_calls - calls_before,
+            "logins": self.client.logins - logins_before,
             "read_seconds": round(time.perf_counter() - started, 3),
         }
         if fetch.warnings:

@@ -1,9 +1,9 @@
 """Per-(source, entity) read state: the ``SystemModstamp`` watermark and a local copy.
 
-``<artifacts>/state/salesforce_<source>.json`` holds one entry per entity (watermark, the
-query signature it belongs to, row count); ``<artifacts>/state/salesforce_<source>/`` holds
-the merged records as Parquet so an incremental read fetches only what changed. Writes are
-atomic (temporary file + rename).
+``<artifacts>/state/salesforce/<source>/<entity>.json`` holds the watermark, the signature
+of the query it belongs to and the row count; ``<entity>.parquet`` beside it holds the merged
+records, so an incremental read fetches only what changed. One file pair per entity (no
+write races between entities); writes are atomic (temporary file + rename), the copy first.
 """
 
 from __future__ import annotations
@@ -22,27 +22,25 @@ class StateStore:
     """Watermarks and local copies of one Salesforce source."""
 
     def __init__(self, artifacts: Path, source: str) -> None:
-        self.folder = Path(artifacts) / "state"
-        self.file = self.folder / f"salesforce_{source}.json"
-        self.copies = self.folder / f"salesforce_{source}"
+        self.folder = Path(artifacts) / "state" / "salesforce" / source
 
     def get(self, entity: str) -> dict[str, Any] | None:
-        entry = self._load().get(entity)
+        try:
+            entry = json.loads(self._json(entity).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None  # absent or damaged: a full read, never a crash
         return entry if isinstance(entry, dict) else None
 
     def put(self, entity: str, entry: dict[str, Any]) -> None:
-        data = self._load()
-        data[entity] = entry
-        _atomic_write(self.file, json.dumps(data, indent=2, sort_keys=True).encode())
+        data = json.dumps(entry, indent=2, sort_keys=True).encode()
+        _atomic_write(self._json(entity), data)
 
     def forget(self, entity: str) -> None:
-        data = self._load()
-        if data.pop(entity, None) is not None:
-            _atomic_write(self.file, json.dumps(data, indent=2, sort_keys=True).encode())
+        self._json(entity).unlink(missing_ok=True)
         self.copy_path(entity).unlink(missing_ok=True)
 
     def copy_path(self, entity: str) -> Path:
-        return self.copies / f"{entity}.parquet"
+        return self.folder / f"{entity}.parquet"
 
     def read_copy(self, entity: str) -> pa.Table | None:
         import pyarrow.parquet as pq
@@ -55,18 +53,12 @@ class StateStore:
 
         path = self.copy_path(entity)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".parquet.tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         pq.write_table(table, tmp)
         os.replace(tmp, path)
 
-    def _load(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except ValueError:
-            return {}  # a damaged state file means a full read, never a crash
-        return data if isinstance(data, dict) else {}
+    def _json(self, entity: str) -> Path:
+        return self.folder / f"{entity}.json"
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
