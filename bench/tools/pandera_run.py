@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from checks import CHECKS, TABLES, Check, columns_of  # noqa: E402
-
 import pandera.polars as pa  # noqa: E402
 import polars as pl  # noqa: E402
+from checks import CHECKS, TABLES, Check, columns_of  # noqa: E402
 
 NOW = datetime.utcnow()
 
@@ -96,8 +95,8 @@ def build_schema(table: str, frames: dict[str, pl.DataFrame]) -> pa.DataFrameSch
         else:
             frame_checks.append(frame_check(check))
     columns = {
-        name: pa.Column(spec.get("dtype"), checks=spec["checks"], nullable=spec.get("nullable", True),
-                        unique=spec.get("unique", False))
+        name: pa.Column(spec.get("dtype"), checks=spec["checks"],
+                        nullable=spec.get("nullable", True), unique=spec.get("unique", False))
         for name, spec in cols.items() if name in frames[table].columns
     }
     unique = unique_sets[0] if unique_sets else None

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from checks import CHECKS, TABLES, Check, columns_of
 
 DIMENSIONS = ["completeness", "validity", "uniqueness", "integrity", "consistency", "accuracy",
@@ -85,9 +84,10 @@ def written_rule(check: Check, name: str) -> dict[str, Any]:
                 "check": f"{check['left']} {check['op']} {check['right']}"}
     if kind == "conditional":
         col, value = check["when"]
-        then, cond = check["then"], ""
+        then = check["then"]
         if "equals" in then:
-            inner, cond = then["equals"][0], f"coalesce({then['equals'][0]}, '') = '{then['equals'][1]}'"
+            inner, expected = then["equals"]
+            cond = f"coalesce({inner}, '') = '{expected}'"
         elif "present" in then:
             inner = then["present"]
             cond = f"length(trim(coalesce({inner}, ''))) > 0"
