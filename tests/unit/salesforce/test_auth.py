@@ -159,3 +159,15 @@ def test_registry_builds_the_salesforce_source(tmp_path: Path) -> None:
     spec = SalesforceSourceSpec(type="salesforce")
     source = get_source("crm", spec, root=tmp_path, artifacts=tmp_path / "art")
     assert isinstance(source, SalesforceSource) and source.name == "crm"
+
+
+def test_no_secret_in_snapshot_meta_or_state(
+    org: FakeSalesforce, make_source: SourceFactory, tmp_path: Path
+) -> None:
+    source = make_source()
+    snap = source.read(volunteer_entity())
+    session_id = source.client.sf.session_id
+    exported = json.dumps(snap.meta, default=str)
+    stored = "".join(p.read_text(errors="ignore") for p in (tmp_path / "art").rglob("*.json"))
+    for secret in (org.credentials.password, org.credentials.security_token, session_id):
+        assert secret not in exported and secret not in stored

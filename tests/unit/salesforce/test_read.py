@@ -172,3 +172,14 @@ def test_state_is_kept_per_entity_and_a_damaged_file_means_a_full_read(
     assert (state.parent / "volunteer.parquet").exists()
     state.write_text("{not json")
     assert source.read(volunteer_entity()).meta["read"] == "full"
+
+
+def test_values_that_do_not_cast_are_kept_as_text_and_reported(
+    org: FakeSalesforce, make_source: SourceFactory
+) -> None:
+    table = contacts(3)
+    org.put("Contact", table.set_column(4, "Hours__c", pa.array(["1", "two", None])))
+    snap = make_source().read(volunteer_entity())
+    assert snap.meta["type_warnings"] == {"Hours__c": "values are not valid integer; kept as text"}
+    assert snap.table is not None
+    assert snap.table.column("Hours__c").to_pylist() == ["1", "two", None]
