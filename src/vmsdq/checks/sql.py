@@ -79,6 +79,16 @@ def table(name: str) -> exp.Table:
     return exp.Table(this=exp.to_identifier(name, quoted=True))
 
 
+def column_names(*expressions: exp.Expression | None) -> list[str]:
+    """Names of the columns the expressions read, in order of appearance."""
+    names: dict[str, None] = {}
+    for expression in expressions:
+        if expression is not None:
+            for column in expression.find_all(exp.Column):
+                names[column.name] = None
+    return list(names)
+
+
 def relation_alias(prefix: str, query: exp.Query) -> str:
     """A deterministic alias: identical relations get the same alias and are joined once."""
     digest = hashlib.sha1(query.sql(dialect="duckdb").encode()).hexdigest()[:10]

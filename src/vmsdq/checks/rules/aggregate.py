@@ -6,7 +6,7 @@ from sqlglot import exp
 
 from vmsdq.checks.context import RuleContext
 from vmsdq.checks.model import Check, Relation
-from vmsdq.checks.sql import SQL_TYPES, col, lit, relation_alias, typed_select
+from vmsdq.checks.sql import SQL_TYPES, col, column_names, lit, relation_alias, typed_select
 from vmsdq.spec.models import AggregateRule
 
 COMPARE: dict[str, type[exp.Binary]] = {
@@ -18,15 +18,17 @@ def compile_aggregate(rule: AggregateRule, ctx: RuleContext) -> Check:
     related = ctx.target(rule.related)
     ctx.field(rule.foreign_key, related)
     key_type = SQL_TYPES[ctx.field(ctx.entity.key).type]
-    inner = typed_select(related, rule.related).subquery("t")
+    condition = ctx.parse(rule.where, entity=related, table="t") if rule.where else None
+    reads = [rule.foreign_key, *([rule.column] if rule.column else []), *column_names(condition)]
+    inner = typed_select(related, rule.related, dict.fromkeys(reads)).subquery("t")
     fk = exp.cast(col(rule.foreign_key, "t"), key_type)
     query = (
         exp.select(exp.alias_(fk, "k", quoted=True), exp.alias_(_function(rule, ctx), "agg"))
         .from_(inner)
         .group_by(fk.copy())
     )
-    if rule.where:
-        query = query.where(ctx.parse(rule.where, entity=related, table="t"))
+    if condition is not None:
+        query = query.where(condition)
     alias = relation_alias(f"agg_{rule.related}", query)
     on = exp.EQ(this=ctx.column(ctx.entity.key), expression=col("k", alias))
     agg = exp.func("COALESCE", col("agg", alias), lit(0))

@@ -6,25 +6,17 @@ from sqlglot import exp
 
 from vmsdq.checks.context import RuleContext
 from vmsdq.checks.model import Check
+from vmsdq.checks.sql import column_names
 from vmsdq.spec.models import ExpressionRule
 
 
 def compile_expression(rule: ExpressionRule, ctx: RuleContext) -> Check:
     check = ctx.parse(rule.check)
     when = ctx.parse(rule.when) if rule.when else None
-    names = list(rule.columns) or _columns(check, when)
+    names = list(rule.columns) or column_names(check, when)
     return ctx.row_check(
         exp.Not(this=exp.paren(check)),
         applies=when,
         values=[(name, ctx.column(name)) for name in names],
     )
 
-
-def _columns(*expressions: exp.Expression | None) -> list[str]:
-    """Fields an expression reads, in order of appearance (the values recorded per failure)."""
-    names: dict[str, None] = {}
-    for expression in expressions:
-        if expression is not None:
-            for column in expression.find_all(exp.Column):
-                names[column.name] = None
-    return list(names)

@@ -11,7 +11,7 @@ from sqlglot import exp
 from vmsdq.checks.context import RuleContext
 from vmsdq.checks.model import Check, Relation
 from vmsdq.checks.shorthand import FieldRule
-from vmsdq.checks.sql import SQL_TYPES, all_of, col, relation_alias, typed_select
+from vmsdq.checks.sql import SQL_TYPES, all_of, col, column_names, relation_alias, typed_select
 from vmsdq.spec.models import ReferenceRule
 
 
@@ -44,14 +44,16 @@ def _reference(
     target = ctx.target(target_name)
     for name in target_columns:
         ctx.field(name, target)
-    inner = typed_select(target, target_name).subquery("t")
+    condition = ctx.parse(where, entity=target, table="t") if where else None
+    fields = dict.fromkeys([*target_columns, *column_names(condition)])
+    inner = typed_select(target, target_name, fields).subquery("t")
     keys = [
         exp.alias_(exp.cast(col(t_col, "t"), SQL_TYPES[ctx.field(own).type]), f"k{i}", quoted=True)
         for i, (own, t_col) in enumerate(zip(columns, target_columns, strict=True))
     ]
     query = exp.select(*keys).distinct().from_(inner)
-    if where:
-        query = query.where(ctx.parse(where, entity=target, table="t"))
+    if condition is not None:
+        query = query.where(condition)
     alias = relation_alias(f"ref_{target_name}", query)
     on = all_of(
         exp.EQ(this=ctx.column(own), expression=col(f"k{i}", alias))

@@ -12,7 +12,15 @@ from sqlglot import exp
 from vmsdq.checks.context import RuleContext
 from vmsdq.checks.model import Check, Relation
 from vmsdq.checks.shorthand import FieldRule
-from vmsdq.checks.sql import all_of, col, is_present, lit, relation_alias, typed_select
+from vmsdq.checks.sql import (
+    all_of,
+    col,
+    column_names,
+    is_present,
+    lit,
+    relation_alias,
+    typed_select,
+)
 from vmsdq.spec.models import CompositeUniqueRule
 
 
@@ -48,12 +56,13 @@ def _duplicates(
 ) -> exp.Select:
     """Value combinations shared by more than one evaluated row."""
     entity = ctx.entity
-    fields = list(dict.fromkeys([*names, *entity.fields])) if when else names
+    condition = ctx.parse(when, table="t") if when else None
+    fields = dict.fromkeys([*names, *column_names(condition)])
     inner = typed_select(entity, entity.entity, fields).subquery("t")
     keys = [_key(col(n, "t"), n in lowered) for n in names]
     conditions = [is_present(col(n, "t"), text=ctx.is_text(n)) for n in names]
-    if when:
-        conditions.append(exp.paren(ctx.parse(when, table="t")))
+    if condition is not None:
+        conditions.append(exp.paren(condition))
     return (
         exp.select(*[exp.alias_(k, f"k{i}", quoted=True) for i, k in enumerate(keys)])
         .from_(inner)

@@ -1,0 +1,48 @@
+import sqlglot
+
+from vmsdq.checks import compile_entity
+from vmsdq.engine.capabilities import DUCKDB, BackendCapabilities
+from vmsdq.engine.duckdb_backend import DuckDBBackend
+from vmsdq.engine.rows import flags_sql
+from vmsdq.spec.models import EntitySpec
+
+ORG = EntitySpec.model_validate({"entity": "org", "key": "id", "fields": {"id": {}}})
+VOL = EntitySpec.model_validate({
+    "entity": "vol",
+    "key": "id",
+    "fields": {
+        "id": {"required": True},
+        "org": {"references": "org"},
+        "boss": {"references": "org"},  # same relation: joined once
+        "age": {"type": "integer", "min": 0},
+    },
+})
+
+
+def test_one_statement_with_each_relation_joined_once():
+    compiled = compile_entity(VOL, {"vol": VOL, "org": ORG})
+    sql = flags_sql(compiled, [c for c in compiled.checks if c.scope == "row"])
+    assert sql.startswith("CREATE OR REPLACE TEMPORARY TABLE __flags AS")
+    assert sql.count("LEFT JOIN") == 1
+    assert 'TRY_CAST("age" AS BIGINT) AS "age"' in sql
+    assert '"age" AS "age__raw"' in sql
+    parsed = sqlglot.parse_one(sql, read="duckdb")
+    assert parsed.sql(dialect="duckdb", pretty=True) == sql
+
+
+def test_capabilities_are_typed_flags():
+    assert DuckDBBackend.capabilities is DUCKDB
+    assert isinstance(DUCKDB, BackendCapabilities)
+    assert DUCKDB.supports_regex and DUCKDB.supports_window and DUCKDB.dialect == "duckdb"
+
+
+def test_connection_settings(tmp_path):
+    con = DuckDBBackend(threads=1, memory_limit="256MB", temp_directory=str(tmp_path)).connect()
+    settings = dict(con.execute(
+        "SELECT name, value FROM duckdb_settings() WHERE name IN "
+        "('threads', 'memory_limit', 'temp_directory', 'TimeZone')"
+    ).fetchall())
+    assert settings["threads"] == "1"
+    assert settings["temp_directory"] == str(tmp_path)
+    assert settings["TimeZone"] == "UTC"
+    assert settings["memory_limit"].startswith("244")  # 256 MB in MiB
