@@ -59,12 +59,7 @@ def measure(records: int, page_size: int, polls: int = 1) -> dict[str, Any]:
         }
     )
     with FakeSalesforce({"Contact": synthetic_contacts(records)}, bulk_polls=polls) as org:
-        creds = org.credentials
-        os.environ |= {
-            "SFBENCH_USERNAME": creds.username,
-            "SFBENCH_PASSWORD": creds.password,
-            "SFBENCH_SECURITY_TOKEN": creds.security_token,
-        }
+        os.environ |= org.source_env("SFBENCH_")
         spec = SalesforceSourceSpec(
             type="salesforce", domain=org.url, env_prefix="SFBENCH_", bulk_threshold=1
         )

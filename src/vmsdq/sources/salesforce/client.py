@@ -8,6 +8,7 @@ Every API request goes through :meth:`SalesforceClient.call`: an expired session
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -61,6 +62,7 @@ class SalesforceClient:
         self.retry = retry or RetryPolicy()
         self.domain, self.session = domain_and_session(spec.domain, credentials.instance_url)
         self._sf: Salesforce | None = None
+        self._lock = threading.Lock()  # one login at a time when entities are read in threads
 
     @property
     def api_calls(self) -> int:
@@ -72,9 +74,10 @@ class SalesforceClient:
 
     @property
     def sf(self) -> Salesforce:
-        if self._sf is None:
-            self._sf = self._login()
-        return self._sf
+        with self._lock:
+            if self._sf is None:
+                self._sf = self._login()
+            return self._sf
 
     def call(self, what: str, fn: Callable[[Salesforce], T]) -> T:
         """Run one API request ``fn`` with re-authentication and retries; ``what`` names it."""
@@ -103,7 +106,8 @@ class SalesforceClient:
                     f"{what}: the session id was rejected (INVALID_SESSION_ID) and auth "
                     "'session' cannot log in again; provide a fresh session id"
                 ) from None
-            self._sf = self._login()
+            with self._lock:
+                self._sf = self._login()
         try:
             return self._classified(what, fn)
         except SalesforceExpiredSession:

@@ -204,6 +204,15 @@ class FakeSalesforce:
         code = "SERVER_UNAVAILABLE" if status == 503 else "UNKNOWN_EXCEPTION"
         self.inject(status, code, "An unexpected error occurred. Please try again.", times)
 
+    def source_env(self, prefix: str = "SALESFORCE_") -> dict[str, str]:
+        """Environment for a password-auth source with ``domain: <url>`` pointing here."""
+        c = self.credentials
+        return {
+            f"{prefix}USERNAME": c.username,
+            f"{prefix}PASSWORD": c.password,
+            f"{prefix}SECURITY_TOKEN": c.security_token,
+        }
+
     # ---- counters ----
 
     @property
