@@ -58,16 +58,16 @@ class RuleContext:
         """The field's value as the source holds it, before TRY_CAST (for recorded values)."""
         return self.column(name) if self.is_text(name) else raw_col(name)
 
-    def raw_text(self, name: str) -> exp.Expression:
+    def raw_text(self, name: str) -> exp.Expr:
         """The field's source value as text (the typed column for string fields)."""
         return self.column(name) if self.is_text(name) else exp.cast(raw_col(name), "VARCHAR")
 
-    def present(self, name: str) -> exp.Expression:
+    def present(self, name: str) -> exp.Expr:
         return is_present(self.column(name), text=self.is_text(name))
 
     def parse(
         self, sql: str, *, entity: EntitySpec | None = None, table: str | None = BASE
-    ) -> exp.Expression:
+    ) -> exp.Expr:
         """A user expression through the sandbox, columns qualified with ``table``."""
         from vmsdq.spec.sandbox import parse_expression
 
@@ -78,10 +78,10 @@ class RuleContext:
 
     def row_check(
         self,
-        fails: exp.Expression,
+        fails: exp.Expr,
         *,
-        applies: exp.Expression | None = None,
-        values: Iterable[tuple[str, exp.Expression]] = (),
+        applies: exp.Expr | None = None,
+        values: Iterable[tuple[str, exp.Expr]] = (),
         relations: Iterable[Relation] = (),
         strict: Iterable[StrictValues] = (),
     ) -> Check:
@@ -94,7 +94,7 @@ class RuleContext:
             strict=tuple(strict),
         )
 
-    def table_check(self, metric: exp.Expression, fails: exp.Expression) -> Check:
+    def table_check(self, metric: exp.Expr, fails: exp.Expr) -> Check:
         """``fails`` is written over the column ``metric`` (the aggregate's value)."""
         return replace(self._template(), scope="table", metric=metric, fails=fails)
 

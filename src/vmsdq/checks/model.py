@@ -30,7 +30,7 @@ class Relation:
 
     alias: str
     query: exp.Query
-    on: exp.Expression
+    on: exp.Expr
 
 
 @dataclass(frozen=True)
@@ -56,12 +56,12 @@ class Check:
     weight: float
     description: str
     scope: Literal["row", "table"] = "row"
-    fails: exp.Expression = field(default_factory=lambda: exp.false())
-    applies: exp.Expression | None = None  # row scope: evaluated only where TRUE
-    values: tuple[tuple[str, exp.Expression], ...] = ()  # offending values recorded per failure
+    fails: exp.Expr = field(default_factory=lambda: exp.false())
+    applies: exp.Expr | None = None  # row scope: evaluated only where TRUE
+    values: tuple[tuple[str, exp.Expr], ...] = ()  # offending values recorded per failure
     relations: tuple[Relation, ...] = ()
     strict: tuple[StrictValues, ...] = ()
-    metric: exp.Expression | None = None  # table scope: aggregate over base rows
+    metric: exp.Expr | None = None  # table scope: aggregate over base rows
     source: str = ""  # where the rule was declared, file:line
 
 

@@ -45,8 +45,11 @@ class PlannedRule:
 
 def expand_entity(entity: EntitySpec) -> list[PlannedRule]:
     """Every enabled rule of ``entity``: field shorthand first (in field order), then ``rules:``."""
-    planned = [_plan(entity, rule) for name, spec in entity.fields.items()
-               for rule in expand_field(name, spec)]
+    planned = [
+        _plan(entity, rule)
+        for name, spec in entity.fields.items()
+        for rule in expand_field(name, spec)
+    ]
     for index, written in enumerate(entity.rules):
         full = f"{entity.entity}.{written.name}" if written.name else ""
         planned.append(PlannedRule(written.type, written, written, full, index=index))
@@ -61,7 +64,9 @@ def expand_field(name: str, spec: FieldSpec) -> Iterator[FieldRule]:
         yield FieldRule("type", name, _opts(spec.check_type, TypeOpts))
     if spec.format is not None:
         fmt = spec.format
-        yield FieldRule("format", name, fmt if isinstance(fmt, FormatOpts) else FormatOpts(format=fmt))
+        yield FieldRule(
+            "format", name, fmt if isinstance(fmt, FormatOpts) else FormatOpts(format=fmt)
+        )
     if spec.allowed is not None:
         allowed = spec.allowed
         opts = allowed if isinstance(allowed, AllowedOpts) else AllowedOpts(values=allowed)
@@ -70,7 +75,9 @@ def expand_field(name: str, spec: FieldSpec) -> Iterator[FieldRule]:
         yield FieldRule("range", name, spec.range or RangeOpts(min=spec.min, max=spec.max))
     if spec.length is not None:
         length = spec.length
-        yield FieldRule("length", name, length if isinstance(length, LengthOpts) else LengthOpts(max=length))
+        yield FieldRule(
+            "length", name, length if isinstance(length, LengthOpts) else LengthOpts(max=length)
+        )
     if spec.unique:
         yield FieldRule("unique", name, _opts(spec.unique, UniqueOpts))
     if spec.references is not None:

@@ -35,11 +35,11 @@ def raw_col(name: str) -> exp.Column:
     return col(name + RAW_SUFFIX)
 
 
-def lit(value: Any) -> exp.Expression:
+def lit(value: Any) -> exp.Expr:
     return exp.convert(value)
 
 
-def is_present(value: exp.Expression, *, text: bool) -> exp.Expression:
+def is_present(value: exp.Expr, *, text: bool) -> exp.Expr:
     """``value`` is not NULL and, for text, not blank after trimming BLANK_CHARS."""
     not_null = exp.Not(this=exp.Is(this=value.copy(), expression=exp.null()))
     if not text:
@@ -48,16 +48,16 @@ def is_present(value: exp.Expression, *, text: bool) -> exp.Expression:
     return exp.and_(not_null, has_content)
 
 
-def all_of(conditions: Iterable[exp.Expression]) -> exp.Expression:
+def all_of(conditions: Iterable[exp.Expr]) -> exp.Expr:
     items = list(conditions)
     return exp.and_(*items) if items else exp.true()
 
 
-def typed_value(value: Any, sql_type: str) -> exp.Expression:
+def typed_value(value: Any, sql_type: str) -> exp.Expr:
     """A YAML scalar as a literal of the column's type (dates come as text or date objects)."""
-    if isinstance(value, bool) or (isinstance(value, int | float) and sql_type in (
-        "BIGINT", "DOUBLE"
-    )):
+    if isinstance(value, bool) or (
+        isinstance(value, int | float) and sql_type in ("BIGINT", "DOUBLE")
+    ):
         return lit(value)
     return exp.cast(exp.Literal.string(str(value)), sql_type)
 
@@ -79,7 +79,7 @@ def table(name: str) -> exp.Table:
     return exp.Table(this=exp.to_identifier(name, quoted=True))
 
 
-def column_names(*expressions: exp.Expression | None) -> list[str]:
+def column_names(*expressions: exp.Expr | None) -> list[str]:
     """Names of the columns the expressions read, in order of appearance."""
     names: dict[str, None] = {}
     for expression in expressions:
@@ -95,10 +95,10 @@ def relation_alias(prefix: str, query: exp.Query) -> str:
     return f"{prefix}_{digest}"
 
 
-def qualify(expression: exp.Expression, table: str) -> exp.Expression:
+def qualify(expression: exp.Expr, table: str) -> exp.Expr:
     """Qualify every unqualified column of ``expression`` with ``table``."""
 
-    def _qualify(node: exp.Expression) -> exp.Expression:
+    def _qualify(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column) and not node.table:
             return col(node.name, table=table)
         return node

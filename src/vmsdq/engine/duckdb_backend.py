@@ -35,7 +35,7 @@ class DuckDBBackend:
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A fresh in-memory connection with the configured limits and UTC time zone."""
-        config: dict[str, str | int | bool] = {}
+        config: dict[str, str | bool | int | float | list[str]] = {}
         if self.threads:
             config["threads"] = self.threads
         if self.memory_limit:

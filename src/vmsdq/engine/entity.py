@@ -136,8 +136,14 @@ def _rule_result(
     unavailable: str | None,
 ) -> RuleResult:
     result = RuleResult(
-        rule=check.name, entity=check.entity, kind=check.kind, dimension=check.dimension,
-        severity=check.severity, weight=check.weight, evaluated=0, failed=0,
+        rule=check.name,
+        entity=check.entity,
+        kind=check.kind,
+        dimension=check.dimension,
+        severity=check.severity,
+        weight=check.weight,
+        evaluated=0,
+        failed=0,
         outcome=Outcome.skipped,
     )
     if unavailable is not None:
@@ -163,9 +169,14 @@ def _add_parseable(result: EntityResult, snapshot: Snapshot) -> None:
     evaluated = result.rows + rejected
     result.rules.append(
         RuleResult(
-            rule=parseable_rule(result.entity), entity=result.entity, kind="parseable",
-            dimension=Dimension.validity, severity=Severity.critical, weight=1.0,
-            evaluated=evaluated, failed=rejected,
+            rule=parseable_rule(result.entity),
+            entity=result.entity,
+            kind="parseable",
+            dimension=Dimension.validity,
+            severity=Severity.critical,
+            weight=1.0,
+            evaluated=evaluated,
+            failed=rejected,
             outcome=outcome_for(Severity.critical, evaluated, rejected),
         )
     )

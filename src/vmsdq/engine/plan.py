@@ -36,7 +36,7 @@ def base_select(entity: CompiledEntity, view: str, needed: set[str]) -> exp.Sele
 
     The raw column is the source value as stored; checks cast it to text only where needed.
     """
-    projections: list[exp.Expression] = []
+    projections: list[exp.Expr] = []
     for spec in entity.columns:
         source = col(spec.source_name, table=None)
         if spec.name in needed:
@@ -47,7 +47,7 @@ def base_select(entity: CompiledEntity, view: str, needed: set[str]) -> exp.Sele
     return exp.select(*projections).from_(table(view))
 
 
-def flag(check: Check) -> exp.Expression:
+def flag(check: Check) -> exp.Expr:
     """NULL when the row is not evaluated, else whether it fails."""
     fails = exp.func("COALESCE", check.fails.copy(), exp.false())
     if check.applies is None:
@@ -67,7 +67,7 @@ class RowPlan:
             for _, value in check.values:
                 self.values.setdefault(value.sql(dialect="duckdb"), f"v{len(self.values)}")
 
-    def value_column(self, value: exp.Expression) -> str:
+    def value_column(self, value: exp.Expr) -> str:
         return self.values[value.sql(dialect="duckdb")]
 
 
@@ -78,7 +78,7 @@ def flags_select(plan: RowPlan, entity: CompiledEntity, view: str) -> exp.Select
     so the table stays small: key, one boolean per check, mostly-NULL value columns.
     """
     inner = _evaluate(plan, entity, view)
-    projections: list[exp.Expression] = [col(KEY, None)]
+    projections: list[exp.Expr] = [col(KEY, None)]
     projections += [col(f"c{i}", None) for i in range(len(plan.checks))]
     users: dict[str, list[int]] = {}
     for i, check in enumerate(plan.checks):
@@ -95,7 +95,7 @@ def _evaluate(plan: RowPlan, entity: CompiledEntity, view: str) -> exp.Select:
     """Key, flags and raw offending values over ``base`` joined to every relation once."""
     needed = base_columns(entity, plan.checks)
     key = exp.cast(col(entity.key), "VARCHAR")
-    projections: list[exp.Expression] = [exp.alias_(key, KEY, quoted=True)]
+    projections: list[exp.Expr] = [exp.alias_(key, KEY, quoted=True)]
     projections += [exp.alias_(flag(c), f"c{i}", quoted=True) for i, c in enumerate(plan.checks)]
     seen: set[str] = set()
     for check in plan.checks:
@@ -126,7 +126,7 @@ def create_flags(select: exp.Select) -> exp.Create:
 
 def counts_select(count: int) -> exp.Select:
     """``SELECT COUNT(*), COUNT(c0), COUNT_IF(c0), ...`` over the flags table."""
-    projections: list[exp.Expression] = [exp.Count(this=exp.Star())]
+    projections: list[exp.Expr] = [exp.Count(this=exp.Star())]
     for i in range(count):
         flag_col = col(f"c{i}", None)
         projections += [exp.Count(this=flag_col), exp.CountIf(this=flag_col.copy())]
@@ -146,7 +146,7 @@ def failures_select(plan: RowPlan, failing: Sequence[int]) -> exp.Query | None:
 
 def _failure_rows(plan: RowPlan, index: int) -> exp.Select:
     check = plan.checks[index]
-    args: list[exp.Expression] = []
+    args: list[exp.Expr] = []
     for label, value in check.values:
         args += [lit(label), exp.cast(col(plan.value_column(value), None), "VARCHAR")]
     values = exp.cast(exp.func("JSON_OBJECT", *args), "VARCHAR") if args else lit("{}")
@@ -169,7 +169,7 @@ def _relations(checks: Iterable[Check]) -> list[Relation]:
     return list(unique.values())
 
 
-def _expressions(check: Check) -> list[exp.Expression]:
+def _expressions(check: Check) -> list[exp.Expr]:
     nodes = [check.fails, *(value for _, value in check.values)]
     nodes += [e for e in (check.applies, check.metric) if e is not None]
     nodes += [relation.on for relation in check.relations]

@@ -39,7 +39,10 @@ def run_row_checks(
     row = con.execute(counts_select(len(plan.checks)).sql(dialect="duckdb")).fetchone()
     assert row is not None
     counts = {
-        check.name: (int(row[1 + 2 * i] or 0), int(row[2 + 2 * i] or 0))  # COUNT_IF(all NULL) is NULL
+        check.name: (
+            int(row[1 + 2 * i] or 0),
+            int(row[2 + 2 * i] or 0),
+        )  # COUNT_IF(all NULL) is NULL
         for i, check in enumerate(plan.checks)
     }
     return RowOutcome(plan, int(row[0]), counts, errors)

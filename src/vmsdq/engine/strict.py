@@ -22,7 +22,7 @@ EMAIL_FAST = (
 SPECIAL_USE = r"\.(arpa|invalid|local|localhost|onion|test)$"
 
 
-def certainly_valid(validator_name: str, value: exp.Expression) -> exp.Expression | None:
+def certainly_valid(validator_name: str, value: exp.Expr) -> exp.Expr | None:
     """A SQL test for values the validator certainly accepts, or None (all go to Python)."""
     if validator_name != "email":
         return None
@@ -30,7 +30,10 @@ def certainly_valid(validator_name: str, value: exp.Expression) -> exp.Expressio
         exp.RegexpFullMatch(this=value.copy(), expression=exp.Literal.string(EMAIL_FAST)),
         exp.Not(this=exp.RegexpLike(this=value.copy(), expression=exp.Literal.string(SPECIAL_USE))),
         exp.LTE(this=exp.Length(this=value.copy()), expression=exp.convert(254)),
-        exp.LTE(this=exp.func("STRPOS", value.copy(), exp.Literal.string("@")), expression=exp.convert(65)),
+        exp.LTE(
+            this=exp.func("STRPOS", value.copy(), exp.Literal.string("@")),
+            expression=exp.convert(65),
+        ),
     )
 
 
@@ -66,7 +69,7 @@ def build_strict_table(
 ) -> None:
     """Create ``strict.table`` (column ``v``) holding the invalid distinct values."""
     column = col(strict.column, None)
-    condition: exp.Expression = exp.Not(this=exp.Is(this=column.copy(), expression=exp.null()))
+    condition: exp.Expr = exp.Not(this=exp.Is(this=column.copy(), expression=exp.null()))
     fast = certainly_valid(strict.validator, column)
     if fast is not None:
         condition = exp.and_(condition, exp.Not(this=exp.paren(fast)))

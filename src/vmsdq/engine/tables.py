@@ -15,20 +15,16 @@ from vmsdq.engine.plan import base_columns, base_select
 TableOutcome = tuple[float | None, bool]  # observed metric, failed
 
 
-def table_query(
-    entity: CompiledEntity, checks: Sequence[Check], now: datetime
-) -> exp.Select:
+def table_query(entity: CompiledEntity, checks: Sequence[Check], now: datetime) -> exp.Select:
     """``WITH base AS (...), m AS (SELECT metric AS m0, ...) SELECT m0, fails0, ... FROM m``."""
     metrics = [
         exp.alias_(_with_now(check.metric or exp.null(), now), f"m{i}", quoted=True)
         for i, check in enumerate(checks)
     ]
-    projections: list[exp.Expression] = []
+    projections: list[exp.Expr] = []
     for i, check in enumerate(checks):
         metric = col(f"m{i}", None)
-        fails = check.fails.transform(
-            lambda node, m=metric: m.copy() if _is_metric(node) else node
-        )
+        fails = check.fails.transform(lambda node, m=metric: m.copy() if _is_metric(node) else node)
         projections += [metric, exp.func("COALESCE", fails, exp.false())]
     needed = base_columns(entity, checks)
     return (
@@ -72,16 +68,16 @@ def _execute(
     }
 
 
-def _is_metric(node: exp.Expression) -> bool:
+def _is_metric(node: exp.Expr) -> bool:
     return isinstance(node, exp.Column) and not node.table and node.name == "metric"
 
 
-def _with_now(metric: exp.Expression, now: datetime) -> exp.Expression:
+def _with_now(metric: exp.Expr, now: datetime) -> exp.Expr:
     """Replace the ``$now`` placeholder by the run's reference time (UTC, no zone)."""
     utc = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
     stamp = exp.cast(exp.Literal.string(utc.isoformat(sep=" ")), "TIMESTAMP")
 
-    def _replace(node: exp.Expression) -> exp.Expression:
+    def _replace(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Placeholder) and node.name == NOW:
             return stamp.copy()
         return node

@@ -3,8 +3,13 @@ from vmsdq.engine.testing import TableCase
 PART = {
     "entity": "participation",
     "key": "id",
-    "fields": {"id": {}, "event_id": {}, "status": {}, "hours": {"type": "number"},
-               "volunteer_id": {}},
+    "fields": {
+        "id": {},
+        "event_id": {},
+        "status": {},
+        "hours": {"type": "number"},
+        "volunteer_id": {},
+    },
 }
 PARTS = [
     {"id": "p1", "event_id": "e1", "status": "Registered", "hours": "2", "volunteer_id": "v1"},
@@ -18,13 +23,22 @@ EVENTS = [
     {"id": "e3", "registered": "0", "hours": "0", "volunteers": "0"},  # no participations: 0
     {"id": "e4", "registered": None, "hours": None, "volunteers": None},  # not evaluated
 ]
-FIELDS = {"id": {}, "registered": {"type": "integer"}, "hours": {"type": "number"},
-          "volunteers": {"type": "integer"}}
+FIELDS = {
+    "id": {},
+    "registered": {"type": "integer"},
+    "hours": {"type": "number"},
+    "volunteers": {"type": "integer"},
+}
 
 
 def run(tmp_path, rule):
-    rule = {"name": "agg", "type": "aggregate", "related": "participation",
-            "foreign_key": "event_id", **rule}
+    rule = {
+        "name": "agg",
+        "type": "aggregate",
+        "related": "participation",
+        "foreign_key": "event_id",
+        **rule,
+    }
     case = TableCase("event", FIELDS, [rule]).with_entity(PART, PARTS).rows(*EVENTS)
     return case.run(tmp_path)
 
@@ -39,11 +53,13 @@ def test_count_with_where(tmp_path):
 
 
 def test_sum_and_count_distinct(tmp_path):
-    assert run(tmp_path, {"function": "sum", "column": "hours", "field": "hours"}).failing(
-        "event.agg"
-    ) == []
-    result = run(tmp_path, {"function": "count_distinct", "column": "volunteer_id",
-                            "field": "volunteers"})
+    assert (
+        run(tmp_path, {"function": "sum", "column": "hours", "field": "hours"}).failing("event.agg")
+        == []
+    )
+    result = run(
+        tmp_path, {"function": "count_distinct", "column": "volunteer_id", "field": "volunteers"}
+    )
     assert result.failing("event.agg") == []
 
 

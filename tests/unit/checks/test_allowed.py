@@ -4,8 +4,11 @@ from vmsdq.engine.testing import TableCase
 def test_allowed_values(tmp_path):
     fields = {"id": {}, "s": {"allowed": ["Active", "Inactive"]}}
     case = TableCase("t", fields).rows(
-        {"id": "1", "s": "Active"}, {"id": "2", "s": "active"}, {"id": "3", "s": "Gone"},
-        {"id": "4", "s": None}, {"id": "5", "s": ""},
+        {"id": "1", "s": "Active"},
+        {"id": "2", "s": "active"},
+        {"id": "3", "s": "Gone"},
+        {"id": "4", "s": None},
+        {"id": "5", "s": ""},
     )
     result = case.run(tmp_path)
     rule = result.rule("t.s.allowed")

@@ -6,19 +6,41 @@ from vmsdq.engine.testing import TableCase
 from vmsdq.errors import ConfigErrors
 from vmsdq.spec.models import Dimension, Severity
 
-FIELDS = {"id": {}, "start": {"type": "timestamp"}, "end": {"type": "timestamp"}, "status": {},
-          "reason": {}}
+FIELDS = {
+    "id": {},
+    "start": {"type": "timestamp"},
+    "end": {"type": "timestamp"},
+    "status": {},
+    "reason": {},
+}
 
 
 def test_check_with_when(tmp_path):
     rules = [
         {"name": "end_after_start", "type": "expression", "check": '"end" > start'},
-        {"name": "cancel_reason", "type": "expression", "when": "status = 'Cancelled'",
-         "check": "reason IS NOT NULL AND trim(reason) <> ''", "columns": ["status", "reason"]},
+        {
+            "name": "cancel_reason",
+            "type": "expression",
+            "when": "status = 'Cancelled'",
+            "check": "reason IS NOT NULL AND trim(reason) <> ''",
+            "columns": ["status", "reason"],
+        },
     ]
     case = TableCase("event", FIELDS, rules).rows(
-        {"id": "1", "start": "2024-01-01 10:00", "end": "2024-01-01 11:00", "status": "Cancelled", "reason": "rain"},
-        {"id": "2", "start": "2024-01-01 10:00", "end": "2024-01-01 09:00", "status": "Cancelled", "reason": ""},
+        {
+            "id": "1",
+            "start": "2024-01-01 10:00",
+            "end": "2024-01-01 11:00",
+            "status": "Cancelled",
+            "reason": "rain",
+        },
+        {
+            "id": "2",
+            "start": "2024-01-01 10:00",
+            "end": "2024-01-01 09:00",
+            "status": "Cancelled",
+            "reason": "",
+        },
         {"id": "3", "start": None, "end": "2024-01-01 09:00", "status": "Planned", "reason": None},
     )
     result = case.run(tmp_path)
@@ -31,7 +53,9 @@ def test_check_with_when(tmp_path):
     failures = {(r["rule"], r["key"]): r["values"] for r in result.failures()}
     assert failures[("event.cancel_reason", "2")] == {"status": "Cancelled", "reason": ""}
     assert failures[("event.end_after_start", "2")] == {
-        "end": "2024-01-01 09:00:00", "start": "2024-01-01 10:00:00"}
+        "end": "2024-01-01 09:00:00",
+        "start": "2024-01-01 10:00:00",
+    }
 
 
 def test_sandbox_refusal_names_the_rule():

@@ -4,7 +4,10 @@ from vmsdq.engine.testing import TableCase
 def test_length_scalar_means_max(tmp_path):
     fields = {"id": {}, "s": {"length": 3}}
     case = TableCase("t", fields).rows(
-        {"id": "1", "s": "abc"}, {"id": "2", "s": "abcd"}, {"id": "3", "s": "éèêë"}, {"id": "4", "s": ""}
+        {"id": "1", "s": "abc"},
+        {"id": "2", "s": "abcd"},
+        {"id": "3", "s": "éèêë"},
+        {"id": "4", "s": ""},
     )
     result = case.run(tmp_path)
     rule = result.rule("t.s.length")

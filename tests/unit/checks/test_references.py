@@ -19,9 +19,15 @@ ORGS = [
 
 
 def test_references_the_target_key(tmp_path):
-    case = TableCase("vol", {"id": {}, "org": {"references": "org"}}).with_entity(ORG, ORGS).rows(
-        {"id": "1", "org": "o1"}, {"id": "2", "org": "o9"}, {"id": "3", "org": None},
-        {"id": "4", "org": "o2"},
+    case = (
+        TableCase("vol", {"id": {}, "org": {"references": "org"}})
+        .with_entity(ORG, ORGS)
+        .rows(
+            {"id": "1", "org": "o1"},
+            {"id": "2", "org": "o9"},
+            {"id": "3", "org": None},
+            {"id": "4", "org": "o2"},
+        )
     )
     result = case.run(tmp_path)
     rule = result.rule("vol.org.references")
@@ -32,9 +38,14 @@ def test_references_the_target_key(tmp_path):
 
 
 def test_references_a_filtered_target_field(tmp_path):
-    fields = {"id": {}, "org": {"references": {"entity": "org", "field": "code", "where": "active"}}}
-    case = TableCase("vol", fields).with_entity(ORG, ORGS[:2]).rows(
-        {"id": "1", "org": "A"}, {"id": "2", "org": "B"}
+    fields = {
+        "id": {},
+        "org": {"references": {"entity": "org", "field": "code", "where": "active"}},
+    }
+    case = (
+        TableCase("vol", fields)
+        .with_entity(ORG, ORGS[:2])
+        .rows({"id": "1", "org": "A"}, {"id": "2", "org": "B"})
     )
     assert case.run(tmp_path).failing("vol.org.references") == ["2"]
 
@@ -52,18 +63,22 @@ def test_unknown_target_is_a_config_error():
 
 
 def test_target_not_read_in_the_run_is_an_error_outcome(tmp_path):
+    import pyarrow as pa
+
     from vmsdq.engine.duckdb_backend import DuckDBBackend
     from vmsdq.sources.base import Snapshot
     from vmsdq.spec.models import EntitySpec
-
-    import pyarrow as pa
 
     vol = TableCase("vol", {"id": {}, "org": {"references": "org"}}).spec()
     org = EntitySpec.model_validate(ORG)
     compiled = compile_entity(vol, {"vol": vol, "org": org})
     snap = Snapshot("vol", "mem", table=pa.table({"id": ["1"], "org": ["o1"]}))
     [result] = DuckDBBackend().validate(
-        [compiled], {"vol": snap}, run_id="r", failures_dir=tmp_path, now=__import__("datetime").datetime.now()
+        [compiled],
+        {"vol": snap},
+        run_id="r",
+        failures_dir=tmp_path,
+        now=__import__("datetime").datetime.now(),
     )
     rule = result.rules[0]
     assert rule.outcome is Outcome.error

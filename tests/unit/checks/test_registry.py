@@ -11,8 +11,20 @@ from vmsdq.spec.models import Dimension, Severity
 
 def test_every_documented_kind_is_registered():
     assert set(rule_types()) >= {
-        "required", "type", "format", "allowed", "range", "length", "unique", "references",
-        "reference", "expression", "aggregate", "transition", "row_count", "freshness",
+        "required",
+        "type",
+        "format",
+        "allowed",
+        "range",
+        "length",
+        "unique",
+        "references",
+        "reference",
+        "expression",
+        "aggregate",
+        "transition",
+        "row_count",
+        "freshness",
     }
     assert get_rule_type("format").severity is Severity.warning
     assert get_rule_type("references").dimension is Dimension.integrity
@@ -69,9 +81,11 @@ def test_disabled_rules_are_not_compiled():
 
 
 def test_errors_are_collected_per_rule():
-    rules = [{"name": "a", "type": "expression", "check": "nope > 1"},
-             {"name": "b", "type": "expression", "check": "x > 1"},
-             {"name": "b", "type": "expression", "check": "x > 2"}]
+    rules = [
+        {"name": "a", "type": "expression", "check": "nope > 1"},
+        {"name": "b", "type": "expression", "check": "x > 1"},
+        {"name": "b", "type": "expression", "check": "x > 2"},
+    ]
     spec = TableCase("t", {"id": {}, "x": {"type": "integer"}}, rules).spec()
     with pytest.raises(ConfigErrors) as info:
         compile_entity(spec, {"t": spec}, source_file="entities/t.yaml")
@@ -85,8 +99,9 @@ def test_errors_are_collected_per_rule():
 
 def test_needs_and_columns():
     other = {"entity": "o", "key": "k", "fields": {"k": {}}}
-    case = TableCase("t", {"id": {}, "o": {"references": "o"}, "n": {"type": "number",
-                                                                         "source_name": "N"}})
+    case = TableCase(
+        "t", {"id": {}, "o": {"references": "o"}, "n": {"type": "number", "source_name": "N"}}
+    )
     case.with_entity(other, [])
     spec = case.spec()
     from vmsdq.spec.models import EntitySpec
@@ -94,4 +109,7 @@ def test_needs_and_columns():
     compiled = compile_entity(spec, {"t": spec, "o": EntitySpec.model_validate(other)})
     assert compiled.needs == ("o",)
     assert [(c.name, c.source_name, c.sql_type) for c in compiled.columns] == [
-        ("id", "id", "VARCHAR"), ("o", "o", "VARCHAR"), ("n", "N", "DOUBLE")]
+        ("id", "id", "VARCHAR"),
+        ("o", "o", "VARCHAR"),
+        ("n", "N", "DOUBLE"),
+    ]

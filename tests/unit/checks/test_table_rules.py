@@ -19,7 +19,10 @@ def test_row_count(tmp_path):
     enough = result.rule("t.enough")
     assert (enough.evaluated, enough.failed, enough.observed) == (1, 1, 2.0)
     assert (enough.dimension, enough.severity, enough.outcome) == (
-        Dimension.volume, Severity.critical, Outcome.failed)
+        Dimension.volume,
+        Severity.critical,
+        Outcome.failed,
+    )
     assert result.rule("t.active_ones").observed == 2.0
     assert result.rule("t.active_ones").failed == 1
 
@@ -33,9 +36,11 @@ def test_row_count_of_an_empty_entity(tmp_path):
 def test_freshness(tmp_path):
     rules = [{"name": "fresh", "type": "freshness", "field": "updated", "max_age": "36h"}]
     fields = {"id": {}, "updated": {"type": "timestamp"}}
-    recent = TableCase("t", fields, rules).rows(
-        {"id": "1", "updated": "2026-01-14 12:00:00"}, {"id": "2", "updated": "2025-01-01"}
-    ).run(tmp_path, now=NOW)
+    recent = (
+        TableCase("t", fields, rules)
+        .rows({"id": "1", "updated": "2026-01-14 12:00:00"}, {"id": "2", "updated": "2025-01-01"})
+        .run(tmp_path, now=NOW)
+    )
     rule = recent.rule("t.fresh")
     assert (rule.failed, rule.observed, rule.outcome) == (0, 86400.0, Outcome.passed)
     assert (rule.dimension, rule.severity) == (Dimension.timeliness, Severity.warning)

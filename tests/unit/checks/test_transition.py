@@ -1,8 +1,12 @@
 from vmsdq.engine.results import Outcome
 from vmsdq.engine.testing import TableCase
 
-RULE = {"name": "status_flow", "type": "transition", "field": "status",
-        "allowed": {"Draft": ["Published", "Cancelled"], "Published": ["Completed", "Cancelled"]}}
+RULE = {
+    "name": "status_flow",
+    "type": "transition",
+    "field": "status",
+    "allowed": {"Draft": ["Published", "Cancelled"], "Published": ["Completed", "Cancelled"]},
+}
 
 
 def case():
@@ -17,11 +21,17 @@ def case():
 
 
 def test_transitions_against_the_previous_snapshot(tmp_path):
-    result = case().previous(
-        {"id": "1", "status": "Draft"}, {"id": "2", "status": "Published"},
-        {"id": "3", "status": "Completed"}, {"id": "4", "status": "Completed"},
-        {"id": "6", "status": "Draft"},
-    ).run(tmp_path)
+    result = (
+        case()
+        .previous(
+            {"id": "1", "status": "Draft"},
+            {"id": "2", "status": "Published"},
+            {"id": "3", "status": "Completed"},
+            {"id": "4", "status": "Completed"},
+            {"id": "6", "status": "Draft"},
+        )
+        .run(tmp_path)
+    )
     rule = result.rule("event.status_flow")
     assert (rule.evaluated, rule.failed) == (4, 2)
     assert result.failing("event.status_flow") == ["2", "4"]

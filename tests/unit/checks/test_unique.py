@@ -8,9 +8,13 @@ from vmsdq.spec.models import Dimension, Severity
 def test_every_member_of_a_duplicate_group_fails(tmp_path):
     fields = {"id": {}, "email": {"unique": True}}
     case = TableCase("t", fields).rows(
-        {"id": "1", "email": "a@x.org"}, {"id": "2", "email": "a@x.org"},
-        {"id": "3", "email": "A@x.org"}, {"id": "4", "email": None}, {"id": "5", "email": None},
-        {"id": "6", "email": " "}, {"id": "7", "email": " "},
+        {"id": "1", "email": "a@x.org"},
+        {"id": "2", "email": "a@x.org"},
+        {"id": "3", "email": "A@x.org"},
+        {"id": "4", "email": None},
+        {"id": "5", "email": None},
+        {"id": "6", "email": " "},
+        {"id": "7", "email": " "},
     )
     result = case.run(tmp_path)
     rule = result.rule("t.email.unique")
@@ -21,15 +25,19 @@ def test_every_member_of_a_duplicate_group_fails(tmp_path):
 
 def test_ignore_case(tmp_path):
     fields = {"id": {}, "email": {"unique": {"ignore_case": True}}}
-    case = TableCase("t", fields).rows({"id": "1", "email": "a@x.org"}, {"id": "2", "email": "A@X.org"})
+    case = TableCase("t", fields).rows(
+        {"id": "1", "email": "a@x.org"}, {"id": "2", "email": "A@X.org"}
+    )
     assert case.run(tmp_path).failing("t.email.unique") == ["1", "2"]
 
 
 def test_unique_within_a_group(tmp_path):
     fields = {"id": {}, "school": {}, "student_no": {"unique": {"within": ["school"]}}}
     case = TableCase("t", fields).rows(
-        {"id": "1", "school": "A", "student_no": "7"}, {"id": "2", "school": "B", "student_no": "7"},
-        {"id": "3", "school": "A", "student_no": "7"}, {"id": "4", "school": None, "student_no": "7"},
+        {"id": "1", "school": "A", "student_no": "7"},
+        {"id": "2", "school": "B", "student_no": "7"},
+        {"id": "3", "school": "A", "student_no": "7"},
+        {"id": "4", "school": None, "student_no": "7"},
     )
     result = case.run(tmp_path)
     assert result.failing("t.student_no.unique") == ["1", "3"]
@@ -37,8 +45,14 @@ def test_unique_within_a_group(tmp_path):
 
 
 def test_composite_unique_with_when(tmp_path):
-    rules = [{"name": "one_active_role", "type": "unique", "columns": ["person", "role"],
-              "when": "active"}]
+    rules = [
+        {
+            "name": "one_active_role",
+            "type": "unique",
+            "columns": ["person", "role"],
+            "when": "active",
+        }
+    ]
     fields = {"id": {}, "person": {}, "role": {}, "active": {"type": "boolean"}}
     case = TableCase("t", fields, rules).rows(
         {"id": "1", "person": "p", "role": "r", "active": "true"},

@@ -43,7 +43,9 @@ def test_missing_column_errors_that_entity_only(tmp_path):
     assert org.rules == [] and org.failures_path is None
     assert vol.status == "ok" and vol.rows == 1
     assert [(r.rule, r.outcome) for r in vol.rules] == [
-        ("vol.id.unique", Outcome.passed), ("vol.org.references", Outcome.passed)]
+        ("vol.id.unique", Outcome.passed),
+        ("vol.org.references", Outcome.passed),
+    ]
 
 
 def test_parquet_and_streaming_snapshots(tmp_path):
@@ -53,20 +55,28 @@ def test_parquet_and_streaming_snapshots(tmp_path):
     snapshots = {
         "org": Snapshot("org", str(path), parquet=[str(path)]),
         # a reader can be consumed once; the engine scans vol several times
-        "vol": Snapshot("vol", "stream", table=pa.RecordBatchReader.from_batches(
-            vols.schema, vols.to_batches())),
+        "vol": Snapshot(
+            "vol", "stream", table=pa.RecordBatchReader.from_batches(vols.schema, vols.to_batches())
+        ),
     }
     org, vol = validate(snapshots, tmp_path)
     assert (org.rows, org.location) == (2, str(path))
-    assert [(r.rule, r.failed) for r in org.rules] == [("org.id.required", 0), ("org.name.required", 1)]
+    assert [(r.rule, r.failed) for r in org.rules] == [
+        ("org.id.required", 0),
+        ("org.name.required", 1),
+    ]
     assert [(r.rule, r.evaluated, r.failed) for r in vol.rules] == [
-        ("vol.id.unique", 3, 2), ("vol.org.references", 2, 1)]
+        ("vol.id.unique", 3, 2),
+        ("vol.org.references", 2, 1),
+    ]
 
 
 def test_failure_file_content(tmp_path):
     snapshots = {
         "org": Snapshot("org", "o", table=pa.table({"id": ["o1"], "name": ["A"]})),
-        "vol": Snapshot("vol", "v", table=pa.table({"id": ["v1", "v1", "v2"], "org": ["o1", "x", "y"]})),
+        "vol": Snapshot(
+            "vol", "v", table=pa.table({"id": ["v1", "v1", "v2"], "org": ["o1", "x", "y"]})
+        ),
     }
     org, vol = validate(snapshots, tmp_path)
     assert vol.failures_path == str(tmp_path / "failures" / "vol.parquet")
@@ -103,22 +113,37 @@ def test_quarantined_records_become_the_parseable_rule(tmp_path):
     assert (rule.dimension, rule.severity) == (Dimension.validity, Severity.critical)
     assert result.entity().rejected == 2
     assert result.failures() == [
-        {"rule": "t.record.parseable", "key": "line:3",
-         "values": {"error": "expected 2 fields, saw 3", "raw": 'a,b,"c'}},
-        {"rule": "t.record.parseable", "key": "line:7",
-         "values": {"error": "unterminated quote", "raw": '"x'}},
+        {
+            "rule": "t.record.parseable",
+            "key": "line:3",
+            "values": {"error": "expected 2 fields, saw 3", "raw": 'a,b,"c'},
+        },
+        {
+            "rule": "t.record.parseable",
+            "key": "line:7",
+            "values": {"error": "unterminated quote", "raw": '"x'},
+        },
     ]
 
 
 def handmade(name: str, fails: exp.Expression) -> Check:
-    return Check(name=name, entity="t", kind="expression", dimension=Dimension.consistency,
-                 severity=Severity.error, weight=1.0, description="", fails=fails,
-                 values=(("x", col("x")),))
+    return Check(
+        name=name,
+        entity="t",
+        kind="expression",
+        dimension=Dimension.consistency,
+        severity=Severity.error,
+        weight=1.0,
+        description="",
+        fails=fails,
+        values=(("x", col("x")),),
+    )
 
 
 def test_a_rule_that_does_not_bind_errors_alone(tmp_path):
     entity = CompiledEntity(
-        name="t", key="id",
+        name="t",
+        key="id",
         columns=(ColumnSpec("id", "id", "VARCHAR"), ColumnSpec("x", "x", "BIGINT")),
         checks=(
             handmade("t.ok", exp.GT(this=col("x"), expression=exp.convert(1))),
@@ -127,8 +152,9 @@ def test_a_rule_that_does_not_bind_errors_alone(tmp_path):
         ),
     )
     snap = Snapshot("t", "mem", table=pa.table({"id": ["a", "b"], "x": [1, 5]}))
-    [result] = DuckDBBackend().validate([entity], {"t": snap}, run_id="r",
-                                        failures_dir=tmp_path, now=NOW)
+    [result] = DuckDBBackend().validate(
+        [entity], {"t": snap}, run_id="r", failures_dir=tmp_path, now=NOW
+    )
     by_name = {r.rule: r for r in result.rules}
     assert by_name["t.broken"].outcome is Outcome.error
     assert "no_such_function" in by_name["t.broken"].message
@@ -142,21 +168,31 @@ def test_previous_and_mirror_views_and_progress(tmp_path):
 
     from vmsdq.engine.views import register_snapshots
 
-    snap = Snapshot("org", "now", table=pa.table({"id": ["o1"], "name": ["A"]}),
-                    previous=Snapshot("org", "before", table=pa.table({"id": ["o0"], "name": ["B"]})))
+    snap = Snapshot(
+        "org",
+        "now",
+        table=pa.table({"id": ["o1"], "name": ["A"]}),
+        previous=Snapshot("org", "before", table=pa.table({"id": ["o0"], "name": ["B"]})),
+    )
     mirror = Snapshot("org", "sf", table=pa.table({"Id": ["x"]}))
     con = duckdb.connect()
     assert register_snapshots(con, {"org": snap, "org__mirror": mirror}) == {}
     assert con.execute('SELECT id FROM "org__previous"').fetchall() == [("o0",)]
     assert con.execute('SELECT "Id" FROM "org__mirror"').fetchall() == [("x",)]
     stages = []
-    validate({"org": snap}, tmp_path, specs={"org": ORG},
-             progress=lambda entity, stage: stages.append((entity, stage)))
+    validate(
+        {"org": snap},
+        tmp_path,
+        specs={"org": ORG},
+        progress=lambda entity, stage: stages.append((entity, stage)),
+    )
     assert stages[0] == ("org", "strict values") and stages[-1] == ("org", "failures")
 
 
 def test_missing_snapshot_and_unreadable_parquet(tmp_path):
-    snapshots = {"vol": Snapshot("vol", "nowhere.parquet", parquet=[str(tmp_path / "nope.parquet")])}
+    snapshots = {
+        "vol": Snapshot("vol", "nowhere.parquet", parquet=[str(tmp_path / "nope.parquet")])
+    }
     org, vol = validate(snapshots, tmp_path)
     assert (org.status, org.message) == ("error", "entity 'org': no snapshot was read")
     assert vol.status == "error" and "cannot read nowhere.parquet" in vol.message

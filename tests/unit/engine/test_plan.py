@@ -7,16 +7,18 @@ from vmsdq.engine.rows import flags_sql
 from vmsdq.spec.models import EntitySpec
 
 ORG = EntitySpec.model_validate({"entity": "org", "key": "id", "fields": {"id": {}}})
-VOL = EntitySpec.model_validate({
-    "entity": "vol",
-    "key": "id",
-    "fields": {
-        "id": {"required": True},
-        "org": {"references": "org"},
-        "boss": {"references": "org"},  # same relation: joined once
-        "age": {"type": "integer", "min": 0},
-    },
-})
+VOL = EntitySpec.model_validate(
+    {
+        "entity": "vol",
+        "key": "id",
+        "fields": {
+            "id": {"required": True},
+            "org": {"references": "org"},
+            "boss": {"references": "org"},  # same relation: joined once
+            "age": {"type": "integer", "min": 0},
+        },
+    }
+)
 
 
 def test_one_statement_with_each_relation_joined_once():
@@ -38,10 +40,12 @@ def test_capabilities_are_typed_flags():
 
 def test_connection_settings(tmp_path):
     con = DuckDBBackend(threads=1, memory_limit="256MB", temp_directory=str(tmp_path)).connect()
-    settings = dict(con.execute(
-        "SELECT name, value FROM duckdb_settings() WHERE name IN "
-        "('threads', 'memory_limit', 'temp_directory', 'TimeZone')"
-    ).fetchall())
+    settings = dict(
+        con.execute(
+            "SELECT name, value FROM duckdb_settings() WHERE name IN "
+            "('threads', 'memory_limit', 'temp_directory', 'TimeZone')"
+        ).fetchall()
+    )
     assert settings["threads"] == "1"
     assert settings["temp_directory"] == str(tmp_path)
     assert settings["TimeZone"] == "UTC"

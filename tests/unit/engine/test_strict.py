@@ -1,10 +1,10 @@
+import re
+
 import email_validator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vmsdq.engine.strict import EMAIL_FAST, SPECIAL_USE, validator
-
-import re
 
 
 @settings(max_examples=300, deadline=None)

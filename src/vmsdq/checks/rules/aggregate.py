@@ -10,7 +10,12 @@ from vmsdq.checks.sql import SQL_TYPES, col, column_names, lit, relation_alias, 
 from vmsdq.spec.models import AggregateRule
 
 COMPARE: dict[str, type[exp.Binary]] = {
-    "=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE,
+    "=": exp.EQ,
+    "!=": exp.NEQ,
+    "<": exp.LT,
+    "<=": exp.LTE,
+    ">": exp.GT,
+    ">=": exp.GTE,
 }
 
 
@@ -34,7 +39,7 @@ def compile_aggregate(rule: AggregateRule, ctx: RuleContext) -> Check:
     agg = exp.func("COALESCE", col("agg", alias), lit(0))
     field = ctx.column(rule.field)
     compare = COMPARE[rule.compare](this=field.copy(), expression=agg)
-    applies: exp.Expression = exp.Not(this=exp.Is(this=field.copy(), expression=exp.null()))
+    applies: exp.Expr = exp.Not(this=exp.Is(this=field.copy(), expression=exp.null()))
     if rule.when:
         applies = exp.and_(applies, exp.paren(ctx.parse(rule.when)))
     label = f"{rule.function}({rule.related})"
@@ -46,7 +51,7 @@ def compile_aggregate(rule: AggregateRule, ctx: RuleContext) -> Check:
     )
 
 
-def _function(rule: AggregateRule, ctx: RuleContext) -> exp.Expression:
+def _function(rule: AggregateRule, ctx: RuleContext) -> exp.Expr:
     if rule.function == "count":
         return exp.Count(this=exp.Star())
     if not rule.column:

@@ -11,14 +11,14 @@ from vmsdq.checks.sql import lit
 
 
 def compile_allowed(rule: FieldRule, ctx: RuleContext) -> Check:
-    value: exp.Expression = ctx.column(rule.field)
+    value: exp.Expr = ctx.column(rule.field)
     text = ctx.is_text(rule.field)
     items = [str(v) if text else v for v in rule.opts.values]
     if rule.opts.ignore_case and text:
         value = exp.Lower(this=value)
         items = [str(v).lower() for v in items]
     if not items:
-        fails: exp.Expression = exp.true()
+        fails: exp.Expr = exp.true()
     else:
         fails = exp.Not(this=exp.In(this=value, expressions=[lit(v) for v in items]))
     return ctx.row_check(

@@ -19,4 +19,3 @@ def compile_expression(rule: ExpressionRule, ctx: RuleContext) -> Check:
         applies=when,
         values=[(name, ctx.column(name)) for name in names],
     )
-

@@ -36,7 +36,7 @@ def compile_format(rule: FieldRule, ctx: RuleContext) -> Check:
     opts = rule.opts
     value = ctx.column(rule.field)
     pattern = opts.pattern if opts.format is FormatName.regex else PATTERNS[opts.format]
-    fails: exp.Expression = exp.Not(
+    fails: exp.Expr = exp.Not(
         this=exp.RegexpFullMatch(this=value.copy(), expression=lit(pattern))
     )
     if opts.format is FormatName.salesforce_id:
@@ -64,13 +64,13 @@ def compile_format(rule: FieldRule, ctx: RuleContext) -> Check:
     )
 
 
-def checksum(value: exp.Expression) -> exp.Expression:
+def checksum(value: exp.Expr) -> exp.Expr:
     """The 3-character case-safe suffix of the first 15 characters of ``value``, in SQL."""
     chars = [_chunk_char(value, chunk) for chunk in range(3)]
     return exp.DPipe(this=exp.DPipe(this=chars[0], expression=chars[1]), expression=chars[2])
 
 
-def bad_checksum(value: exp.Expression) -> exp.Expression:
+def bad_checksum(value: exp.Expr) -> exp.Expr:
     """TRUE for an 18-character value whose last 3 characters are not its checksum.
 
     A CASE, so the checksum is only computed for 18-character values.
@@ -81,8 +81,8 @@ def bad_checksum(value: exp.Expression) -> exp.Expression:
     return exp.Case(ifs=[exp.If(this=is_long, true=wrong)], default=exp.false())
 
 
-def _chunk_char(value: exp.Expression, chunk: int) -> exp.Expression:
-    bits: exp.Expression = lit(0)
+def _chunk_char(value: exp.Expr, chunk: int) -> exp.Expr:
+    bits: exp.Expr = lit(0)
     for j in range(5):
         char = exp.Substring(this=value.copy(), start=lit(chunk * 5 + j + 1), length=lit(1))
         upper = exp.Between(this=char, low=lit("A"), high=lit("Z"))
@@ -96,7 +96,7 @@ def _strict_table(ctx: RuleContext, field: str, validator: str) -> str:
     return f"__strict_{ctx.entity.entity}_{field}_{validator.replace(':', '_').lower()}"
 
 
-def _strict_relation(invalid: StrictValues, value: exp.Expression) -> Relation:
+def _strict_relation(invalid: StrictValues, value: exp.Expr) -> Relation:
     query = exp.select(col("v", None)).from_(table(invalid.table))
     alias = relation_alias("strict", query)
     on = exp.EQ(this=value.copy(), expression=col("v", alias))

@@ -17,7 +17,7 @@ def compile_length(rule: FieldRule, ctx: RuleContext) -> Check:
     value = ctx.column(rule.field)
     text = value if ctx.is_text(rule.field) else exp.cast(value, "VARCHAR")
     length = exp.Length(this=text)
-    parts: list[exp.Expression] = []
+    parts: list[exp.Expr] = []
     if opts.min is not None:
         parts.append(exp.LT(this=length.copy(), expression=lit(opts.min)))
     if opts.max is not None:

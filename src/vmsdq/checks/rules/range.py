@@ -18,7 +18,7 @@ def compile_range(rule: FieldRule, ctx: RuleContext) -> Check:
     sql_type = SQL_TYPES[ctx.field(rule.field).type]
     below = exp.LTE if opts.exclusive else exp.LT
     above = exp.GTE if opts.exclusive else exp.GT
-    parts: list[exp.Expression] = []
+    parts: list[exp.Expr] = []
     if opts.min is not None:
         parts.append(below(this=value.copy(), expression=typed_value(opts.min, sql_type)))
     if opts.max is not None:

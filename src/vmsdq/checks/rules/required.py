@@ -13,7 +13,7 @@ from vmsdq.checks.sql import is_present
 def compile_required(rule: FieldRule, ctx: RuleContext) -> Check:
     raw = ctx.raw(rule.field)
     if rule.opts.allow_blank:
-        fails: exp.Expression = exp.Is(this=raw.copy(), expression=exp.null())
+        fails: exp.Expr = exp.Is(this=raw.copy(), expression=exp.null())
     else:
         fails = exp.Not(this=exp.paren(is_present(ctx.raw_text(rule.field), text=True)))
         if not ctx.is_text(rule.field):
@@ -21,7 +21,7 @@ def compile_required(rule: FieldRule, ctx: RuleContext) -> Check:
     return ctx.row_check(fails, values=[(rule.field, raw)])
 
 
-def _unless_typed(typed: exp.Expression, fails: exp.Expression) -> exp.Expression:
+def _unless_typed(typed: exp.Expr, fails: exp.Expr) -> exp.Expr:
     """A value that casts is present: only rows whose typed value is NULL read the raw text."""
     not_null = exp.Not(this=exp.Is(this=typed, expression=exp.null()))
     return exp.Case(ifs=[exp.If(this=not_null, true=exp.false())], default=fails)

@@ -15,10 +15,10 @@ SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 def compile_row_count(rule: RowCountRule, ctx: RuleContext) -> Check:
     if rule.min is None and rule.max is None:
         raise ctx.error("row_count needs 'min' or 'max'")
-    metric: exp.Expression = exp.Count(this=exp.Star())
+    metric: exp.Expr = exp.Count(this=exp.Star())
     if rule.where:
         metric = exp.Filter(this=metric, expression=exp.Where(this=ctx.parse(rule.where)))
-    parts: list[exp.Expression] = []
+    parts: list[exp.Expr] = []
     if rule.min is not None:
         parts.append(exp.LT(this=col("metric", None), expression=lit(rule.min)))
     if rule.max is not None:

@@ -19,7 +19,9 @@ def compile_transition(rule: TransitionRule, ctx: RuleContext) -> Check:
     inner = typed_select(entity, view, dict.fromkeys([entity.key, rule.field])).subquery("t")
     key = col(entity.key, "t")
     query = (
-        exp.select(exp.alias_(key, "k", quoted=True), exp.alias_(exp.Min(this=col(rule.field, "t")), "old"))
+        exp.select(
+            exp.alias_(key, "k", quoted=True), exp.alias_(exp.Min(this=col(rule.field, "t")), "old")
+        )
         .from_(inner)
         .group_by(key.copy())
     )
@@ -31,12 +33,17 @@ def compile_transition(rule: TransitionRule, ctx: RuleContext) -> Check:
         is_present(new, text=text),
     )
     allowed = [
-        exp.and_(exp.EQ(this=old.copy(), expression=lit(source)),
-                 exp.In(this=new.copy(), expression=None, expressions=[lit(t) for t in targets]))
-        for source, targets in rule.allowed.items() if targets
+        exp.and_(
+            exp.EQ(this=old.copy(), expression=lit(source)),
+            exp.In(this=new.copy(), expression=None, expressions=[lit(t) for t in targets]),
+        )
+        for source, targets in rule.allowed.items()
+        if targets
     ]
     permitted = exp.or_(*allowed) if allowed else exp.false()
-    fails = exp.and_(exp.NEQ(this=new.copy(), expression=old.copy()), exp.Not(this=exp.paren(permitted)))
+    fails = exp.and_(
+        exp.NEQ(this=new.copy(), expression=old.copy()), exp.Not(this=exp.paren(permitted))
+    )
     on = exp.EQ(this=ctx.column(entity.key), expression=col("k", alias))
     return ctx.row_check(
         fails,

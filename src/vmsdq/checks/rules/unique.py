@@ -72,5 +72,5 @@ def _duplicates(
     )
 
 
-def _key(value: exp.Expression, lower: bool) -> exp.Expression:
+def _key(value: exp.Expr, lower: bool) -> exp.Expr:
     return exp.Lower(this=value) if lower else value
