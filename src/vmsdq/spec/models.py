@@ -210,8 +210,8 @@ RuleSpec = Annotated[
 
 class Normalizer(StrEnum):
     trim = "trim"
-    lower = "lower"
-    upper = "upper"
+    lower = "lower"  # type: ignore[assignment]  # shadows str.lower on purpose
+    upper = "upper"  # type: ignore[assignment]
     e164 = "e164"
     utc = "utc"
     date = "date"
