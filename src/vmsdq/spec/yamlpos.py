@@ -16,6 +16,7 @@ import yaml
 from vmsdq.errors import ConfigError, Location
 
 YamlPath = tuple[str | int, ...]
+_BOOL_TAG = "tag:yaml.org,2002:bool"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
 
 
@@ -92,4 +93,6 @@ def _build(loader: Any, node: yaml.Node, path: YamlPath, doc: YamlDoc) -> Any:
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(loader, item, (*path, i), doc) for i, item in enumerate(node.value)]
+    if node.tag == _BOOL_TAG and node.value.lower() not in ("true", "false"):
+        return node.value  # YAML 1.2: yes/no/on/off are text (picklist values), not booleans
     return loader.construct_object(node, deep=True)

@@ -305,3 +305,8 @@ def test_field_without_a_value(project: Path) -> None:
     assert messages() == [
         "entities/event.yaml:9:3: fields.registered: no value: expected a mapping (key: value)"
     ]
+
+
+def test_yes_and_no_stay_text(project: Path) -> None:
+    write("entities/event.yaml", EVENT.replace("[Draft, Done]", "[Yes, no, On, true]"))
+    assert load_project(".").entities["event"].fields["status"].allowed == ["Yes", "no", "On", True]
