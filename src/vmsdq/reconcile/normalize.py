@@ -27,42 +27,24 @@ def _fn(name: str, *args: exp.Expression) -> exp.Expression:
 def _digits(value: exp.Expression) -> exp.Expression:
     return exp.RegexpReplace(
         this=value,
-        expression=exp.Literal.string("[^0-9]"),
+        expression=exp.Literal.string("[^0-9]+"),
         replacement=exp.Literal.string(""),
         modifiers=exp.Literal.string("g"),
     )
 
 
 def _e164(value: exp.Expression) -> exp.Expression:
-    """US-centred E.164: 10 digits -> +1..., 11 digits starting with 1 -> +..., + kept."""
-    digits = _digits(value.copy())
-    plus = exp.Concat(expressions=[exp.Literal.string("+"), digits.copy()])
-    length = exp.Length(this=digits.copy())
-    return exp.Case(
-        ifs=[
-            exp.If(
-                this=exp.EQ(this=digits.copy(), expression=exp.Literal.string("")),
-                true=exp.null(),
-            ),
-            exp.If(
-                this=exp.EQ(this=length.copy(), expression=exp.Literal.number(10)),
-                true=exp.Concat(expressions=[exp.Literal.string("+1"), digits.copy()]),
-            ),
-            exp.If(
-                this=exp.Or(
-                    this=exp.and_(
-                        exp.EQ(this=length.copy(), expression=exp.Literal.number(11)),
-                        exp.Like(this=digits.copy(), expression=exp.Literal.string("1%")),
-                    ),
-                    expression=exp.Like(
-                        this=exp.Trim(this=value.copy()), expression=exp.Literal.string("+%")
-                    ),
-                ),
-                true=plus,
-            ),
-        ],
-        default=digits,
+    """Digits only, a 10-digit (NANP) number gets country code 1, then a leading '+'.
+
+    Two regex passes and no CASE, so each value is scanned once per pass.
+    """
+    digits = exp.func("NULLIF", _digits(value), exp.Literal.string(""))
+    with_country = exp.RegexpReplace(
+        this=digits,
+        expression=exp.Literal.string("^([0-9]{10})$"),
+        replacement=exp.Literal.string("1\\1"),
     )
+    return exp.DPipe(this=exp.Literal.string("+"), expression=with_country, safe=True)
 
 
 def _utc(value: exp.Expression) -> exp.Expression:
