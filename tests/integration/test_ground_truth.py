@@ -28,9 +28,6 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     runner = pytest.importorskip("vmsdq.runner")
     project = tmp_path_factory.mktemp("ground_truth")
     manifest = generate_demo(project, volunteers=VOLUNTEERS, seed=7, as_of=AS_OF)
-    if not (project / "salesforce").is_dir():  # no Salesforce-side copy: validate VMS rules only
-        config = project / "vmsdq.yaml"
-        config.write_text(config.read_text().replace("reconcile: {vms: salesforce}", "reconcile: {}"))
     assert manifest.missing == [], "injected defects the oracle did not confirm"
     run = runner.run_project(project, store=False, now=AS_OF)
     return project, run

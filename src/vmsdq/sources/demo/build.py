@@ -12,7 +12,6 @@ from vmsdq.sources.demo import vocab as V
 from vmsdq.sources.demo.columns import (
     US_PER_DAY,
     US_PER_MIN,
-    dates,
     join,
     null_out,
     padded_ids,
@@ -78,8 +77,12 @@ def districts(n: int, rng: np.random.Generator, now: int) -> Frame:
 def schools(n: int, n_districts: int, rng: np.random.Generator, now: int) -> Frame:
     i = np.arange(n)
     kinds = pick(rng, V.SCHOOL_KINDS, n, V.SCHOOL_KIND_WEIGHTS)
-    lo = pc.case_when(_kind_struct(kinds), *[pa.scalar(V.SCHOOL_GRADES[k][0]) for k in V.SCHOOL_KINDS])
-    hi = pc.case_when(_kind_struct(kinds), *[pa.scalar(V.SCHOOL_GRADES[k][1]) for k in V.SCHOOL_KINDS])
+    lo = pc.case_when(
+        _kind_struct(kinds), *[pa.scalar(V.SCHOOL_GRADES[k][0]) for k in V.SCHOOL_KINDS]
+    )
+    hi = pc.case_when(
+        _kind_struct(kinds), *[pa.scalar(V.SCHOOL_GRADES[k][1]) for k in V.SCHOOL_KINDS]
+    )
     suffix = pc.case_when(_kind_struct(kinds), *[V.SCHOOL_NAME_SUFFIX[k] for k in V.SCHOOL_KINDS])
     base = pa.array(V.LAST_NAMES).take(pa.array(i % len(V.LAST_NAMES)))
     rank = pc.if_else(pa.array(i < len(V.LAST_NAMES)), "",

@@ -38,7 +38,9 @@ def _codes(names: list[str]) -> np.ndarray:
 def events(n: int, orgs: Frame, schools: Frame, rng: np.random.Generator, now: int) -> Frame:
     i = np.arange(n)
     etype = pick(rng, V.EVENT_TYPES, n)
-    start = now + rng.integers(-400, 120, n) * US_PER_DAY + rng.integers(28, 72, n) * 15 * US_PER_MIN
+    start = (
+        now + rng.integers(-400, 120, n) * US_PER_DAY + rng.integers(28, 72, n) * 15 * US_PER_MIN
+    )
     start = start // (15 * US_PER_MIN) * (15 * US_PER_MIN)
     minutes = rng.choice([30, 45, 60, 90, 120, 180, 240, 480, 1440, 2880], n)
     end = start + minutes * US_PER_MIN
@@ -78,9 +80,7 @@ def events(n: int, orgs: Frame, schools: Frame, rng: np.random.Generator, now: i
     }, rng)  # fmt: skip
 
 
-def participations(
-    n: int, ev: Frame, vol: Frame, rng: np.random.Generator, now: int
-) -> Frame:
+def participations(n: int, ev: Frame, vol: Frame, rng: np.random.Generator, now: int) -> Frame:
     """Participations; also fills the events' capacity, registered and attended counts."""
     i = np.arange(n)
     event_idx = np.sort(rng.integers(0, ev.n, n))
@@ -96,7 +96,7 @@ def participations(
     running = ev_code == EVENT_STATUSES.index("In Progress")
     code = np.where(running & (u < 0.5), ATT, code)
     code = np.where(ev_code == EVENT_STATUSES.index("Cancelled"), CANC, code)
-    start, created = ev.np("start_time")[event_idx], ev.np("created_at")[event_idx]
+    start, created = ev.num("start_time")[event_idx], ev.num("created_at")[event_idx]
     latest = np.minimum(start - 60 * US_PER_MIN, now - US_PER_MIN)
     registered = created + ((latest - created) * rng.random(n)).astype(np.int64)
     registered = registered // 1_000_000 * 1_000_000

@@ -40,9 +40,11 @@ def volunteers(n: int, orgs: Frame, rng: np.random.Generator, now: int) -> Frame
     other_bgc = pick(rng, V.BACKGROUND_STATUSES, n)
     bgc = null_out(pc.if_else(pa.array(active), "Cleared", other_bgc),
                    ~active & (rng.random(n) < 0.2))  # fmt: skip
-    cleared = np.asarray(pc.fill_null(pc.equal(bgc, "Cleared"), False).to_numpy(zero_copy_only=False))
+    cleared = np.asarray(
+        pc.fill_null(pc.equal(bgc, "Cleared"), False).to_numpy(zero_copy_only=False)
+    )
     bgc_day = created_day - rng.integers(0, 30, n)
-    active_orgs = np.flatnonzero(orgs.np("is_active", False))
+    active_orgs = np.flatnonzero(orgs.num("is_active", False))
     org_idx = active_orgs[rng.integers(0, len(active_orgs), n)]
     return Frame("volunteer", {
         "volunteer_id": padded_ids("V", i + 1, 8),
@@ -68,9 +70,7 @@ def volunteers(n: int, orgs: Frame, rng: np.random.Generator, now: int) -> Frame
     }, rng)  # fmt: skip
 
 
-def students(
-    n: int, schools: Frame, teachers: Frame, rng: np.random.Generator, now: int
-) -> Frame:
+def students(n: int, schools: Frame, teachers: Frame, rng: np.random.Generator, now: int) -> Frame:
     i = np.arange(n)
     first, last = people_names(rng, n)
     school_idx = np.sort(rng.integers(0, schools.n, n))
@@ -109,7 +109,7 @@ def teachers(n: int, schools: Frame, rng: np.random.Generator, now: int) -> Fram
     i = np.arange(n)
     first, last = people_names(rng, n)
     school_idx = rng.integers(0, schools.n, n)
-    lo_s, hi_s = schools.np("low_grade")[school_idx], schools.np("high_grade")[school_idx]
+    lo_s, hi_s = schools.num("low_grade")[school_idx], schools.num("high_grade")[school_idx]
     lo = lo_s + (rng.random(n) * (hi_s - lo_s + 1)).astype(np.int64)
     hi = lo + (rng.random(n) * (hi_s - lo + 1)).astype(np.int64)
     hire = now // US_PER_DAY - rng.integers(30, 40 * 365, n)

@@ -31,7 +31,8 @@ def sf_checksum(body: np.ndarray) -> np.ndarray:
     upper = (body >= ord("A")) & (body <= ord("Z"))
     chunks = upper.reshape(len(body), 3, 5).astype(np.uint8)
     bits = sum(chunks[:, :, j] << j for j in range(5))
-    return SUFFIX32[bits]
+    suffix: np.ndarray = SUFFIX32[bits]
+    return suffix
 
 
 def salesforce_ids(prefix: str, numbers: np.ndarray, *, short_every: int = 0) -> pa.Array:

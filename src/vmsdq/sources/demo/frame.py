@@ -33,7 +33,7 @@ class Frame:
     def n(self) -> int:
         return len(next(iter(self.columns.values())))
 
-    def np(self, name: str, fill: Any = 0) -> np.ndarray:
+    def num(self, name: str, fill: Any = 0) -> np.ndarray:
         arr = self.columns[name]
         if pa.types.is_date32(arr.type):
             arr = arr.cast(pa.int32()).cast(pa.int64())

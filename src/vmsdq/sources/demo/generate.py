@@ -46,6 +46,7 @@ def generate_demo(
     defect_scale: float = 1.0,
     write_truth: bool | None = None,
     as_of: datetime | None = None,
+    salesforce: bool | None = None,
 ) -> DemoManifest:
     """Write the VMS pack (when absent), demo data and (optionally) the ground truth.
 
@@ -56,6 +57,8 @@ def generate_demo(
         defect_scale: multiplies every defect rate; 0 gives data on which every rule passes.
         write_truth: write ``truth/truth.parquet``; default when volunteers <= 20,000.
         as_of: "now" of the data (naive times are UTC); default: the current minute.
+        salesforce: also write the drifted Salesforce-side copy (``salesforce/``) and its
+            reconciliation truth; default as ``write_truth`` (the copy is row-by-row Python).
 
     Returns:
         A DemoManifest with row counts, files, injected counts and the truth location.
@@ -77,8 +80,20 @@ def generate_demo(
         write_truth_file(project_dir, frames, previous, specs, rules, malformed, now, manifest)
     else:
         manifest.injected = _injected_counts(frames, malformed)
+    if write_truth if salesforce is None else salesforce:
+        _salesforce_side(project_dir, manifest)
     manifest.seconds = time.perf_counter() - started
     return manifest
+
+
+def _salesforce_side(project_dir: Path, manifest: DemoManifest) -> None:
+    """The Salesforce-side copy with drift, written by ``salesforce_copy`` (after the truth)."""
+    from vmsdq.sources.demo.salesforce_copy import write_salesforce_copy
+
+    manifest.salesforce = write_salesforce_copy(
+        project_dir, seed=manifest.seed, drift_scale=manifest.defect_scale
+    )
+    manifest.files["salesforce"] = project_dir / "salesforce"
 
 
 def install_pack(project_dir: Path) -> None:
@@ -101,7 +116,9 @@ def load_entity_specs(project_dir: Path) -> dict[str, EntitySpec]:
         specs[spec.entity] = spec
     missing = set(INJECTION_ORDER) - set(specs)
     if missing:
-        raise ValueError(f"{project_dir}: the demo needs the VMS entities, missing {sorted(missing)}")
+        raise ValueError(
+            f"{project_dir}: the demo needs the VMS entities, missing {sorted(missing)}"
+        )
     return specs
 
 
@@ -114,14 +131,20 @@ def _as_of(as_of: datetime | None) -> datetime:
 
 def _build(sizes: build.Sizes, seed: int, now: int, specs: dict[str, EntitySpec]
            ) -> tuple[dict[str, Frame], Frame]:  # fmt: skip
-    rng = lambda name: build.rng_for(seed, name)  # noqa: E731
+    def rng(name: str) -> np.random.Generator:
+        return build.rng_for(seed, name)
+
     f: dict[str, Frame] = {}
     f["district"] = build.districts(sizes.district, rng("district"), now)
     f["school"] = build.schools(sizes.school, sizes.district, rng("school"), now)
     f["organization"] = build.organizations(sizes.organization, rng("organization"), now)
-    f["volunteer"] = build_people.volunteers(sizes.volunteer, f["organization"], rng("volunteer"), now)
+    f["volunteer"] = build_people.volunteers(
+        sizes.volunteer, f["organization"], rng("volunteer"), now
+    )
     f["teacher"] = build_people.teachers(sizes.teacher, f["school"], rng("teacher"), now)
-    f["student"] = build_people.students(sizes.student, f["school"], f["teacher"], rng("student"), now)
+    f["student"] = build_people.students(
+        sizes.student, f["school"], f["teacher"], rng("student"), now
+    )
     f["event"] = build_events.events(sizes.event, f["organization"], f["school"], rng("event"), now)
     f["participation"] = build_events.participations(
         sizes.participation, f["event"], f["volunteer"], rng("participation"), now
@@ -136,7 +159,7 @@ def _previous_events(ev: Frame, spec: EntitySpec, rng: np.random.Generator) -> F
     status = np.asarray(ev.columns["status"].to_numpy(zero_copy_only=False)).astype(str)
     columns = dict(ev.columns)
     columns["status"] = pa.array(build_events.previous_statuses(status, allowed, rng))
-    updated = ev.np("updated_at") - US_PER_DAY
+    updated = ev.num("updated_at") - US_PER_DAY
     columns["updated_at"] = pa.array(updated.astype("datetime64[us]"))
     prev = Frame("event__previous", columns, rng)
     prev.used = rng.random(ev.n) < 0.05  # created since yesterday: not in the previous file

@@ -70,7 +70,7 @@ def inject_field_rule(frame: Frame, spec: EntitySpec, rule: TruthRule, k: int,
     ftype = spec.fields[field].type
     if rule.kind == "required":
         rows = frame.take_rows(k if field != spec.key else max(1, k // 10), present(frame, field))
-        blanks = [" "] if field == spec.key else [None, "", "  "]
+        blanks: list[str | None] = [" "] if field == spec.key else [None, "", "  "]
         if ftype is not FieldType.string:
             blanks = [None]
         put(frame, field, rows, [blanks[i % len(blanks)] for i in range(len(rows))])
@@ -118,7 +118,7 @@ def duplicate_rows(frame: Frame, rule: str, columns: list[str], k: int) -> None:
 def bad_format(opts: Any, value: str, i: int) -> str:
     fmt = opts.format.value
     if fmt == "regex":
-        return value[0].lower() + value[1:]
+        return str(value[0].lower() + value[1:])
     if fmt == "email":
         variants = [value.replace("@", " at "), value.replace("@", ""), value + ".",
                     "<" + value + ">"]  # fmt: skip
@@ -162,9 +162,11 @@ def out_of_range(opts: Any, ftype: FieldType, i: int) -> Any:
 
 
 def bad_length(opts: Any, value: str) -> str:
-    if opts.max is not None and (opts.min is None or len(value) >= opts.min):
-        return (value + " " + "x" * opts.max)[: opts.max + 1 + len(value) % 7]
-    return value[: max(0, opts.min - 1)] or "?"
+    lo: int | None = opts.min
+    hi: int | None = opts.max
+    if hi is not None and (lo is None or len(value) >= lo):
+        return (value + " " + "x" * hi)[: hi + 1 + len(value) % 7]
+    return value[: max(0, (lo or 1) - 1)] or "?"
 
 
 def dangling(rule: TruthRule, targets: dict[str, Frame], n: int) -> list[str]:
@@ -176,7 +178,7 @@ def dangling(rule: TruthRule, targets: dict[str, Frame], n: int) -> list[str]:
     width = len(sample) - len(prefix)
     out = [f"{prefix}9{(i * 7919) % 10 ** (width - 1):0{width - 1}d}" for i in range(n)]
     if rule.opts.where:  # half of them point at a row the filter excludes
-        inactive = ~target.np("is_active", True).astype(bool) & target.valid("is_active")
+        inactive = ~target.num("is_active", True).astype(bool) & target.valid("is_active")
         excluded = np.flatnonzero(inactive & ~target.used)
         for i in range(0, min(n, 2 * len(excluded)), 2):
             out[i] = keys[int(excluded[(i // 2) % len(excluded)])].as_py()

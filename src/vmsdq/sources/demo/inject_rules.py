@@ -19,20 +19,23 @@ TABLE_KEY = ""  # truth key of table rules (row_count, freshness): one row per f
 
 
 def _is(frame: Frame, field: str, value: object) -> np.ndarray:
-    return np.asarray(pc.fill_null(pc.equal(frame.columns[field], value), False).to_numpy(zero_copy_only=False))
+    return np.asarray(
+        pc.fill_null(pc.equal(frame.columns[field], value), False).to_numpy(zero_copy_only=False)
+    )
 
 
 def _shift(frame: Frame, field: str, rows: np.ndarray, base: str, delta_us: int) -> None:
-    start = frame.np(base)[rows] + delta_us
+    start = frame.num(base)[rows] + delta_us
     frame.set(field, rows, pa.array(start.astype("datetime64[us]")))
 
 
 def _swap(columns: tuple[str, str]) -> Injector:
     def inject(f: Frame, k: int, _: Frames) -> None:
-        lo, hi = f.np(columns[0], -1), f.np(columns[1], -1)
+        lo, hi = f.num(columns[0], -1), f.num(columns[1], -1)
         rows = f.take_rows(k, f.valid(columns[0]) & f.valid(columns[1]) & (lo < hi))
         f.set(columns[0], rows, f.get(columns[1], rows))
         f.set(columns[1], rows, pa.array(lo[rows]).cast(f.columns[columns[1]].type))
+
     return inject
 
 
@@ -45,6 +48,7 @@ def _set_where(field: str, cond: Callable[[Frame], np.ndarray], values: list[obj
     def inject(f: Frame, k: int, _: Frames) -> None:
         rows = f.take_rows(k, cond(f))
         put(f, field, rows, [values[i % len(values)] for i in range(len(rows))])
+
     return inject
 
 
@@ -68,12 +72,12 @@ def _event_bad_duration(f: Frame, k: int, _: Frames) -> None:
 
 def _attended_over_registered(f: Frame, k: int, _: Frames) -> None:
     rows = f.take_rows(k, f.valid("registered_count") & ~_is(f, "status", "Completed"))
-    f.set("attended_count", rows, pa.array(f.np("registered_count")[rows] + 1))
+    f.set("attended_count", rows, pa.array(f.num("registered_count")[rows] + 1))
 
 
 def _over_capacity(f: Frame, k: int, _: Frames) -> None:
-    rows = f.take_rows(k, f.valid("registered_count") & (f.np("registered_count") >= 2))
-    f.set("capacity", rows, pa.array(f.np("registered_count")[rows] - 1))
+    rows = f.take_rows(k, f.valid("registered_count") & (f.num("registered_count") >= 2))
+    f.set("capacity", rows, pa.array(f.num("registered_count")[rows] - 1))
 
 
 def _status_counts(frames: Frames, status_ok: Callable[[pa.Array], pa.Array]) -> dict[str, int]:
@@ -91,20 +95,14 @@ def _registered_mismatch(f: Frame, k: int, frames: Frames) -> None:
     keys = f.get("event_id", rows).to_pylist()
     actual = np.array([counts.get(key, 0) for key in keys], dtype=np.int64)
     f.set("registered_count", rows, pa.array(actual + 1))
-    f.set("capacity", rows, pa.array(np.maximum(f.np("capacity")[rows], actual + 1)))
+    f.set("capacity", rows, pa.array(np.maximum(f.num("capacity")[rows], actual + 1)))
 
 
 def _attended_mismatch(f: Frame, k: int, frames: Frames) -> None:
     counts = _status_counts(frames, lambda s: pc.equal(s, "Attended"))
-    rows = f.take_rows(k, _is(f, "status", "Completed") & (f.np("attended_count") > 0))
+    rows = f.take_rows(k, _is(f, "status", "Completed") & (f.num("attended_count") > 0))
     keys = f.get("event_id", rows).to_pylist()
     f.set("attended_count", rows, pa.array([counts.get(key, 0) - 1 for key in keys]))
-
-
-def _duplicate(columns: list[str]) -> Callable[[str], Injector]:
-    def bind(rule: str) -> Injector:
-        return lambda f, k, _: duplicate_rows(f, rule, columns, k)
-    return bind
 
 
 def _dnc_volunteer(f: Frame, k: int, frames: Frames) -> None:
@@ -126,13 +124,13 @@ def _no_show_checked_in(f: Frame, k: int, _: Frames) -> None:
 
 def _wrong_grade(f: Frame, k: int, _: Frames) -> None:
     rows = f.take_rows(k, f.valid("grade") & f.valid("birthdate") & f.valid("enrolled_on"))
-    grade = f.np("grade")[rows]
+    grade = f.num("grade")[rows]
     f.set("grade", rows, pa.array(np.where(grade <= 6, grade + 6, grade - 6)))
 
 
 def _enrolled_before_birth(f: Frame, k: int, _: Frames) -> None:
     rows = f.take_rows(k, f.valid("birthdate"))
-    days = f.np("birthdate")[rows] - 1
+    days = f.num("birthdate")[rows] - 1
     f.set("enrolled_on", rows, pa.array(days.astype("datetime64[D]")))
 
 
@@ -154,38 +152,42 @@ def _uppercase_email(f: Frame, k: int, _: Frames) -> None:
     f.set("email", rows, [v[:1].upper() + v[1:] for v in old])
 
 
-ROW_INJECTORS: dict[str, Injector | Callable[[str], Injector]] = {
+ROW_INJECTORS: dict[str, Injector] = {
     "school.grade_span": _swap(("low_grade", "high_grade")),
-    "school.name_unique_in_district": _duplicate(["name", "district_id"]),
     "organization.updated_after_created": _updated_before_created,
-    "organization.name_postal_unique": _duplicate(["name", "postal_code"]),
     "volunteer.updated_after_created": _updated_before_created,
     "volunteer.active_needs_cleared_check": _set_where(
-        "background_check_status", lambda f: _is(f, "status", "Active"), ["In Progress", None]),
+        "background_check_status", lambda f: _is(f, "status", "Active"), ["In Progress", None]
+    ),
     "volunteer.cleared_check_has_date": _set_where(
-        "background_check_date", lambda f: _is(f, "background_check_status", "Cleared"), [None]),
+        "background_check_date", lambda f: _is(f, "background_check_status", "Cleared"), [None]
+    ),
     "volunteer.minimum_age": _volunteer_minimum_age,
     "volunteer.name_not_placeholder": _set_where(
-        "last_name", lambda f: f.valid("last_name"), ["Unknown", "TEST", "n/a", " none "]),
+        "last_name", lambda f: f.valid("last_name"), ["Unknown", "TEST", "n/a", " none "]
+    ),
     "volunteer.email_lowercase": _uppercase_email,
     "volunteer.hours_need_first_date": _set_where(
-        "first_volunteer_date", lambda f: f.np("hours_logged", 0.0) > 0, [None]),
+        "first_volunteer_date", lambda f: f.num("hours_logged", 0.0) > 0, [None]
+    ),
     "event.end_after_start": _event_end_before_start,
     "event.duration_bounds": _event_bad_duration,
     "event.attended_within_registered": _attended_over_registered,
     "event.registered_within_capacity": _over_capacity,
     "event.cancelled_needs_reason": _set_where(
-        "cancellation_reason", lambda f: _is(f, "status", "Cancelled"), [None, "  "]),
+        "cancellation_reason", lambda f: _is(f, "status", "Cancelled"), [None, "  "]
+    ),
     "event.completed_has_attendance": _set_where(
-        "attended_count", lambda f: _is(f, "status", "Completed"), [None]),
+        "attended_count", lambda f: _is(f, "status", "Completed"), [None]
+    ),
     "event.registered_matches_participations": _registered_mismatch,
     "event.attended_matches_participations": _attended_mismatch,
-    "event.no_duplicate_event": _duplicate(["organization_id", "name", "start_time", "end_time"]),
-    "participation.one_registration_per_volunteer": _duplicate(["event_id", "volunteer_id"]),
     "participation.attended_has_hours": _set_where(
-        "hours", lambda f: _is(f, "status", "Attended"), [0.0, None]),
+        "hours", lambda f: _is(f, "status", "Attended"), [0.0, None]
+    ),
     "participation.hours_only_when_attended": _set_where(
-        "hours", lambda f: _is(f, "status", "Registered") | _is(f, "status", "No-Show"), [2.5]),
+        "hours", lambda f: _is(f, "status", "Registered") | _is(f, "status", "No-Show"), [2.5]
+    ),
     "participation.no_show_not_checked_in": _no_show_checked_in,
     "participation.checkin_after_registration": _checkin_before_registration,
     "participation.volunteer_contactable": _dnc_volunteer,
@@ -194,22 +196,23 @@ ROW_INJECTORS: dict[str, Injector | Callable[[str], Injector]] = {
     "teacher.grade_band": _swap(("grade_level_low", "grade_level_high")),
     "teacher.school_in_district": _school_not_in_district,
 }
-DUPLICATES = {
-    "school.name_unique_in_district", "organization.name_postal_unique",
-    "event.no_duplicate_event", "participation.one_registration_per_volunteer",
-}  # fmt: skip
-
+DUPLICATES: dict[str, list[str]] = {  # rule -> columns copied from one row onto another
+    "school.name_unique_in_district": ["name", "district_id"],
+    "organization.name_postal_unique": ["name", "postal_code"],
+    "event.no_duplicate_event": ["organization_id", "name", "start_time", "end_time"],
+    "participation.one_registration_per_volunteer": ["event_id", "volunteer_id"],
+}
 
 
 def inject_written(rule: str, frame: Frame, k: int, frames: Frames) -> bool:
-    """Inject a defect for the written rule ``rule``; False when it has no row injector."""
+    """Inject a defect for the written rule ``rule``; False when it has no injector."""
+    if rule in DUPLICATES:
+        duplicate_rows(frame, rule, DUPLICATES[rule], k)
+        return True
     found = ROW_INJECTORS.get(rule)
     if found is None:
         return False
-    if rule in DUPLICATES:
-        found(rule)(frame, k, frames)  # type: ignore[call-arg,misc]
-        return True
     before = frame.used.copy()
-    found(frame, k, frames)  # type: ignore[call-arg]
+    found(frame, k, frames)
     frame.record(rule, np.flatnonzero(frame.used & ~before))
     return True

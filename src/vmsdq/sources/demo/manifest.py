@@ -28,6 +28,7 @@ class DemoManifest:
     truth_rows: int = 0
     missing: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    salesforce: dict[str, set[str]] = field(default_factory=dict)  # reconciliation truth
 
     @property
     def total_rows(self) -> int:

@@ -79,7 +79,11 @@ def try_cast(value: Any, ftype: FieldType) -> Any:
             return {"true": True, "false": False, "t": True, "f": False}.get(text.lower())
         if ftype is FieldType.date:
             return date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
-        return datetime.fromisoformat(text) if re.fullmatch(r"\d{4}-\d\d-\d\d[ T][\d:.]+", text) else None
+        return (
+            datetime.fromisoformat(text)
+            if re.fullmatch(r"\d{4}-\d\d-\d\d[ T][\d:.]+", text)
+            else None
+        )
     except ValueError:
         return None
 
@@ -236,9 +240,7 @@ def _unique(rule: TruthRule, rows: Rows, *_: Any) -> set[int]:
 def _targets(rule_name: str, target: Rows, columns: list[str]) -> set[tuple[Any, ...]]:
     where = FILTERS.get((rule_name, "where"))
     return {
-        tuple(row[c] for c in columns)
-        for _, row in target.rows()
-        if where is None or where(row)
+        tuple(row[c] for c in columns) for _, row in target.rows() if where is None or where(row)
     }
 
 
@@ -293,7 +295,9 @@ def _aggregate(rule: TruthRule, rows: Rows, data: dict[str, Rows], *_: Any) -> s
     return bad
 
 
-def _aggregate_by_key(opts: Any, related: Rows, where: Callable[..., bool] | None) -> dict[Any, Any]:
+def _aggregate_by_key(
+    opts: Any, related: Rows, where: Callable[..., bool] | None
+) -> dict[Any, Any]:
     counts: Counter[Any] = Counter()
     sums: dict[Any, Any] = defaultdict(int)
     distinct: dict[Any, set[Any]] = defaultdict(set)
@@ -341,8 +345,10 @@ def _freshness(rule: TruthRule, rows: Rows, now: datetime) -> bool:
     if not values:
         return True
     amount, unit = int(rule.opts.max_age[:-1]), rule.opts.max_age[-1]
-    max_age = timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
-    return now - max(values) > max_age
+    max_age = timedelta(
+        **{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: amount}
+    )
+    return bool(now - max(values) > max_age)
 
 
 ROW_RULES: dict[str, Callable[..., set[int]]] = {

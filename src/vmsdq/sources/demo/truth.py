@@ -31,7 +31,9 @@ def injected_pairs(frames: dict[str, Frame], malformed: np.ndarray) -> set[tuple
         keys = frame.columns[next(iter(frame.columns))]
         for rule, parts in frame.injected.items():
             rows = np.concatenate(parts)
-            pairs |= {(rule, "" if k is None else str(k)) for k in keys.take(pa.array(rows)).to_pylist()}
+            pairs |= {
+                (rule, "" if k is None else str(k)) for k in keys.take(pa.array(rows)).to_pylist()
+            }
         pairs |= {(rule, TABLE_KEY) for rule in frame.table_defects}
     pairs |= {("teacher.record.parseable", f"line:{int(r) + 2}") for r in malformed}
     return pairs
