@@ -88,6 +88,18 @@ def try_cast(value: Any, ftype: FieldType) -> Any:
         return None
 
 
+def sql_filter(rule: TruthRule, part: str) -> Callable[[dict[str, Any]], bool] | None:
+    """The Python meaning of a rule's ``where`` / ``when``; None when the rule has none."""
+    if not getattr(rule.opts, part, None):
+        return None
+    try:
+        return FILTERS[(rule.name, part)]
+    except KeyError:
+        raise KeyError(
+            f"{rule.name}: no Python predicate for its {part!r} in predicates.py"
+        ) from None
+
+
 def present(value: Any) -> bool:
     return value is not None and not (isinstance(value, str) and value.strip() == "")
 
@@ -228,7 +240,7 @@ def _unique(rule: TruthRule, rows: Rows, *_: Any) -> set[int]:
     columns = [rule.field] if rule.field else list(opts.columns)
     columns = [*columns, *opts.within]
     fold = getattr(opts, "ignore_case", False)
-    when = FILTERS.get((rule.name, "when"))
+    when = sql_filter(rule, "when")
     groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     for i, row in rows.rows():
         values = tuple(_fold(row[c], fold) for c in columns)
@@ -237,8 +249,8 @@ def _unique(rule: TruthRule, rows: Rows, *_: Any) -> set[int]:
     return {i for members in groups.values() if len(members) > 1 for i in members}
 
 
-def _targets(rule_name: str, target: Rows, columns: list[str]) -> set[tuple[Any, ...]]:
-    where = FILTERS.get((rule_name, "where"))
+def _targets(rule: TruthRule, target: Rows, columns: list[str]) -> set[tuple[Any, ...]]:
+    where = sql_filter(rule, "where")
     return {
         tuple(row[c] for c in columns) for _, row in target.rows() if where is None or where(row)
     }
@@ -246,7 +258,7 @@ def _targets(rule_name: str, target: Rows, columns: list[str]) -> set[tuple[Any,
 
 def _references(rule: TruthRule, rows: Rows, data: dict[str, Rows], *_: Any) -> set[int]:
     target = data[rule.opts.entity]
-    found = _targets(rule.name, target, [rule.opts.field or target.spec.key])
+    found = _targets(rule, target, [rule.opts.field or target.spec.key])
     values = rows.typed[rule.field or ""]
     return {i for i, v in enumerate(values) if present(v) and (v,) not in found}
 
@@ -257,8 +269,8 @@ def _reference(rule: TruthRule, rows: Rows, data: dict[str, Rows], *_: Any) -> s
     target_columns = opts.target_columns or (
         [target.spec.key] if len(opts.columns) == 1 else list(opts.columns)
     )
-    found = _targets(rule.name, target, target_columns)
-    when = FILTERS.get((rule.name, "when"))
+    found = _targets(rule, target, target_columns)
+    when = sql_filter(rule, "when")
     bad = set()
     for i, row in rows.rows():
         values = tuple(row[c] for c in opts.columns)
@@ -281,9 +293,9 @@ COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 def _aggregate(rule: TruthRule, rows: Rows, data: dict[str, Rows], *_: Any) -> set[int]:
     opts = rule.opts
     related = data[opts.related]
-    where = FILTERS.get((rule.name, "where"))
+    where = sql_filter(rule, "where")
     per_key: dict[Any, Any] = _aggregate_by_key(opts, related, where)
-    when = FILTERS.get((rule.name, "when"))
+    when = sql_filter(rule, "when")
     bad = set()
     keys = rows.typed[rows.spec.key]
     for i, row in rows.rows():
@@ -334,7 +346,7 @@ def _transition(rule: TruthRule, rows: Rows, _: Any, previous: dict[str, Rows]) 
 
 
 def _row_count(rule: TruthRule, rows: Rows, now: datetime) -> bool:
-    where = FILTERS.get((rule.name, "where"))
+    where = sql_filter(rule, "where")
     count = sum(1 for _, row in rows.rows() if where is None or where(row))
     lo, hi = rule.opts.min, rule.opts.max
     return (lo is not None and count < lo) or (hi is not None and count > hi)
