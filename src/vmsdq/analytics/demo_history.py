@@ -14,6 +14,8 @@ START_SCALE, BEST_SCALE, END_SCALE = 1.8, 0.5, 1.1
 WEEKEND_FACTOR = 0.85  # fewer new defects on weekends (less data entry)
 ANOMALY_FACTOR = 3.0  # an anomaly day triples the defects
 ANOMALY_EVERY = 20  # about one anomaly day per this many days
+WARM_UP = 21  # no anomaly day before the detector has this much history (AnomalyParams)
+MAX_SCALE = 4.0  # the demo generator's defect rates stay meaningful up to about here
 
 
 @dataclass(frozen=True)
@@ -29,20 +31,20 @@ def plan(days: int, *, volunteers: int, seed: int, end: datetime | None = None) 
 
     The defect scale falls linearly from 1.8 to 0.5 over the first 60 % of the days, then
     rises to 1.1; weekends have 15 % fewer defects; about one day in 20 (never in the first
-    two weeks, the detector's warm-up) has three times the defects. Volunteers grow by 0.2 %
-    a day.
+    three weeks, the detector's warm-up) has three times the defects (at most 4.0).
+    Volunteers grow by 0.2 % a day.
     """
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
     last = end or datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0)
     rng = random.Random(seed)
-    candidates = list(range(14, days))
+    candidates = list(range(WARM_UP, days))
     anomalies = set(rng.sample(candidates, min(len(candidates), days // ANOMALY_EVERY)))
     out = []
     for i in range(days):
         day = last - timedelta(days=days - 1 - i)
         scale = _trend(i, days) * (WEEKEND_FACTOR if day.weekday() >= 5 else 1.0)
-        scale *= ANOMALY_FACTOR if i in anomalies else 1.0
+        scale = min(MAX_SCALE, scale * (ANOMALY_FACTOR if i in anomalies else 1.0))
         out.append(DayPlan(day, round(scale, 4), int(volunteers * (1 + 0.002 * i)), i in anomalies))
     return out
 
