@@ -85,18 +85,26 @@ def _batch(names: list[str], rows: Sequence[Sequence[object]]) -> pa.RecordBatch
 
 
 def write_parquet(reader: pa.RecordBatchReader, target: Path) -> int:
-    """Stream the reader into ``target`` (atomically replaced); returns the row count."""
+    """Stream the reader into ``target`` (atomically replaced); returns the row count.
+
+    One batch in memory at a time. Snappy without dictionaries: the cheapest encoding to
+    write (measured in bench/ingest.py), the snapshot is read once or twice.
+    """
     import pyarrow.parquet as pq
 
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    rows = 0
     schema = _plain_schema(reader.schema)
-    with pq.ParquetWriter(tmp, schema, compression="zstd", compression_level=1) as writer:
-        for batch in reader:
-            if batch.num_rows:
-                writer.write_batch(batch.cast(schema) if batch.schema != schema else batch)
-                rows += batch.num_rows
+    rows = 0
+    try:
+        with pq.ParquetWriter(tmp, schema, compression="snappy", use_dictionary=False) as out:
+            for batch in reader:
+                if batch.num_rows:
+                    out.write_batch(batch.cast(schema) if batch.schema != schema else batch)
+                    rows += batch.num_rows
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, target)
     return rows
 
