@@ -145,7 +145,8 @@ def history(project_dir: Path, entity: str | None, rule: str | None, days: int |
 @main.command()
 @project_option
 @click.option("--entity", default=None, help="Also show this entity's dimensions.")
-def trends(project_dir: Path, entity: str | None) -> None:
+@click.option("--rule", default=None, help="Also show this rule's score (pass rate x 100).")
+def trends(project_dir: Path, entity: str | None, rule: str | None) -> None:
     """Change vs previous run, 7 and 30 days ago, slope, direction and when the target is met."""
     from vmsdq.analytics import history as h
     from vmsdq.analytics.config_versions import current_config
@@ -159,6 +160,8 @@ def trends(project_dir: Path, entity: str | None) -> None:
         if entity is not None:
             dims = h.dimension_history(store, entity=entity)
             series |= {f"{e} / {d}": v for (e, d), v in dims.items()}
+        if rule is not None:
+            series |= {f"rule {k}": v for k, v in h.rule_history(store, rule=rule).items()}
         tol = settings.analytics.trend_tolerance
         found = [
             (

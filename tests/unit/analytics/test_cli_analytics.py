@@ -107,6 +107,9 @@ def test_trends_state_slope_direction_and_target(project_dir: Path) -> None:
     assert "entity volunteer  93.8  +3.1     -      -       +3.12      improving" in out
     assert "stable = slope within +/-0.1 points/day" in out
     assert "overall: target 85 already met (93.8)" in out
+    out = invoke("trends", "--rule", "volunteer.email.format", "--project", str(project_dir))
+    assert "rule volunteer.email.format  87.5  +6.2" in out
+    assert "+6.25      improving" in out
 
 
 def test_settings_show_set_history(project_dir: Path) -> None:
