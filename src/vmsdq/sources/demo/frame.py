@@ -17,14 +17,20 @@ class Frame:
 
     Each injected row is taken from a pool of untouched rows, so one row carries at most one
     deliberate defect (side effects on other rows and entities are left to the oracle).
+    Edits are buffered per column and applied in one pass when the column is read (``col``),
+    since rewriting a multi-million-row string column costs a fraction of a second.
     """
 
     entity: str
-    columns: dict[str, pa.Array]
+    columns: dict[str, pa.Array]  # may lag behind pending edits: read through ``col``
     rng: np.random.Generator
     used: np.ndarray = field(init=False)
     injected: dict[str, list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))
     table_defects: set[str] = field(default_factory=set)
+    pending: dict[str, list[tuple[np.ndarray, pa.Array]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    blank: dict[str, np.ndarray] = field(default_factory=dict)  # rows set to blank text
 
     def __post_init__(self) -> None:
         self.used = np.zeros(self.n, dtype=bool)
@@ -33,8 +39,32 @@ class Frame:
     def n(self) -> int:
         return len(next(iter(self.columns.values())))
 
+    @property
+    def key(self) -> str:
+        return next(iter(self.columns))
+
+    def col(self, name: str) -> pa.Array:
+        """Column ``name`` with every edit applied."""
+        edits = self.pending.pop(name, None)
+        if edits:
+            rows = np.concatenate([r for r, _ in edits])
+            values = pa.concat_arrays([v for _, v in edits])
+            last = len(rows) - 1 - np.unique(rows[::-1], return_index=True)[1]  # later edits win
+            rows, values = rows[last], values.take(pa.array(last))
+            order = np.argsort(rows, kind="stable")
+            mask = np.zeros(self.n, dtype=bool)
+            mask[rows] = True
+            arr = self.columns[name]
+            self.columns[name] = pc.replace_with_mask(
+                arr, pa.array(mask), values.take(pa.array(order))
+            )
+        return self.columns[name]
+
+    def type_of(self, name: str) -> pa.DataType:
+        return self.columns[name].type
+
     def num(self, name: str, fill: Any = 0) -> np.ndarray:
-        arr = self.columns[name]
+        arr = self.col(name)
         if pa.types.is_date32(arr.type):
             arr = arr.cast(pa.int32()).cast(pa.int64())
         elif pa.types.is_timestamp(arr.type):
@@ -45,7 +75,10 @@ class Frame:
         return np.asarray(pc.fill_null(arr, fill).to_numpy(zero_copy_only=False))
 
     def valid(self, name: str) -> np.ndarray:
-        return np.asarray(self.columns[name].is_valid().to_numpy(zero_copy_only=False))
+        ok = np.asarray(self.columns[name].is_valid().to_numpy(zero_copy_only=False))
+        for rows, values in self.pending.get(name, []):
+            ok[rows] = np.asarray(values.is_valid().to_numpy(zero_copy_only=False))
+        return ok
 
     def take_rows(self, k: int, where: np.ndarray | None = None) -> np.ndarray:
         """Up to ``k`` unused row indices (sorted) where ``where`` holds; marks them used."""
@@ -61,25 +94,29 @@ class Frame:
         """Overwrite column ``name`` at ``rows`` with ``values`` (array-like or scalar)."""
         if len(rows) == 0:
             return
-        arr = self.columns[name]
+        kind = self.type_of(name)
         if isinstance(values, pa.Array | pa.ChunkedArray):
             vals = values
         elif np.isscalar(values) or values is None:
-            vals = pa.array([values] * len(rows), type=arr.type)
+            vals = pa.array([values] * len(rows), type=kind)
         else:
-            vals = pa.array(values, type=arr.type)
-        order = np.argsort(rows, kind="stable")
-        mask = np.zeros(self.n, dtype=bool)
-        mask[rows] = True
-        vals = vals.cast(arr.type).take(pa.array(order))
-        self.columns[name] = pc.replace_with_mask(arr, pa.array(mask), vals)
+            vals = pa.array(values, type=kind)
+        if isinstance(vals, pa.ChunkedArray):
+            vals = vals.combine_chunks()
+        vals = vals.cast(kind)
+        rows = np.asarray(rows, dtype=np.int64)
+        self.pending[name].append((rows, vals))
+        if pa.types.is_string(kind):
+            blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(vals), ""), False)
+            mask = self.blank.setdefault(name, np.zeros(self.n, dtype=bool))
+            mask[rows] = np.asarray(blank.to_numpy(zero_copy_only=False))
 
     def get(self, name: str, rows: np.ndarray) -> pa.Array:
-        return self.columns[name].take(pa.array(rows, type=pa.int64()))
+        return self.col(name).take(pa.array(rows, type=pa.int64()))
 
     def record(self, rule: str, rows: np.ndarray) -> None:
         if len(rows):
             self.injected[rule].append(np.asarray(rows, dtype=np.int64))
 
     def table(self) -> pa.Table:
-        return pa.table(self.columns)
+        return pa.table({name: self.col(name) for name in list(self.columns)})

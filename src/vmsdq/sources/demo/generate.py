@@ -209,7 +209,7 @@ def _colliding_emails(frame: Frame) -> None:
 
 def _inject_transition(ev: Frame, prev: Frame, rule: TruthRule, k: int) -> None:
     allowed: dict[str, list[str]] = rule.opts.allowed
-    status = np.asarray(ev.columns["status"].to_numpy(zero_copy_only=False)).astype(str)
+    status = np.asarray(ev.col("status").to_numpy(zero_copy_only=False)).astype(str)
     rows = ev.take_rows(k, ~prev.used & np.isin(status, list(allowed)))
     old = []
     for i, row in enumerate(rows):
@@ -223,7 +223,7 @@ def _inject_transition(ev: Frame, prev: Frame, rule: TruthRule, k: int) -> None:
 def _inject_table(frame: Frame, rule: TruthRule, k: int) -> None:
     if rule.kind == "freshness" and frame.entity in STALE_ENTITIES:
         field = rule.opts.field
-        frame.columns[field] = pc.subtract(frame.columns[field], pa.scalar(timedelta(days=12)))
+        frame.columns[field] = pc.subtract(frame.col(field), pa.scalar(timedelta(days=12)))
         frame.table_defects.add(rule.name)
     elif rule.kind == "row_count" and rule.opts.max is not None and rule.opts.where:
         rows = frame.take_rows(k)
@@ -240,7 +240,9 @@ def _write_all(project_dir: Path, frames: dict[str, Frame], previous: Frame,
         src = specs[entity].sources["vms"]
         path = data / (src.path or f"{entity}.parquet")
         if src.format == "csv" or path.suffix == ".csv":
-            write_csv(frame.columns, malformed, path)
+            table = frame.table()
+            text = {name: table.column(name).combine_chunks() for name in table.column_names}
+            write_csv(text, malformed, path)
         else:
             write_parquet(frame.table(), path)
         manifest.files[entity] = path

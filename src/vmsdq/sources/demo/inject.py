@@ -30,16 +30,11 @@ BAD_POSTAL = ["6410", "ABCDE", "64108-12", "641 08"]
 def present(frame: Frame, field: str) -> np.ndarray:
     """Rows whose value is present (not NULL, not blank).
 
-    Clean data has no blank strings; only injected (hence used) rows can hold one, so only
-    those are checked.
+    Clean data has no blank strings; the frame tracks the rows an injection blanked.
     """
     ok = frame.valid(field)
-    arr = frame.columns[field]
-    touched = np.flatnonzero(frame.used & ok)
-    if pa.types.is_string(arr.type) and len(touched):
-        values = arr.take(pa.array(touched)).to_pylist()
-        blank = np.array([v.strip() == "" for v in values], dtype=bool)
-        ok[touched[blank]] = False
+    if field in frame.blank:
+        ok &= ~frame.blank[field]
     return ok
 
 
@@ -58,7 +53,7 @@ def text_of(value: Any) -> Any:
 
 def put(frame: Frame, field: str, rows: np.ndarray, values: list[Any]) -> None:
     """Set values, written as text when the column holds text (CSV entities)."""
-    if pa.types.is_string(frame.columns[field].type):
+    if pa.types.is_string(frame.type_of(field)):
         values = [text_of(v) for v in values]
     frame.set(field, rows, values)
 
@@ -172,7 +167,7 @@ def bad_length(opts: Any, value: str) -> str:
 def dangling(rule: TruthRule, targets: dict[str, Frame], n: int) -> list[str]:
     """Ids that look like the target's keys but exist nowhere (or fail its ``where``)."""
     target = targets[rule.opts.entity]
-    keys = target.columns[next(iter(target.columns))]
+    keys = target.col(target.key)
     sample = keys[int(np.flatnonzero(~target.used)[0])].as_py()  # an untouched key
     prefix = sample.rstrip("0123456789")
     width = len(sample) - len(prefix)

@@ -20,7 +20,7 @@ TABLE_KEY = ""  # truth key of table rules (row_count, freshness): one row per f
 
 def _is(frame: Frame, field: str, value: object) -> np.ndarray:
     return np.asarray(
-        pc.fill_null(pc.equal(frame.columns[field], value), False).to_numpy(zero_copy_only=False)
+        pc.fill_null(pc.equal(frame.col(field), value), False).to_numpy(zero_copy_only=False)
     )
 
 
@@ -34,7 +34,7 @@ def _swap(columns: tuple[str, str]) -> Injector:
         lo, hi = f.num(columns[0], -1), f.num(columns[1], -1)
         rows = f.take_rows(k, f.valid(columns[0]) & f.valid(columns[1]) & (lo < hi))
         f.set(columns[0], rows, f.get(columns[1], rows))
-        f.set(columns[1], rows, pa.array(lo[rows]).cast(f.columns[columns[1]].type))
+        f.set(columns[1], rows, pa.array(lo[rows]).cast(f.type_of(columns[1])))
 
     return inject
 
@@ -82,8 +82,8 @@ def _over_capacity(f: Frame, k: int, _: Frames) -> None:
 
 def _status_counts(frames: Frames, status_ok: Callable[[pa.Array], pa.Array]) -> dict[str, int]:
     part = frames["participation"]
-    keep = pc.and_(pc.is_valid(part.columns["event_id"]), status_ok(part.columns["status"]))
-    ids = part.columns["event_id"].filter(pc.fill_null(keep, False))
+    keep = pc.and_(pc.is_valid(part.col("event_id")), status_ok(part.col("status")))
+    ids = part.col("event_id").filter(pc.fill_null(keep, False))
     counts = pc.value_counts(ids)
     return dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(),
                     strict=True))  # fmt: skip
@@ -136,8 +136,8 @@ def _enrolled_before_birth(f: Frame, k: int, _: Frames) -> None:
 
 def _school_not_in_district(f: Frame, k: int, frames: Frames) -> None:
     schools = frames["school"]
-    district_of = dict(zip(schools.columns["school_id"].to_pylist(),
-                           schools.columns["district_id"].to_pylist(), strict=True))  # fmt: skip
+    district_of = dict(zip(schools.col("school_id").to_pylist(),
+                           schools.col("district_id").to_pylist(), strict=True))  # fmt: skip
     dist = frames["district"]
     districts = dist.get("district_id", np.flatnonzero(~dist.used)).to_pylist()
     rows = f.take_rows(k, present(f, "school_id") & present(f, "district_id"))

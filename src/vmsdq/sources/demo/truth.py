@@ -28,7 +28,7 @@ def rows_of(frame: Frame, spec: EntitySpec, keep: np.ndarray | None = None) -> R
 def injected_pairs(frames: dict[str, Frame], malformed: np.ndarray) -> set[tuple[str, str]]:
     pairs: set[tuple[str, str]] = set()
     for frame in frames.values():
-        keys = frame.columns[next(iter(frame.columns))]
+        keys = frame.col(frame.key)
         for rule, parts in frame.injected.items():
             rows = np.concatenate(parts)
             pairs |= {
