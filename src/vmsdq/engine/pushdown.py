@@ -235,7 +235,7 @@ def _rule_result(check: Check, evaluated: int, failed: int) -> RuleResult:
 def _counts_query(flags: str, count: int, dialect: str) -> str:
     """COUNT(*), then per check: rows evaluated (flag not NULL) and rows failed (flag TRUE)."""
     inner = sqlglot.parse_one(flags, read=dialect)
-    items: list[exp.Expression] = [exp.Count(this=exp.Star())]
+    items: list[exp.Expr] = [exp.Count(this=exp.Star())]
     for i in range(count):
         flag = exp.column(f"c{i}", quoted=True)
         failed = exp.Case(ifs=[exp.If(this=flag.copy(), true=exp.Literal.number(1))])
@@ -263,12 +263,12 @@ def _rewrite(
     caps: PushdownCapabilities,
     tables: Mapping[str, str],
     types: Mapping[str, Mapping[str, str]],
-) -> exp.Expression | None:
+) -> exp.Expr | None:
     """Tables renamed, TRY_CAST made safe, RE2 full matches as the database's regex."""
     unsafe: list[str] = []
     allowed = _column_casts(types)
 
-    def fix(node: exp.Expression) -> exp.Expression:
+    def fix(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Table) and node.name in tables:
             return exp.to_table(tables[node.name], dialect=caps.dialect)
         if isinstance(node, exp.TryCast) and not caps.supports_try_cast:

@@ -82,7 +82,7 @@ def _mirror_relation(entity: EntitySpec) -> Relation:
     if theirs_filter is not None:
         inner = inner.where(theirs_filter.copy())
     inner = inner.group_by(text(key.copy()))
-    projections: list[exp.Expression] = []
+    projections: list[exp.Expr] = []
     for m in fields:
         raw = text(exp.StructExtract(this=exp.column("s"), expression=exp.Literal.string(m.ours)))
         value = compare_value(normalize(picklist(raw.copy(), m.values), m.normalize), m.type)
@@ -93,7 +93,7 @@ def _mirror_relation(entity: EntitySpec) -> Relation:
     return Relation(alias=THEIRS, query=query, on=on)
 
 
-def _ours_applies(entity: EntitySpec) -> exp.Expression:
+def _ours_applies(entity: EntitySpec) -> exp.Expr:
     mirror = mirror_of(entity)
     applies = is_present(col(mirror.match_on), text=True)
     ours_filter = filters(entity).ours
@@ -106,7 +106,7 @@ def _ours(entity: EntitySpec) -> CompiledEntity:
     mirror = mirror_of(entity)
     relation = _mirror_relation(entity)
     applies = _ours_applies(entity)
-    matched = exp.Not(this=exp.Is(this=col(KEY, table=THEIRS), expression=exp.null()))
+    matched: exp.Expr = exp.Not(this=exp.Is(this=col(KEY, table=THEIRS), expression=exp.null()))
     checks = [
         _count_check(entity),
         _check(
@@ -139,7 +139,7 @@ def _ours(entity: EntitySpec) -> CompiledEntity:
 
 
 def _field_check(
-    entity: EntitySpec, m: MappedField, relation: Relation, applies: exp.Expression
+    entity: EntitySpec, m: MappedField, relation: Relation, applies: exp.Expr
 ) -> Check:
     mirror = mirror_of(entity)
     ours = compare_value(normalize(col(m.ours), m.normalize), m.type)
@@ -239,8 +239,8 @@ def _our_columns(entity: EntitySpec) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _qualified(expression: exp.Expression, alias: str) -> exp.Expression:
-    def qualify(node: exp.Expression) -> exp.Expression:
+def _qualified(expression: exp.Expr, alias: str) -> exp.Expr:
+    def qualify(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column) and not node.table:
             return col(node.name, table=alias)
         return node

@@ -72,8 +72,8 @@ def tolerance(entity: EntitySpec) -> float:
 class Filters:
     """The mirror's ``where`` over their columns and translated to ours (None: no filter)."""
 
-    theirs: exp.Expression | None
-    ours: exp.Expression | None
+    theirs: exp.Expr | None
+    ours: exp.Expr | None
 
 
 def filters(entity: EntitySpec) -> Filters:
@@ -96,16 +96,16 @@ def filters(entity: EntitySpec) -> Filters:
     return Filters(parsed, _translate(parsed, by_theirs))
 
 
-def _translate(where: exp.Expression, by_theirs: dict[str, MappedField]) -> exp.Expression:
+def _translate(where: exp.Expr, by_theirs: dict[str, MappedField]) -> exp.Expr:
     """Rename their columns to ours and map picklist literals compared with them."""
 
-    def mapped_literal(column: exp.Expression, node: exp.Expression) -> exp.Expression:
+    def mapped_literal(column: exp.Expr, node: exp.Expr) -> exp.Expr:
         spec = by_theirs[column.name] if isinstance(column, exp.Column) else None
         if spec and isinstance(node, exp.Literal) and node.is_string and node.this in spec.values:
             return exp.Literal.string(spec.values[node.this])
         return node
 
-    def rewrite(node: exp.Expression) -> exp.Expression:
+    def rewrite(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.EQ | exp.NEQ) and isinstance(node.this, exp.Column):
             node.set("expression", mapped_literal(node.this, node.expression))
         if isinstance(node, exp.In) and isinstance(node.this, exp.Column):

@@ -16,15 +16,15 @@ from vmsdq.spec.models import FieldType, Normalizer
 TZ_SUFFIX = r":[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"  # time with an offset
 
 
-def text(value: exp.Expression) -> exp.Expression:
+def text(value: exp.Expr) -> exp.Expr:
     return exp.cast(value, "VARCHAR")
 
 
-def _fn(name: str, *args: exp.Expression) -> exp.Expression:
+def _fn(name: str, *args: exp.Expr) -> exp.Expr:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def _digits(value: exp.Expression) -> exp.Expression:
+def _digits(value: exp.Expr) -> exp.Expr:
     return exp.RegexpReplace(
         this=value,
         expression=exp.Literal.string("[^0-9]+"),
@@ -33,7 +33,7 @@ def _digits(value: exp.Expression) -> exp.Expression:
     )
 
 
-def _e164(value: exp.Expression) -> exp.Expression:
+def _e164(value: exp.Expr) -> exp.Expr:
     """Digits only, a 10-digit (NANP) number gets country code 1, then a leading '+'.
 
     Two regex passes and no CASE, so each value is scanned once per pass.
@@ -47,7 +47,7 @@ def _e164(value: exp.Expression) -> exp.Expression:
     return exp.DPipe(this=exp.Literal.string("+"), expression=with_country, safe=True)
 
 
-def _utc(value: exp.Expression) -> exp.Expression:
+def _utc(value: exp.Expr) -> exp.Expr:
     """Timestamps with an offset converted to UTC; those without one are taken as UTC."""
     with_offset = exp.RegexpLike(this=value.copy(), expression=exp.Literal.string(TZ_SUFFIX))
     as_utc = exp.AtTimeZone(
@@ -58,12 +58,12 @@ def _utc(value: exp.Expression) -> exp.Expression:
     return text(exp.Case(ifs=[exp.If(this=with_offset, true=as_utc)], default=naive))
 
 
-def _date(value: exp.Expression) -> exp.Expression:
+def _date(value: exp.Expr) -> exp.Expr:
     as_ts = exp.TryCast(this=value.copy(), to=exp.DataType.build("TIMESTAMP"))
     return text(exp.TryCast(this=as_ts, to=exp.DataType.build("DATE")))
 
 
-NORMALIZERS: dict[Normalizer, Callable[[exp.Expression], exp.Expression]] = {
+NORMALIZERS: dict[Normalizer, Callable[[exp.Expr], exp.Expr]] = {
     Normalizer.trim: lambda v: exp.Trim(this=v),
     Normalizer.lower: lambda v: exp.Lower(this=v),
     Normalizer.upper: lambda v: exp.Upper(this=v),
@@ -74,7 +74,7 @@ NORMALIZERS: dict[Normalizer, Callable[[exp.Expression], exp.Expression]] = {
 }
 
 
-def picklist(value: exp.Expression, values: Mapping[str, str]) -> exp.Expression:
+def picklist(value: exp.Expr, values: Mapping[str, str]) -> exp.Expr:
     """Map the other system's picklist values to ours; unmapped values pass through."""
     if not values:
         return value
@@ -88,7 +88,7 @@ def picklist(value: exp.Expression, values: Mapping[str, str]) -> exp.Expression
     return exp.Case(ifs=ifs, default=value)
 
 
-def normalize(value: exp.Expression, steps: Sequence[Normalizer]) -> exp.Expression:
+def normalize(value: exp.Expr, steps: Sequence[Normalizer]) -> exp.Expr:
     """Apply the normalisers in declared order to ``value`` as text."""
     out = text(value)
     for step in steps:
@@ -105,7 +105,7 @@ TYPED: dict[FieldType, str] = {
 }
 
 
-def compare_value(normalized: exp.Expression, field_type: FieldType) -> exp.Expression:
+def compare_value(normalized: exp.Expr, field_type: FieldType) -> exp.Expr:
     """Normalised text as the value compared: typed for non-string fields."""
     target = TYPED.get(field_type)
     if target is None:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -23,9 +24,10 @@ def text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat(sep=" ")
+        moment: datetime = value
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        return moment.isoformat(sep=" ")
     return str(value)
 
 
@@ -46,7 +48,7 @@ def _parse_ts(value: str) -> datetime | None:
     return parsed
 
 
-STEPS = {
+STEPS: dict[Normalizer, Callable[[str], str | None]] = {
     Normalizer.trim: lambda v: v.strip(" "),
     Normalizer.lower: str.lower,
     Normalizer.upper: str.upper,
@@ -84,7 +86,7 @@ def compared(value: Any, field: MappedField) -> object:
         return None
 
 
-def evaluate(node: exp.Expression, row: dict[str, Any]) -> Any:
+def evaluate(node: exp.Expr, row: dict[str, Any]) -> Any:
     """Evaluate a simple filter; unsupported syntax raises ValueError."""
     if isinstance(node, exp.Paren):
         return evaluate(node.this, row)

@@ -35,7 +35,7 @@ class SqlSource:
     def __repr__(self) -> str:
         return f"SqlSource({self.name!r}, {self.db.safe!r})"
 
-    def relation(self, entity: EntitySpec) -> tuple[exp.Expression, str]:
+    def relation(self, entity: EntitySpec) -> tuple[exp.Expr, str]:
         """The entity's FROM item (table or subquery) and how messages name it."""
         from vmsdq.sources.sql_query import entity_relation
 
@@ -49,7 +49,7 @@ class SqlSource:
         available = self.columns(entity, source, where)
         return build_select(entity, source, available, where=f"{where} in {self.db.safe}")
 
-    def columns(self, entity: EntitySpec, source: exp.Expression, where: str) -> list[str]:
+    def columns(self, entity: EntitySpec, source: exp.Expr, where: str) -> list[str]:
         """Column names the table or query really has (one zero-row query)."""
         from sqlalchemy import create_engine, text
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def entity_relation(
     source: str, entity: EntitySpec, schema: str | None, dialect: str
-) -> tuple[exp.Expression, str]:
+) -> tuple[exp.Expr, str]:
     """The FROM item for the entity and its name for messages.
 
     ``sources.<source>.table`` (default: the entity name) or ``sources.<source>.query``.
@@ -54,7 +54,7 @@ def selected_fields(entity: EntitySpec) -> list[tuple[str, str]]:
 
 
 def build_select(
-    entity: EntitySpec, source: exp.Expression, available: list[str], *, where: str
+    entity: EntitySpec, source: exp.Expr, available: list[str], *, where: str
 ) -> exp.Select:
     """SELECT "col" AS "field", ... FROM source; raises MissingColumnError on absent columns."""
     projections = []

@@ -236,9 +236,10 @@ def _to_salesforce(value: Any, m: MappedField) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat(timespec="microseconds") + "+00:00"
+        moment: datetime = value
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        return moment.isoformat(timespec="microseconds") + "+00:00"
     plain = str(text(value))
     labels = {ours: theirs for theirs, ours in m.values.items()}
     return labels.get(plain, plain)
