@@ -81,6 +81,14 @@ def test_reads_table_into_parquet_with_field_names(db_url: str, table: str, tmp_
     assert table in snap.location and table in snap.meta["query"]
 
 
+def test_watermark_is_the_newest_updated_at(db_url: str, table: str, tmp_path: Path) -> None:
+    entity = volunteer(table)
+    entity = entity.model_copy(
+        update={"sources": {"vms": entity.sources["vms"].model_copy(update={"updated_at": "id"})}}
+    )
+    assert source(db_url, tmp_path).read(entity).meta["watermark"] == "2500"
+
+
 def test_query_instead_of_table(db_url: str, table: str, tmp_path: Path) -> None:
     entity = EntitySpec.model_validate(
         {

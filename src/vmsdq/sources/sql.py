@@ -89,6 +89,7 @@ class SqlSource:
                 "rows": rows,
                 "read_seconds": round(time.perf_counter() - started, 3),
                 "read_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "watermark": _watermark(entity, self.name, target),
             },
         )
 
@@ -99,3 +100,21 @@ class SqlSource:
         return SourceError(
             f"entity '{entity.entity}': {what} from source '{self.name}' ({self.db.safe}): {detail}"
         )
+
+
+def _watermark(entity: EntitySpec, source: str, parquet: Path) -> str | None:
+    """Newest ``updated_at`` value read (from the Parquet statistics: no second scan)."""
+    import pyarrow.parquet as pq
+
+    declared = entity.sources.get(source)
+    column = declared.updated_at if declared else None
+    if not column or column not in entity.fields:
+        return None
+    meta = pq.read_metadata(parquet)
+    index = meta.schema.names.index(column)
+    newest = None
+    for i in range(meta.num_row_groups):
+        stats = meta.row_group(i).column(index).statistics
+        if stats is not None and stats.has_min_max:
+            newest = stats.max if newest is None else max(newest, stats.max)
+    return None if newest is None else str(newest)
