@@ -95,8 +95,8 @@ def measure_tool(tool: str, cmd: list[str], runs: int, timeout: float,
     for i in range(runs):
         m = run_measured(cmd, cwd=ROOT, timeout_s=timeout)
         status = "TIMEOUT" if m.timed_out else f"rc={m.returncode}"
-        print(f"  {tool:8s} run {i + 1}/{runs}: {m.wall_s:7.2f} s  {m.peak_rss_mb:7.0f} MB  "
-              f"{status}", flush=True)
+        print(f"  {tool:8s} run {i + 1}/{runs}: {m.wall_s:7.2f} s  cpu {m.cpu_s:7.2f} s  "
+              f"{m.peak_rss_mb:7.0f} MB  {status}", flush=True)
         if m.returncode not in (0, 1):
             print("    " + m.stderr_tail.strip().replace("\n", "\n    ")[-1500:], flush=True)
         out.append(m)
@@ -115,6 +115,7 @@ def summarize(label: str, size: int, rows: int, checks: int, ms: list[Measuremen
     ratio = wall / baseline_s if wall and baseline_s else None
     return Row(volunteers=size, rows=rows, tool=label, checks=checks, runs=len(ms),
                wall_s=wall, min_s=min((m.wall_s for m in ok), default=None),
+               cpu_s=statistics.median(m.cpu_s for m in ok) if ok else None,
                peak_mb=max((m.peak_rss_mb for m in ms), default=0.0), ratio=ratio,
                agree=agree, note=note, load=load)
 
@@ -144,13 +145,46 @@ def bench_size(size: int, args: argparse.Namespace) -> list[Row]:
             baseline_s = row.wall_s
         _dump(f"counts-{tool}-{size}.json", counts)
         results.append(row)
-    if not args.no_full:
-        results.append(bench_full(size, demo, args))
+    fulls = [] if args.no_full else full_projects(demo)
+    for label, project in fulls:
+        results.append(bench_full(label, size, project, args))
     if args.profile:
         PROFILES.append(profile(f"vmsdq subset, {size:,} volunteers", subset, args.timeout))
-        if not args.no_full:
-            PROFILES.append(profile(f"vmsdq full pack, {size:,} volunteers", demo, args.timeout))
+        for label, project in fulls[:1]:
+            PROFILES.append(profile(f"{label}, {size:,} volunteers", project, args.timeout))
+            PROFILES.append(entity_seconds(f"{label}, {size:,} volunteers", project))
     return results
+
+
+def full_projects(demo: Path) -> list[tuple[str, Path]]:
+    """The shipped pack without `reconcile:` (the demo writes no Salesforce mirror), and the
+    pack as shipped when a Salesforce copy was put in the demo folder."""
+    import yaml
+
+    spec = yaml.safe_load((demo / "vmsdq.yaml").read_text())
+    spec.pop("reconcile", None)
+    for source in spec["sources"].values():
+        source["path"] = str((demo / source["path"]).resolve())
+    project = WORK / f"full-{demo.name}"
+    shutil.rmtree(project / "entities", ignore_errors=True)
+    shutil.copytree(demo / "entities", project / "entities")
+    (project / "vmsdq.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    out = [("vmsdq full pack", project)]
+    if (demo / "salesforce").is_dir():
+        out.append(("vmsdq full pack + reconciliation", demo))
+    return out
+
+
+def entity_seconds(label: str, project: Path) -> str:
+    """Per-entity seconds reported by the last measured run of this project."""
+    path = WORK / f"{project.name}.last.json"
+    if not path.exists():
+        return f"{label}: no per-entity times"
+    doc = json.loads(path.read_text())
+    lines = [f"| {label}: entity | rows | rules | s (engine) |", "|---|---:|---:|---:|"]
+    lines += [f"| {e['entity']} | {e['rows']:,} | {len(e['rules'])} | {e['seconds']:.2f} |"
+              for e in doc["entities"]]
+    return "\n".join(lines)
 
 
 def vmsdq_cmd(project: Path) -> list[str]:
@@ -168,10 +202,10 @@ def profile(label: str, project: Path, timeout: float) -> str:
     return render_phases(breakdown(prof), title) if prof.exists() else f"{title}: no profile"
 
 
-def bench_full(size: int, demo: Path, args: argparse.Namespace) -> Row:
-    cmd = vmsdq_cmd(demo)
+def bench_full(label: str, size: int, project: Path, args: argparse.Namespace) -> Row:
+    cmd = vmsdq_cmd(project)
     load = os.getloadavg()[0]
-    ms = measure_tool("full", cmd, args.repeat, args.timeout, demo)
+    ms = measure_tool("full", cmd, args.repeat, args.timeout, project)
     rows = checks = 0
     for m in ms:
         try:
@@ -180,9 +214,9 @@ def bench_full(size: int, demo: Path, args: argparse.Namespace) -> Row:
             continue
         rows = sum(e["rows"] for e in doc["entities"])
         checks = sum(len(e["rules"]) for e in doc["entities"])
-        _dump(f"full-{size}.json", doc)
+        _dump(f"{project.name}.last.json", doc)
         break
-    return summarize("vmsdq full pack", size, rows, checks, ms, "-", None, load)
+    return summarize(label, size, rows, checks, ms, "-", None, load)
 
 
 def _dump(name: str, payload: Any) -> None:

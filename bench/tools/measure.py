@@ -14,6 +14,7 @@ from pathlib import Path
 @dataclass
 class Measurement:
     wall_s: float
+    cpu_s: float  # user + system time of the child (and its waited-for children)
     peak_rss_mb: float
     returncode: int | None  # None: killed at the time budget
     stdout: str
@@ -39,7 +40,9 @@ def run_measured(cmd: list[str], *, cwd: Path, timeout_s: float,
         stdout = out.read().decode(errors="replace")
         stderr = err.read().decode(errors="replace")[-2000:]
     code = None if status is None else os.waitstatus_to_exitcode(status)
-    return Measurement(wall, rusage.ru_maxrss / 1024 if rusage else 0.0, code, stdout, stderr)
+    cpu = rusage.ru_utime + rusage.ru_stime if rusage else 0.0
+    peak = rusage.ru_maxrss / 1024 if rusage else 0.0
+    return Measurement(wall, cpu, peak, code, stdout, stderr)
 
 
 def _wait(pid: int, deadline: float) -> tuple[int | None, os.struct_rusage | None]:

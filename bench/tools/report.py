@@ -24,7 +24,8 @@ failed count equals the hand-written SQL's (which follows docs/rules.md). Why to
   user-defined SQL query metric, type = schema check; Soda runs counts only (no samples).
 - vmsdq runs `vmsdq validate --project DIR --format json`: start-up, read, one query per
   entity, failure Parquet files written, run stored in the project's SQLite results store.
-Wall = median of the runs (whole process, warm OS cache), peak = max RSS of the child,
+Wall = median of the runs (whole process, warm OS cache), cpu = median user+system seconds
+of the child (less sensitive to other load than wall), peak = max RSS of the child,
 load = the machine's 1-minute load average when the tool started (other work shares the cores)."""
 
 
@@ -37,6 +38,7 @@ class Row:
     runs: int
     wall_s: float | None
     min_s: float | None
+    cpu_s: float | None
     peak_mb: float
     ratio: float | None
     agree: str
@@ -56,14 +58,15 @@ def render(rows: list[Row], *, command: str, machine: str, date: str) -> str:
         f"Machine: {machine}  ",
         f"Date: {date}",
         "",
-        "| volunteers | rows | tool | checks | runs | wall s (median) | min s | peak MB "
-        "| × SQL | agree | load | note |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---|",
+        "| volunteers | rows | tool | checks | runs | wall s (median) | min s | cpu s "
+        "| peak MB | × SQL | agree | load | note |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r.volunteers:,} | {r.rows:,} | {r.tool} | {r.checks} | {r.runs} "
-            f"| {_f(r.wall_s, '.2f')} | {_f(r.min_s, '.2f')} | {r.peak_mb:.0f} "
+            f"| {_f(r.wall_s, '.2f')} | {_f(r.min_s, '.2f')} | {_f(r.cpu_s, '.2f')} "
+            f"| {r.peak_mb:.0f} "
             f"| {_f(r.ratio, '.2f')} | {r.agree} | {r.load:.1f} | {r.note} |"
         )
     return "\n".join(lines + ["", NOTES])

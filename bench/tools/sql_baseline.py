@@ -26,28 +26,29 @@ SELECT
   count(*) FILTER (volunteer_id IS NULL OR trim(volunteer_id) = '')
     AS "volunteer.volunteer_id.required",
   (SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {{volunteer}}
-     WHERE trim(volunteer_id) <> '' GROUP BY volunteer_id HAVING n > 1))
+     GROUP BY volunteer_id HAVING n > 1 AND trim(volunteer_id) <> ''))
     AS "volunteer.volunteer_id.unique",
-  count(*) FILTER (trim(email) <> '' AND NOT regexp_full_match(email, '{EMAIL}'))
+  count(*) FILTER (NOT regexp_full_match(email, '{EMAIL}') AND trim(email) <> '')
     AS "volunteer.email.format",
   (SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {{volunteer}}
-     WHERE trim(email) <> '' GROUP BY email HAVING n > 1))
+     GROUP BY email HAVING n > 1 AND trim(email) <> ''))
     AS "volunteer.email.unique",
-  count(*) FILTER (trim(phone) <> '' AND NOT regexp_full_match(phone, '{PHONE}'))
+  count(*) FILTER (NOT regexp_full_match(phone, '{PHONE}') AND trim(phone) <> '')
     AS "volunteer.phone.format",
-  count(*) FILTER (trim(salesforce_id) <> '' AND NOT regexp_full_match(salesforce_id, '{SF_ID}'))
+  count(*) FILTER (NOT regexp_full_match(salesforce_id, '{SF_ID}')
+                   AND trim(salesforce_id) <> '')
     AS "volunteer.salesforce_id.format",
-  count(*) FILTER (trim(status) <> ''
-                   AND status NOT IN ('Active', 'Inactive', 'Pending', 'Do Not Contact'))
+  count(*) FILTER (status NOT IN ('Active', 'Inactive', 'Pending', 'Do Not Contact')
+                   AND trim(status) <> '')
     AS "volunteer.status.allowed",
   count(*) FILTER (birthdate < DATE '1920-01-01' OR birthdate > DATE '2012-12-31')
     AS "volunteer.birthdate.range",
-  count(*) FILTER (trim(last_name) <> '' AND length(last_name) > 80)
+  count(*) FILTER (length(last_name) > 80 AND trim(last_name) <> '')
     AS "volunteer.last_name.length",
   count(*) FILTER (hours_logged IS NOT NULL AND TRY_CAST(hours_logged AS DOUBLE) IS NULL)
     AS "volunteer.hours_logged.type",
-  (SELECT count(*) FROM {{volunteer}} v ANTI JOIN {{organization}} o USING (organization_id)
-     WHERE trim(v.organization_id) <> '')
+  (SELECT count(*) FILTER (trim(organization_id) <> '')
+     FROM {{volunteer}} v ANTI JOIN {{organization}} o USING (organization_id))
     AS "volunteer.organization_id.references",
   count(*) FILTER (updated_at < created_at) AS "volunteer.updated_after_created",
   count(*) FILTER (status = 'Active' AND coalesce(background_check_status, '') <> 'Cleared')
@@ -61,9 +62,9 @@ FROM {{volunteer}}
 ORGANIZATION = f"""
 SELECT
   (SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {{organization}}
-     WHERE trim(organization_id) <> '' GROUP BY organization_id HAVING n > 1))
+     GROUP BY organization_id HAVING n > 1 AND trim(organization_id) <> ''))
     AS "organization.organization_id.unique",
-  count(*) FILTER (trim(email) <> '' AND NOT regexp_full_match(email, '{EMAIL}'))
+  count(*) FILTER (NOT regexp_full_match(email, '{EMAIL}') AND trim(email) <> '')
     AS "organization.email.format"
 FROM {{organization}}
 """
@@ -71,9 +72,10 @@ FROM {{organization}}
 EVENT = """
 SELECT
   (SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {event}
-     WHERE trim(event_id) <> '' GROUP BY event_id HAVING n > 1)) AS "event.event_id.unique",
-  count(*) FILTER (trim(status) <> '' AND status NOT IN
-    ('Draft', 'Scheduled', 'Confirmed', 'In Progress', 'Completed', 'Cancelled', 'Postponed'))
+     GROUP BY event_id HAVING n > 1 AND trim(event_id) <> '')) AS "event.event_id.unique",
+  count(*) FILTER (status NOT IN
+    ('Draft', 'Scheduled', 'Confirmed', 'In Progress', 'Completed', 'Cancelled', 'Postponed')
+    AND trim(status) <> '')
     AS "event.status.allowed",
   count(*) FILTER (end_time <= start_time) AS "event.end_after_start",
   count(*) FILTER (status = 'Cancelled' AND length(trim(coalesce(cancellation_reason, ''))) = 0)
@@ -87,19 +89,21 @@ FROM {event} e LEFT JOIN (SELECT event_id, count(*) AS n FROM {participation}
 PARTICIPATION = """
 SELECT
   (SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {participation}
-     WHERE trim(participation_id) <> '' GROUP BY participation_id HAVING n > 1))
+     GROUP BY participation_id HAVING n > 1 AND trim(participation_id) <> ''))
     AS "participation.participation_id.unique",
-  (SELECT count(*) FROM {participation} p ANTI JOIN {event} e USING (event_id)
-     WHERE trim(p.event_id) <> '') AS "participation.event_id.references",
-  (SELECT count(*) FROM {participation} p ANTI JOIN {volunteer} v USING (volunteer_id)
-     WHERE trim(p.volunteer_id) <> '') AS "participation.volunteer_id.references",
-  count(*) FILTER (trim(status) <> '' AND status NOT IN
-    ('Registered', 'Waitlisted', 'Attended', 'No-Show', 'Cancelled'))
+  (SELECT count(*) FILTER (trim(event_id) <> '')
+     FROM {participation} p ANTI JOIN {event} e USING (event_id))
+    AS "participation.event_id.references",
+  (SELECT count(*) FILTER (trim(volunteer_id) <> '')
+     FROM {participation} p ANTI JOIN {volunteer} v USING (volunteer_id))
+    AS "participation.volunteer_id.references",
+  count(*) FILTER (status NOT IN ('Registered', 'Waitlisted', 'Attended', 'No-Show', 'Cancelled')
+    AND trim(status) <> '')
     AS "participation.status.allowed",
   count(*) FILTER (hours < 0 OR hours > 24) AS "participation.hours.range",
   (SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {participation}
-     WHERE trim(event_id) <> '' AND trim(volunteer_id) <> ''
-     GROUP BY event_id, volunteer_id HAVING n > 1))
+     GROUP BY event_id, volunteer_id
+     HAVING n > 1 AND trim(event_id) <> '' AND trim(volunteer_id) <> ''))
     AS "participation.one_registration_per_volunteer",
   count(*) FILTER (status = 'Attended' AND coalesce(hours, 0) <= 0)
     AS "participation.attended_has_hours"
@@ -109,11 +113,12 @@ FROM {participation}
 STUDENT = """
 SELECT
   (SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {student}
-     WHERE trim(local_student_id) <> '' AND trim(school_id) <> ''
-     GROUP BY school_id, local_student_id HAVING n > 1)) AS "student.local_student_id.unique",
+     GROUP BY school_id, local_student_id
+     HAVING n > 1 AND trim(local_student_id) <> '' AND trim(school_id) <> ''))
+    AS "student.local_student_id.unique",
   count(*) FILTER (grade < 0 OR grade > 12) AS "student.grade.range",
-  (SELECT count(*) FROM {student} s ANTI JOIN {school} h USING (school_id)
-     WHERE trim(s.school_id) <> '') AS "student.school_id.references"
+  (SELECT count(*) FILTER (trim(school_id) <> '')
+     FROM {student} s ANTI JOIN {school} h USING (school_id)) AS "student.school_id.references"
 FROM {student}
 """
 
