@@ -31,9 +31,11 @@ class Frame:
         default_factory=lambda: defaultdict(list)
     )
     blank: dict[str, np.ndarray] = field(default_factory=dict)  # rows set to blank text
+    clean_key: str = field(init=False)  # a key as generated, before any defect
 
     def __post_init__(self) -> None:
         self.used = np.zeros(self.n, dtype=bool)
+        self.clean_key = str(self.columns[self.key][0].as_py()) if self.n else ""
 
     @property
     def n(self) -> int:

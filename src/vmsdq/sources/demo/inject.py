@@ -168,7 +168,7 @@ def dangling(rule: TruthRule, targets: dict[str, Frame], n: int) -> list[str]:
     """Ids that look like the target's keys but exist nowhere (or fail its ``where``)."""
     target = targets[rule.opts.entity]
     keys = target.col(target.key)
-    sample = keys[int(np.flatnonzero(~target.used)[0])].as_py()  # an untouched key
+    sample = target.clean_key
     prefix = sample.rstrip("0123456789")
     width = len(sample) - len(prefix)
     out = [f"{prefix}9{(i * 7919) % 10 ** (width - 1):0{width - 1}d}" for i in range(n)]
