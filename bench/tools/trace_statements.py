@@ -51,7 +51,8 @@ class _Connection:
         out = self._con.execute(sql, *args, **kwargs)
         TIMES.append((STAGE["entity"], STAGE["stage"], _kind(sql), time.perf_counter() - started))
         target = EXPLAIN.get("entity")
-        if target == STAGE["entity"] and sql.upper().startswith("CREATE") and "plan" not in EXPLAIN:
+        flags = sql.upper().startswith("CREATE") and "__FLAGS" in sql.upper()[:80]
+        if target == STAGE["entity"] and flags and "plan" not in EXPLAIN:
             select = sql[sql.upper().index(" AS ") + 4:]
             EXPLAIN["plan"] = self._con.execute("EXPLAIN ANALYZE " + select).fetchall()[0][1]
         return out
