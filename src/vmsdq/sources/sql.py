@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from vmsdq.spec.models import EntitySpec, SqlSourceSpec
 
 
+PG_NUMERIC = 1700  # type OID of PostgreSQL NUMERIC
+
+
 class SqlSource:
     """Reads entities from one database. The URL's password never appears in messages."""
 
@@ -46,22 +49,34 @@ class SqlSource:
         from vmsdq.sources.sql_query import build_select
 
         source, where = self.relation(entity)
-        available = self.columns(entity, source, where)
-        return build_select(entity, source, available, where=f"{where} in {self.db.safe}")
+        available, decimals = self.columns(entity, source, where)
+        return build_select(
+            entity, source, available, where=f"{where} in {self.db.safe}", as_double=decimals
+        )
 
-    def columns(self, entity: EntitySpec, source: exp.Expr, where: str) -> list[str]:
-        """Column names the table or query really has (one zero-row query)."""
+    def columns(
+        self, entity: EntitySpec, source: exp.Expr, where: str
+    ) -> tuple[list[str], set[str]]:
+        """Column names the table or query really has (one zero-row query), and which of
+        them are PostgreSQL NUMERIC (read as DOUBLE PRECISION: decoding NUMERIC to text is
+        about a quarter of the client's CPU time)."""
         from sqlalchemy import create_engine, text
 
         probe = exp.select(exp.Star()).from_(source).where(exp.false())
         engine = create_engine(self.db.sqlalchemy())
         try:
             with engine.connect() as conn:
-                return list(conn.execute(text(probe.sql(dialect=self.db.dialect))).keys())
+                result = conn.execute(text(probe.sql(dialect=self.db.dialect)))
+                names = list(result.keys())
+                description = result.cursor.description if result.cursor else None
+                codes = [d[1] for d in description or []]
         except Exception as exc:  # driver errors differ per database
             raise self._error(entity, f"cannot read {where}", exc) from None
         finally:
             engine.dispose()
+        if self.db.backend != "postgresql" or len(codes) != len(names):
+            return names, set()
+        return names, {n for n, code in zip(names, codes, strict=True) if code == PG_NUMERIC}
 
     def read(self, entity: EntitySpec) -> Snapshot:
         from vmsdq.sources.sql_read import open_reader, write_parquet

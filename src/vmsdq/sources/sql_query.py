@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import sqlglot
 from sqlglot import exp
 
 from vmsdq.errors import ConfigError, MissingColumnError
+from vmsdq.spec.models import FieldType
 
 if TYPE_CHECKING:
     from vmsdq.spec.models import EntitySpec
@@ -54,7 +56,12 @@ def selected_fields(entity: EntitySpec) -> list[tuple[str, str]]:
 
 
 def build_select(
-    entity: EntitySpec, source: exp.Expr, available: list[str], *, where: str
+    entity: EntitySpec,
+    source: exp.Expr,
+    available: list[str],
+    *,
+    where: str,
+    as_double: Collection[str] = (),
 ) -> exp.Select:
     """SELECT "col" AS "field", ... FROM source; raises MissingColumnError on absent columns."""
     projections = []
@@ -62,5 +69,8 @@ def build_select(
         real = match_column(column, available)
         if real is None:
             raise MissingColumnError(entity.entity, column, where)
-        projections.append(exp.alias_(exp.column(real, quoted=True), field, quoted=True))
+        value: exp.Expr = exp.column(real, quoted=True)
+        if real in as_double and entity.fields[field].type is FieldType.number:
+            value = exp.cast(value, "DOUBLE")
+        projections.append(exp.alias_(value, field, quoted=True))
     return exp.select(*projections).from_(source)
