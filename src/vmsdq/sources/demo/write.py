@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 def write_parquet(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, path, compression="zstd")
+    pq.write_table(table, path, compression="snappy")
 
 
 def as_text(arr: pa.Array) -> pa.Array:
