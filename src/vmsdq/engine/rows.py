@@ -30,12 +30,16 @@ def run_row_checks(
     """Materialise the flags table for ``checks`` and count evaluated / failed rows."""
     errors: dict[str, str] = {}
     plan = RowPlan(list(checks))
-    try:
-        _materialise(con, entity, plan)
-    except duckdb.Error:
-        errors = _broken(con, entity, checks)
-        plan = RowPlan([c for c in checks if c.name not in errors])
-        _materialise(con, entity, plan)
+    while True:
+        try:
+            _materialise(con, entity, plan)
+            break
+        except duckdb.Error:
+            broken = _broken(con, entity, plan.checks)
+            if not broken:  # fails only in combination: the entity errors
+                raise
+            errors |= broken
+            plan = RowPlan([c for c in plan.checks if c.name not in errors])
     row = con.execute(counts_select(len(plan.checks)).sql(dialect="duckdb")).fetchone()
     assert row is not None
     counts = {
@@ -63,11 +67,31 @@ def _materialise(con: duckdb.DuckDBPyConnection, entity: CompiledEntity, plan: R
 def _broken(
     con: duckdb.DuckDBPyConnection, entity: CompiledEntity, checks: Sequence[Check]
 ) -> dict[str, str]:
-    """Error message per check that fails on its own (bind or run time)."""
+    """Error message per check that fails on its own.
+
+    Binding each check (LIMIT 0) finds unknown functions and bad types without scanning;
+    only when none fails to bind is each check run in full (errors raised by data, such as
+    a failing CAST).
+    """
+    errors = _failing(con, entity, checks, bind_only=True)
+    return errors or _failing(con, entity, checks, bind_only=False)
+
+
+def _failing(
+    con: duckdb.DuckDBPyConnection,
+    entity: CompiledEntity,
+    checks: Sequence[Check],
+    *,
+    bind_only: bool,
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     for check in checks:
+        select = flags_select(RowPlan([check]), entity, entity.name)
         try:
-            _materialise(con, entity, RowPlan([check]))
+            if bind_only:
+                con.execute(select.limit(0).sql(dialect="duckdb")).fetchall()
+            else:
+                _materialise(con, entity, RowPlan([check]))
         except duckdb.Error as error:
             errors[check.name] = str(error)
     return errors

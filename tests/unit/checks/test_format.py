@@ -1,11 +1,12 @@
+import pyarrow as pa
 import pytest
 import sqlglot
 
-from vmsdq.checks.rules.format import checksum
+from vmsdq.checks.rules.format import PATTERNS, salesforce_id_fails
 from vmsdq.checks.sql import col
 from vmsdq.engine.results import Outcome
 from vmsdq.engine.testing import TableCase
-from vmsdq.spec.models import Severity
+from vmsdq.spec.models import FormatName, Severity
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 
@@ -45,6 +46,7 @@ def test_salesforce_ids_15_or_18_with_checksum(tmp_path):
         "0013000000B4yM",  # 14 characters
         "0013000000B4yMDAA",  # 17
         "0013000000B4yM-",  # not alphanumeric
+        "0013000000B4yM-AAZ",
     ]
     values = valid + invalid + [None, "  "]
     result = run_format(tmp_path, "salesforce_id", values)
@@ -55,14 +57,27 @@ def test_salesforce_ids_15_or_18_with_checksum(tmp_path):
 
 
 def test_checksum_sql_matches_the_algorithm():
+    import random
+
     import duckdb
 
-    ids = ["a0D30000001n7Pi", "ZZZZZZZZZZZZZZZ", "abcdeABCDEaBcDe", "0013000000B4yMD"]
-    sql = checksum(col("v", None)).sql(dialect="duckdb")
+    rng = random.Random(7)
+    chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    ids = []
+    for _ in range(1000):
+        body = "".join(rng.choice(chars) for _ in range(15))
+        right = expected_suffix(body)
+        wrong = "".join(rng.choice(ALPHABET) for _ in range(3))
+        ids += [(body + right, False), (body + wrong, wrong != right), (body, False)]
+        ids += [(body[:7] + "-" + body[8:] + right, True), (body[:14], True), (body + "A", True)]
+    assert PATTERNS[FormatName.salesforce_id] == r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
+    sql = salesforce_id_fails(col("v", None)).sql(dialect="duckdb")
     con = duckdb.connect()
-    for value in ids:
-        got = con.execute(f"SELECT {sql} FROM (SELECT ? AS v)", [value]).fetchone()[0]
-        assert got == expected_suffix(value)
+    ids_table = pa.table({"v": [v for v, _ in ids], "bad": [b for _, b in ids]})
+    con.register("ids", ids_table)
+    mismatches = con.execute(f"SELECT v, bad FROM ids WHERE ({sql}) <> bad").fetchall()
+    assert mismatches == []
+    assert sum(bad for _, bad in ids) > 3900
 
 
 def test_email(tmp_path):

@@ -93,12 +93,18 @@ def test_failure_file_content(tmp_path):
 
 
 def test_failures_are_never_capped(tmp_path):
-    n = 250_000
-    case = TableCase("t", {"id": {}, "x": {"required": True}})
-    case.rows(*({"id": str(i), "x": None} for i in range(n)))
-    result = case.run(tmp_path)
-    assert result.rule("t.x.required").failed == n
-    assert pq.read_metadata(result.entity().failures_path).num_rows == n
+    n = 300_000
+    spec = TableCase("t", {"id": {}, "x": {"required": True}}).spec()
+    table = pa.table({"id": pa.array([str(i) for i in range(n)]), "x": pa.nulls(n, pa.string())})
+    [result] = DuckDBBackend().validate(
+        [compile_entity(spec, {"t": spec})],
+        {"t": Snapshot("t", "mem", table=table)},
+        run_id="r",
+        failures_dir=tmp_path,
+        now=NOW,
+    )
+    assert result.rules[0].failed == n
+    assert pq.read_metadata(result.failures_path).num_rows == n
 
 
 def test_quarantined_records_become_the_parseable_rule(tmp_path):
@@ -196,3 +202,17 @@ def test_missing_snapshot_and_unreadable_parquet(tmp_path):
     org, vol = validate(snapshots, tmp_path)
     assert (org.status, org.message) == ("error", "entity 'org': no snapshot was read")
     assert vol.status == "error" and "cannot read nowhere.parquet" in vol.message
+
+
+def test_bind_and_runtime_errors_in_the_same_entity(tmp_path):
+    rules = [
+        {"name": "bind", "type": "expression", "check": "x > DATE '2020-01-01'"},
+        {"name": "runtime", "type": "expression", "check": "CAST(x AS INTEGER) > 0"},
+        {"name": "fine", "type": "expression", "check": "x <> 'a'"},
+    ]
+    case = TableCase("t", {"id": {}, "x": {}}, rules).rows({"id": "1", "x": "a"})
+    result = case.run(tmp_path)
+    assert result.rule("t.bind").outcome is Outcome.error
+    assert "Binder Error" in result.rule("t.bind").message
+    assert "Conversion Error" in result.rule("t.runtime").message
+    assert result.failing("t.fine") == ["1"]

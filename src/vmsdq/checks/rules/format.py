@@ -29,6 +29,7 @@ PATTERNS: dict[FormatName, str] = {
     FormatName.salesforce_id: r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$",
 }
 CHECKSUM_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+ALNUM = "[a-zA-Z0-9]"
 STRICT_VALIDATORS = {FormatName.email: "email", FormatName.phone: "phone"}
 
 
@@ -36,11 +37,9 @@ def compile_format(rule: FieldRule, ctx: RuleContext) -> Check:
     opts = rule.opts
     value = ctx.column(rule.field)
     pattern = opts.pattern if opts.format is FormatName.regex else PATTERNS[opts.format]
-    fails: exp.Expr = exp.Not(
-        this=exp.RegexpFullMatch(this=value.copy(), expression=lit(pattern))
-    )
-    if opts.format is FormatName.salesforce_id:
-        fails = exp.or_(fails, bad_checksum(value))
+    fails: exp.Expr = exp.Not(this=exp.RegexpFullMatch(this=value.copy(), expression=lit(pattern)))
+    if opts.format is FormatName.salesforce_id:  # the pattern, plus the checksum
+        fails = salesforce_id_fails(value)
     relations: list[Relation] = []
     strict: list[StrictValues] = []
     if opts.strict:
@@ -64,32 +63,51 @@ def compile_format(rule: FieldRule, ctx: RuleContext) -> Check:
     )
 
 
-def checksum(value: exp.Expr) -> exp.Expr:
-    """The 3-character case-safe suffix of the first 15 characters of ``value``, in SQL."""
-    chars = [_chunk_char(value, chunk) for chunk in range(3)]
-    return exp.DPipe(this=exp.DPipe(this=chars[0], expression=chars[1]), expression=chars[2])
+def checksum_patterns() -> list[str]:
+    """Three RE2 patterns; an 18-character id is well formed with a valid suffix exactly
+    when it matches all three.
 
-
-def bad_checksum(value: exp.Expr) -> exp.Expr:
-    """TRUE for an 18-character value whose last 3 characters are not its checksum.
-
-    A CASE, so the checksum is only computed for 18-character values.
+    Pattern i pairs chunk i (characters 5i..5i+4) with suffix character 15+i: one
+    alternative per 5-bit value b, where bit j says "character j of the chunk is A-Z" and
+    the suffix character is ``CHECKSUM_ALPHABET[b]``; every other position is alphanumeric.
+    Full-string patterns avoid substring copies, which cost more than the match itself.
     """
-    is_long = exp.EQ(this=exp.Length(this=value.copy()), expression=lit(18))
-    suffix = exp.Substring(this=value.copy(), start=lit(16), length=lit(3))
-    wrong = exp.NEQ(this=suffix, expression=checksum(value))
-    return exp.Case(ifs=[exp.If(this=is_long, true=wrong)], default=exp.false())
+    patterns = []
+    for chunk in range(3):
+        before, between, after = chunk * 5, 10 - 4 * chunk, 2 - chunk
+        alternatives = []
+        for bits in range(32):
+            body = "".join("[A-Z]" if bits >> j & 1 else "[a-z0-9]" for j in range(5))
+            head = f"{ALNUM}{{{before}}}" if before else ""
+            tail = f"{ALNUM}{{{after}}}" if after else ""
+            suffix = CHECKSUM_ALPHABET[bits]
+            alternatives.append(f"{head}{body}{ALNUM}{{{between}}}{suffix}{tail}")
+        patterns.append("|".join(alternatives))
+    return patterns
 
 
-def _chunk_char(value: exp.Expr, chunk: int) -> exp.Expr:
-    bits: exp.Expr = lit(0)
-    for j in range(5):
-        char = exp.Substring(this=value.copy(), start=lit(chunk * 5 + j + 1), length=lit(1))
-        upper = exp.Between(this=char, low=lit("A"), high=lit("Z"))
-        term = exp.Case(ifs=[exp.If(this=upper, true=lit(1 << j))], default=lit(0))
-        bits = term if j == 0 else exp.Add(this=bits, expression=term)
-    position = exp.Add(this=exp.paren(bits), expression=lit(1))
-    return exp.Substring(this=lit(CHECKSUM_ALPHABET), start=position, length=lit(1))
+def salesforce_id_fails(value: exp.Expr) -> exp.Expr:
+    """Not 15 alphanumerics, nor 18 whose last 3 are the checksum of the first 15.
+
+    A CASE on the length, so each value is matched once per pattern that concerns it.
+    """
+    length = exp.Length(this=value.copy())
+    matches = [
+        exp.RegexpFullMatch(this=value.copy(), expression=lit(pattern))
+        for pattern in checksum_patterns()
+    ]
+    short = exp.RegexpFullMatch(this=value.copy(), expression=lit(f"{ALNUM}{{15}}"))
+    return exp.Case(
+        ifs=[
+            exp.If(this=exp.EQ(this=length, expression=lit(18)), true=_not(exp.and_(*matches))),
+            exp.If(this=exp.EQ(this=length.copy(), expression=lit(15)), true=_not(short)),
+        ],
+        default=exp.true(),
+    )
+
+
+def _not(condition: exp.Expr) -> exp.Expr:
+    return exp.Not(this=exp.paren(condition))
 
 
 def _strict_table(ctx: RuleContext, field: str, validator: str) -> str:
