@@ -153,7 +153,18 @@ def bench_size(size: int, args: argparse.Namespace) -> list[Row]:
         for label, project in fulls[:1]:
             PROFILES.append(profile(f"{label}, {size:,} volunteers", project, args.timeout))
             PROFILES.append(entity_seconds(f"{label}, {size:,} volunteers", project))
+    if args.trace:
+        for label, project in fulls[:1]:
+            PROFILES.append(trace(f"{label}, {size:,} volunteers", project, args.timeout))
     return results
+
+
+def trace(label: str, project: Path, timeout: float) -> str:
+    """Seconds per DuckDB statement of one in-process run (tools/trace_statements.py)."""
+    cmd = [PY, str(BENCH / "tools" / "trace_statements.py"), str(project)]
+    m = run_measured(cmd, cwd=ROOT, timeout_s=timeout)
+    table = [line for line in m.stdout.splitlines() if line.startswith("|")]
+    return f"{label}: DuckDB statements >= 0.05 s (store off)\n\n" + "\n".join(table)
 
 
 def full_projects(demo: Path) -> list[tuple[str, Path]]:
@@ -246,6 +257,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-full", action="store_true", help="skip the full VMS pack runs")
     p.add_argument("--profile", action="store_true",
                    help="add a cProfile phase breakdown of vmsdq (subset and full pack)")
+    p.add_argument("--trace", action="store_true",
+                   help="add seconds per DuckDB statement of the full pack (in process)")
     p.add_argument("--write-results", action="store_true",
                    help="replace this benchmark's section of bench/RESULTS.md")
     args = p.parse_args(argv)
