@@ -86,7 +86,7 @@ class SqlSource:
         target = self.artifacts / "sources" / self.name / f"{entity.entity}.parquet"
         try:
             with open_reader(self.db, query, batch_rows=self.spec.batch_rows, root=self.root) as r:
-                rows = write_parquet(r, target)
+                rows = write_parquet(r, target, statistics=_watermark_column(entity, self.name))
         except (MissingColumnError, ConfigError):
             raise
         except Exception as exc:
@@ -117,14 +117,20 @@ class SqlSource:
         )
 
 
+def _watermark_column(entity: EntitySpec, source: str) -> list[str]:
+    declared = entity.sources.get(source)
+    column = declared.updated_at if declared else None
+    return [column] if column and column in entity.fields else []
+
+
 def _watermark(entity: EntitySpec, source: str, parquet: Path) -> str | None:
     """Newest ``updated_at`` value read (from the Parquet statistics: no second scan)."""
     import pyarrow.parquet as pq
 
-    declared = entity.sources.get(source)
-    column = declared.updated_at if declared else None
-    if not column or column not in entity.fields:
+    columns = _watermark_column(entity, source)
+    if not columns:
         return None
+    column = columns[0]
     meta = pq.read_metadata(parquet)
     index = meta.schema.names.index(column)
     newest = None

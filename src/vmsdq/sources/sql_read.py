@@ -84,11 +84,13 @@ def _batch(names: list[str], rows: Sequence[Sequence[object]]) -> pa.RecordBatch
     return pa.RecordBatch.from_arrays([pa.array(list(c)) for c in columns], names=names)
 
 
-def write_parquet(reader: pa.RecordBatchReader, target: Path) -> int:
+def write_parquet(
+    reader: pa.RecordBatchReader, target: Path, *, statistics: list[str] | None = None
+) -> int:
     """Stream the reader into ``target`` (atomically replaced); returns the row count.
 
-    One batch in memory at a time. Snappy without dictionaries: the cheapest encoding to
-    write (measured in bench/ingest.py), the snapshot is read once or twice.
+    One batch in memory at a time. Snappy without dictionaries, column statistics only for
+    ``statistics`` (the watermark column): the cheapest to write (see bench/ingest.py).
     """
     import pyarrow.parquet as pq
 
@@ -97,7 +99,13 @@ def write_parquet(reader: pa.RecordBatchReader, target: Path) -> int:
     schema = _plain_schema(reader.schema)
     rows = 0
     try:
-        with pq.ParquetWriter(tmp, schema, compression="snappy", use_dictionary=False) as out:
+        with pq.ParquetWriter(
+            tmp,
+            schema,
+            compression="snappy",
+            use_dictionary=False,
+            write_statistics=[c for c in statistics or [] if c in schema.names],
+        ) as out:
             for batch in reader:
                 if batch.num_rows:
                     out.write_batch(batch.cast(schema) if batch.schema != schema else batch)
