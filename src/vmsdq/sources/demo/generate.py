@@ -76,10 +76,9 @@ def generate_demo(
     _write_all(project_dir, frames, previous, specs, malformed, manifest)
     if write_truth is None:
         write_truth = volunteers <= TRUTH_DEFAULT_MAX_VOLUNTEERS
+    manifest.injected = _injected_counts(frames, malformed)
     if write_truth:
         write_truth_file(project_dir, frames, previous, specs, rules, malformed, now, manifest)
-    else:
-        manifest.injected = _injected_counts(frames, malformed)
     if write_truth if salesforce is None else salesforce:
         _salesforce_side(project_dir, manifest)
     manifest.seconds = time.perf_counter() - started

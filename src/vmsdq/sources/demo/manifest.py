@@ -11,8 +11,9 @@ from pathlib import Path
 class DemoManifest:
     """Files, sizes and injected defects of one generated demo project.
 
-    ``injected`` maps rule -> number of (rule, key) pairs deliberately injected; the truth file
-    holds those plus their side effects. ``missing`` lists injected pairs the independent
+    ``injected`` maps rule -> number of rows deliberately damaged for it (malformed lines for
+    ``teacher.record.parseable``, 1 for a table rule); the truth file holds their keys plus
+    the side effects. ``missing`` lists injected pairs the independent
     oracle did not confirm (always empty unless the generator itself is wrong).
     """
 

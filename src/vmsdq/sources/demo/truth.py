@@ -60,10 +60,6 @@ def write_truth_file(project_dir: Path, frames: dict[str, Frame], previous: Fram
     truth = compute_truth(frames, previous, specs, rules, malformed, now)
     injected = injected_pairs(frames, malformed)
     manifest.missing = sorted(injected - truth)
-    counts: dict[str, int] = {}
-    for rule, _ in injected:
-        counts[rule] = counts.get(rule, 0) + 1
-    manifest.injected = counts
     ordered = sorted(truth)
     table = pa.table({
         "rule": pa.array([r for r, _ in ordered], pa.string()),
