@@ -90,11 +90,13 @@ def test_defects_follow_the_declared_rates(tmp_path: Path) -> None:
     assert manifest.missing == []
 
 
-def test_large_runs_skip_the_truth_by_default(tmp_path: Path) -> None:
+def test_without_truth_no_stale_truth_or_mirror_is_left(tmp_path: Path) -> None:
+    generate_demo(tmp_path, volunteers=300, seed=1, as_of=AS_OF)
+    assert (tmp_path / "truth" / "truth.parquet").exists()
     manifest = generate_demo(tmp_path, volunteers=800, seed=1, as_of=AS_OF, write_truth=False)
     assert manifest.truth_path is None
-    assert not (tmp_path / "truth").exists()
-    assert not (tmp_path / "salesforce").exists()
+    assert not (tmp_path / "truth" / "truth.parquet").exists()
+    assert not list((tmp_path / "salesforce").glob("*.parquet"))
     assert manifest.injected["volunteer.email.required"] == 8
 
 

@@ -77,12 +77,23 @@ def generate_demo(
     if write_truth is None:
         write_truth = volunteers <= TRUTH_DEFAULT_MAX_VOLUNTEERS
     manifest.injected = _injected_counts(frames, malformed)
+    _drop_stale_outputs(project_dir, specs)
     if write_truth:
         write_truth_file(project_dir, frames, previous, specs, rules, malformed, now, manifest)
     if write_truth if salesforce is None else salesforce:
         _salesforce_side(project_dir, manifest)
     manifest.seconds = time.perf_counter() - started
     return manifest
+
+
+def _drop_stale_outputs(project_dir: Path, specs: dict[str, EntitySpec]) -> None:
+    """Remove truth and Salesforce files of an earlier generation: they describe other data."""
+    (project_dir / "truth" / "truth.parquet").unlink(missing_ok=True)
+    folder = project_dir / "salesforce"
+    for spec in specs.values():
+        mirror = spec.sources.get("salesforce")
+        if mirror is not None and mirror.path:
+            (folder / mirror.path).unlink(missing_ok=True)
 
 
 def _salesforce_side(project_dir: Path, manifest: DemoManifest) -> None:
