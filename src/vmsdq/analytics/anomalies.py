@@ -29,7 +29,8 @@ METRICS = {
     "rule_failure_pct": 0.1,
 }
 Key = tuple[str, str | None, str | None, str | None]  # metric, entity, dimension, rule
-Series = list[tuple[str, datetime, float]]  # run_id, at, value
+Series = list[tuple[str, datetime, float, float]]  # run_id, at, value, one counted item
+COUNTED = {"rule_failure_pct"}  # percentages of counted rows: Poisson noise floor
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,11 @@ def history_series(store: ResultsStore, since: datetime, until: datetime) -> dic
     out: dict[Key, Series] = {}
 
     def add(key: Key, points: list[HistoryPoint], attr: str) -> None:
-        values = [(p.run_id, p.at, getattr(p, attr)) for p in points if p.at <= until]
-        kept = [(r, a, float(v)) for r, a, v in values if v is not None]
+        kept = [
+            (p.run_id, p.at, float(getattr(p, attr)), 100.0 / p.evaluated if p.evaluated else 0.0)
+            for p in points
+            if p.at <= until and getattr(p, attr) is not None
+        ]
         if kept:
             out[key] = kept
 
@@ -93,7 +97,8 @@ def detect_for_run(
             window_days=settings.anomaly_window_days,
             min_scale_abs=METRICS[key[0]],
         )
-        flags = detect([s[1] for s in series], [s[2] for s in series], params)
+        units = [s[3] for s in series] if key[0] in COUNTED else None
+        flags = detect([s[1] for s in series], [s[2] for s in series], params, units=units)
         last = len(series) - 1
         found += [
             _anomaly(key, run_id, f.at, f.value, f.expected, f.z, f.kind, params)

@@ -44,9 +44,18 @@ class Flag:
 
 
 def detect(
-    times: Sequence[datetime], values: Sequence[float], params: AnomalyParams | None = None
+    times: Sequence[datetime],
+    values: Sequence[float],
+    params: AnomalyParams | None = None,
+    *,
+    units: Sequence[float] | None = None,
 ) -> list[Flag]:
     """Flag the anomalous points of a series (``times`` ascending, one value each).
+
+    ``units`` marks a series of counts: for each point, the value of one counted item (e.g.
+    100 / rows evaluated for a failure percentage). The noise scale is then at least the
+    Poisson spread of the expected count, so a rule failing on 1 row one day and 2 the next
+    is not an anomaly.
 
     A point is compared with the points of the previous ``window_days`` days. After
     ``shift_run`` same-direction flags in a row the series has shifted: the earlier points are
@@ -63,7 +72,8 @@ def detect(
             lo += 1
         if i - lo < p.min_history:
             continue
-        flag = score_point(times[lo:i], vals[lo:i], times[i], vals[i], p, i)
+        unit = units[i] if units is not None else 0.0
+        flag = score_point(times[lo:i], vals[lo:i], times[i], vals[i], p, i, unit=unit)
         if flag is None:
             run = []
             continue
@@ -85,6 +95,8 @@ def score_point(
     value: float,
     p: AnomalyParams,
     index: int = -1,
+    *,
+    unit: float = 0.0,
 ) -> Flag | None:
     """Robust z-score of ``value`` against the baseline ``values``; a Flag when above threshold.
 
@@ -106,6 +118,8 @@ def score_point(
             center, offset = adj_center, profile.get(at.weekday(), 0.0)
             scale = robust_scale(adjusted, adj_center, p) * widen
     expected = center + offset
+    if unit > 0:  # Poisson spread of the expected count, in the series' units
+        scale = max(scale, math.sqrt(max(abs(expected), unit) * unit))
     z = (value - expected) / scale
     if abs(z) <= p.sensitivity:
         return None
