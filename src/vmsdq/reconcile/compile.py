@@ -26,6 +26,7 @@ THEIRS = "theirs"  # alias of the joined mirror rows
 OURS = "ours"  # alias of the joined VMS keys (missing_in_vms)
 KEY = "__key"
 RECONCILE_SUFFIX = "__reconcile"
+ROWS, REPEATED = "__mirror_rows", "__repeated_keys"  # CTE names (the engine skips "__" tables)
 MIRROR_SUFFIX = "__mirror"
 
 
@@ -63,32 +64,50 @@ def _check(entity: EntitySpec, rule: str, kind: str, dimension: Dimension, **kw:
 def _mirror_relation(entity: EntitySpec) -> Relation:
     """Their rows, one per key: the key, each mapped value raw and normalised.
 
-    Deduplicated with one ANY_VALUE over a struct (far cheaper than one per column).
+    Keys that occur once (all of them, in Salesforce) pass straight through; only repeated
+    keys go through an ANY_VALUE aggregate, so deduplicating costs one key-only GROUP BY.
     """
     mirror = mirror_of(entity)
     key = col(mirror.key, table=None)
     fields = mapped_fields(entity)
-    packed = exp.Struct(
-        expressions=[
-            exp.PropertyEQ(this=exp.to_identifier(m.ours), expression=col(m.theirs, table=None))
-            for m in fields
-        ]
-    )
-    inner = exp.select(
-        exp.alias_(text(key), KEY, quoted=True), exp.alias_(exp.AnyValue(this=packed), "s")
+    rows = exp.select(
+        exp.alias_(text(key), KEY, quoted=True),
+        *[exp.alias_(text(col(m.theirs, table=None)), m.ours, quoted=True) for m in fields],
     ).from_(table(entity.entity + MIRROR_SUFFIX))
-    inner = inner.where(exp.Not(this=exp.Is(this=key.copy(), expression=exp.null())))
+    rows = rows.where(exp.Not(this=exp.Is(this=key.copy(), expression=exp.null())))
     theirs_filter = filters(entity).theirs
     if theirs_filter is not None:
-        inner = inner.where(theirs_filter.copy())
-    inner = inner.group_by(text(key.copy()))
-    projections: list[exp.Expr] = []
+        rows = rows.where(theirs_filter.copy())
+    repeated = (
+        exp.select(col(KEY, table=None))
+        .from_(table(ROWS))
+        .group_by(col(KEY, table=None))
+        .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
+    )
+    keys = exp.select(col(KEY, table=None)).from_(table(REPEATED))
+    in_repeated = exp.In(this=col(KEY, table=None), query=keys.subquery())
+    single = exp.select(exp.Star()).from_(table(ROWS)).where(exp.Not(this=in_repeated))
+    merged = exp.select(
+        col(KEY, table=None),
+        *[
+            exp.alias_(exp.AnyValue(this=col(m.ours, table=None)), m.ours, quoted=True)
+            for m in fields
+        ],
+    )
+    merged = merged.from_(table(ROWS)).where(in_repeated.copy()).group_by(col(KEY, table=None))
+    deduplicated = exp.union(single, merged, distinct=False)
+    projections: list[exp.Expr] = [col(KEY, table=None)]
     for m in fields:
-        raw = text(exp.StructExtract(this=exp.column("s"), expression=exp.Literal.string(m.ours)))
+        raw = col(m.ours, table=None)
         value = compare_value(normalize(picklist(raw.copy(), m.values), m.normalize), m.type)
         projections.append(exp.alias_(raw, f"{m.ours}__raw", quoted=True))
         projections.append(exp.alias_(value, f"{m.ours}__cmp", quoted=True))
-    query = exp.select(col(KEY, table=None), *projections).from_(inner.subquery("d"))
+    query = (
+        exp.select(*projections)
+        .from_(deduplicated.subquery("d"))
+        .with_(ROWS, as_=rows)
+        .with_(REPEATED, as_=repeated)
+    )
     on = exp.EQ(this=text(col(mirror.match_on)), expression=col(KEY, table=THEIRS))
     return Relation(alias=THEIRS, query=query, on=on)
 
