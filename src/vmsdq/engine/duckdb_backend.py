@@ -12,7 +12,7 @@ from vmsdq.checks.model import CompiledEntity
 from vmsdq.engine.capabilities import DUCKDB, BackendCapabilities
 from vmsdq.engine.entity import validate_entity
 from vmsdq.engine.results import EntityResult
-from vmsdq.engine.views import register_snapshots
+from vmsdq.engine.views import PREVIOUS, register_snapshots
 from vmsdq.sources.base import Snapshot
 
 Progress = Callable[[str, str], None]
@@ -93,5 +93,5 @@ class DuckDBBackend:
 
 def _registered(snapshots: Mapping[str, Snapshot], errors: Mapping[str, str]) -> set[str]:
     views = set(snapshots)
-    views |= {f"{name}__previous" for name, snap in snapshots.items() if snap.previous}
+    views |= {name + PREVIOUS for name, snap in snapshots.items() if snap.previous}
     return views - set(errors)

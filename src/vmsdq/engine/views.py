@@ -20,14 +20,23 @@ PREVIOUS = "__previous"
 def register_snapshots(
     con: duckdb.DuckDBPyConnection, snapshots: Mapping[str, Snapshot]
 ) -> dict[str, str]:
-    """Register every snapshot (and its previous state); returns name -> error for failures."""
+    """Register every snapshot (and its previous state); returns view -> error for failures.
+
+    A snapshot given under several names (``<entity>`` and ``<entity>__reconcile``) is read
+    once; the other names are views over the first.
+    """
     errors: dict[str, str] = {}
+    seen: dict[int, str] = {}
     for name, snapshot in snapshots.items():
         for view, snap in ((name, snapshot), (name + PREVIOUS, snapshot.previous)):
             if snap is None:
                 continue
             try:
-                register(con, view, snap)
+                if id(snap) in seen:
+                    con.table(seen[id(snap)]).create_view(view)
+                else:
+                    register(con, view, snap)
+                    seen[id(snap)] = view
             except (duckdb.Error, ValueError) as error:
                 errors[view] = f"entity '{name}': cannot read {snap.location}: {error}"
     return errors

@@ -216,3 +216,18 @@ def test_bind_and_runtime_errors_in_the_same_entity(tmp_path):
     assert "Binder Error" in result.rule("t.bind").message
     assert "Conversion Error" in result.rule("t.runtime").message
     assert result.failing("t.fine") == ["1"]
+
+
+def test_one_streaming_snapshot_under_two_names(tmp_path):
+    import duckdb
+
+    from vmsdq.engine.views import register_snapshots
+
+    table = pa.table({"id": ["o1", "o2"], "name": ["A", "B"]})
+    snap = Snapshot(
+        "org", "stream", table=pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
+    )
+    con = duckdb.connect()
+    assert register_snapshots(con, {"org": snap, "org__reconcile": snap}) == {}
+    assert con.execute('SELECT COUNT(*) FROM "org"').fetchone() == (2,)
+    assert con.execute('SELECT COUNT(*) FROM "org__reconcile"').fetchone() == (2,)
