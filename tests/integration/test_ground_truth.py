@@ -14,22 +14,22 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from vmsdq.engine.results import RuleResult, RunResult
+from vmsdq.runner import run_project
 from vmsdq.sources.demo import generate_demo
 from vmsdq.sources.demo.generate import load_entity_specs
 from vmsdq.sources.demo.rules import expand_project
 
 AS_OF = datetime(2026, 3, 14, 9, 30)
 VOLUNTEERS = 1500
-TABLE_KEY = ""
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
-    runner = pytest.importorskip("vmsdq.runner")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunResult]:
     project = tmp_path_factory.mktemp("ground_truth")
     manifest = generate_demo(project, volunteers=VOLUNTEERS, seed=7, as_of=AS_OF)
     assert manifest.missing == [], "injected defects the oracle did not confirm"
-    run = runner.run_project(project, store=False, now=AS_OF)
+    run = run_project(project, store=False, now=AS_OF)
     return project, run
 
 
@@ -41,15 +41,15 @@ def _truth(project: Path) -> dict[str, set[str]]:
     return out
 
 
-def _found(run: object) -> tuple[dict[str, set[str]], dict[str, object]]:
+def _found(run: RunResult) -> tuple[dict[str, set[str]], dict[str, RuleResult]]:
     """Failing keys per rule from every failure file of the run, and each rule's result.
 
     Helper entities (``volunteer__reconcile``...) write their own file next to the entity's.
     """
     failing: dict[str, set[str]] = defaultdict(set)
-    results: dict[str, object] = {}
+    results: dict[str, RuleResult] = {}
     folders = set()
-    for entity in run.entities:  # type: ignore[attr-defined]
+    for entity in run.entities:
         for rule in entity.rules:
             results[rule.rule] = rule
         if entity.failures_path:
@@ -69,13 +69,13 @@ def _diff(rule: str, found: set[str], truth: set[str]) -> str:
     )
 
 
-def test_every_entity_validated_without_errors(demo_run: tuple[Path, object]) -> None:
+def test_every_entity_validated_without_errors(demo_run: tuple[Path, RunResult]) -> None:
     _, run = demo_run
-    broken = [(e.entity, e.message) for e in run.entities if e.status != "ok"]  # type: ignore[attr-defined]
+    broken = [(e.entity, e.message) for e in run.entities if e.status != "ok"]
     assert not broken
 
 
-def test_every_rule_matches_the_ground_truth(demo_run: tuple[Path, object]) -> None:
+def test_every_rule_matches_the_ground_truth(demo_run: tuple[Path, RunResult]) -> None:
     project, run = demo_run
     truth = _truth(project)
     failing, results = _found(run)
@@ -88,15 +88,15 @@ def test_every_rule_matches_the_ground_truth(demo_run: tuple[Path, object]) -> N
         result = results[rule.name]
         expected = truth.get(rule.name, set())
         if rule.table:
-            failed = getattr(result, "failed", 0) > 0
+            failed = result.failed > 0
             if failed != bool(expected):
                 problems.append(f"{rule.name}: table rule failed={failed}, truth={bool(expected)}")
             continue
         found = failing.get(rule.name, set())
         if found != expected:
             problems.append(_diff(rule.name, found, expected))
-        elif getattr(result, "failed", None) is not None and result.failed < len(expected):  # type: ignore[attr-defined]
-            problems.append(f"{rule.name}: failed count {result.failed} < {len(expected)} keys")  # type: ignore[attr-defined]
+        elif result.failed < len(expected):
+            problems.append(f"{rule.name}: failed count {result.failed} < {len(expected)} keys")
     assert not problems, f"{len(problems)} of {len(rules)} rules differ:\n" + "\n".join(problems)
 
 
@@ -105,7 +105,7 @@ def test_every_rule_matches_the_ground_truth(demo_run: tuple[Path, object]) -> N
     reason="engine/runner: the reconciliation helper entity teacher__reconcile re-reads "
     "teacher.csv and reports its quarantined lines again as teacher__reconcile.record.parseable",
 )
-def test_quarantined_lines_are_reported_once(demo_run: tuple[Path, object]) -> None:
+def test_quarantined_lines_are_reported_once(demo_run: tuple[Path, RunResult]) -> None:
     _, run = demo_run
     failing, results = _found(run)
     reporting = sorted(
@@ -114,7 +114,7 @@ def test_quarantined_lines_are_reported_once(demo_run: tuple[Path, object]) -> N
     assert reporting == ["teacher.record.parseable"]
 
 
-def test_truth_covers_injected_defects_of_every_rule_kind(demo_run: tuple[Path, object]) -> None:
+def test_truth_covers_injected_defects_of_every_rule_kind(demo_run: tuple[Path, RunResult]) -> None:
     project, _ = demo_run
     truth = _truth(project)
     kinds = {r.kind for r in expand_project(load_entity_specs(project)) if r.name in truth}
@@ -123,17 +123,17 @@ def test_truth_covers_injected_defects_of_every_rule_kind(demo_run: tuple[Path, 
                      "row_count", "freshness", "parseable"}  # fmt: skip
 
 
-def test_reconciliation_rules_match_the_salesforce_truth(demo_run: tuple[Path, object]) -> None:
+def test_reconciliation_rules_match_the_salesforce_truth(demo_run: tuple[Path, RunResult]) -> None:
     """Rules derived from the pack's ``mirror:`` mappings, truth from salesforce_copy."""
     project, run = demo_run
     truth = _truth(project)
     failing, results = _found(run)
-    reconcile = sorted(name for name in results if ".reconcile." in name)
+    reconcile = sorted(name for name in results if ".reconcile." in name)  # count: table rule
     assert reconcile, "no reconciliation rules ran"
     problems = [
         _diff(name, failing.get(name, set()), truth.get(name, set()))
         for name in reconcile
-        if results[name].kind != "count"  # type: ignore[attr-defined]
+        if results[name].kind != "reconcile_count"
         and failing.get(name, set()) != truth.get(name, set())
     ]
     assert not problems, "\n".join(problems)
