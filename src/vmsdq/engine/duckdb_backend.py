@@ -42,6 +42,7 @@ class DuckDBBackend:
             config["memory_limit"] = self.memory_limit
         if self.temp_directory:
             config["temp_directory"] = self.temp_directory
+        config["preserve_insertion_order"] = False  # row order carries no meaning here
         con = duckdb.connect(":memory:", config=config)
         con.execute("SET TimeZone = 'UTC'")
         return con
