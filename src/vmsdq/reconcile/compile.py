@@ -19,7 +19,7 @@ from sqlglot import exp
 from vmsdq.checks.model import BASE, Check, ColumnSpec, CompiledEntity, Relation
 from vmsdq.checks.sql import SQL_TYPES, col, is_present, table
 from vmsdq.reconcile.mapping import MappedField, filters, mapped_fields, mirror_of, tolerance
-from vmsdq.reconcile.normalize import compare_value, normalize, picklist, text
+from vmsdq.reconcile.normalize import compare_value, normalize, picklist, text, typed_ours
 from vmsdq.spec.models import Dimension, EntitySpec, FieldSpec, Severity
 
 THEIRS = "theirs"  # alias of the joined mirror rows
@@ -161,7 +161,7 @@ def _field_check(
     entity: EntitySpec, m: MappedField, relation: Relation, applies: exp.Expr
 ) -> Check:
     mirror = mirror_of(entity)
-    ours = compare_value(normalize(col(m.ours), m.normalize), m.type)
+    ours = typed_ours(col(m.ours), m.type, m.normalize)
     theirs = col(f"{m.ours}__cmp", table=THEIRS)
     system = mirror.system
     return _check(

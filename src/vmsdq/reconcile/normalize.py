@@ -105,12 +105,34 @@ TYPED: dict[FieldType, str] = {
 }
 
 
+# normalisers that leave a value of this type unchanged (the typed value is compared as is)
+NEUTRAL: dict[FieldType, set[Normalizer]] = {
+    FieldType.integer: set(),
+    FieldType.number: set(),
+    FieldType.boolean: set(),
+    FieldType.date: {Normalizer.date},
+    FieldType.timestamp: {Normalizer.utc},
+}
+
+
 def compare_value(normalized: exp.Expr, field_type: FieldType) -> exp.Expr:
     """Normalised text as the value compared: typed for non-string fields."""
     target = TYPED.get(field_type)
     if target is None:
         return normalized
+    inner = normalized.this if isinstance(normalized, exp.Cast) else None
+    if isinstance(inner, exp.TryCast) and inner.to.this.name == target:
+        return inner  # already typed (the date normaliser): skip the text round trip
+    if isinstance(inner, exp.Case) and target == "TIMESTAMP":
+        return inner  # the utc normaliser yields a TIMESTAMP
     if target == "DATE":
         as_ts = exp.TryCast(this=normalized, to=exp.DataType.build("TIMESTAMP"))
         return exp.TryCast(this=as_ts, to=exp.DataType.build("DATE"))
     return exp.TryCast(this=normalized, to=exp.DataType.build(target))
+
+
+def typed_ours(value: exp.Expr, field_type: FieldType, steps: Sequence[Normalizer]) -> exp.Expr:
+    """Our (already typed) value as compared; no text round trip when the steps are neutral."""
+    if field_type in NEUTRAL and set(steps) <= NEUTRAL[field_type]:
+        return exp.TryCast(this=value, to=exp.DataType.build(TYPED[field_type]))
+    return compare_value(normalize(value, steps), field_type)
