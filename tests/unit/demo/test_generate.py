@@ -119,3 +119,16 @@ def test_malformed_csv_lines_are_the_parseable_truth(demo: DemoManifest) -> None
     good = [n for n in range(2, len(raw)) if raw[n - 1] and n not in lines]
     for number in good[:50]:
         assert next(csv.reader([raw[number - 1]], strict=True)).__len__() == width
+
+
+def test_a_custom_rule_is_named_not_fatal(tmp_path: Path) -> None:
+    from vmsdq.sources.demo import install_pack
+
+    install_pack(tmp_path)
+    entity = tmp_path / "entities" / "volunteer.yaml"
+    custom = "  - {name: short_city, type: expression, check: length(mailing_city) < 30}\n"
+    entity.write_text(entity.read_text().replace("rules:\n", "rules:\n" + custom, 1))
+    manifest = generate_demo(tmp_path, volunteers=300, seed=2, as_of=AS_OF, salesforce=False)
+    assert manifest.uninjected == ["volunteer.short_city"]
+    assert manifest.unchecked == ["volunteer.short_city"]
+    assert manifest.missing == []

@@ -72,7 +72,7 @@ def generate_demo(
     now_us = int(np.datetime64(now.replace(tzinfo=None), "us").astype(np.int64))
     frames, previous = _build(build.Sizes.for_volunteers(volunteers), seed, now_us, specs)
     rules = expand_project(specs)
-    malformed = _inject_all(frames, previous, specs, rules, defect_scale, seed)
+    malformed = _inject_all(frames, previous, specs, rules, defect_scale, manifest)
     _write_all(project_dir, frames, previous, specs, malformed, manifest)
     if write_truth is None:
         write_truth = volunteers <= TRUTH_DEFAULT_MAX_VOLUNTEERS
@@ -183,7 +183,8 @@ def _count(n: int, kind: str, scale: float) -> int:
 
 
 def _inject_all(frames: dict[str, Frame], previous: Frame, specs: dict[str, EntitySpec],
-                rules: list[TruthRule], scale: float, seed: int) -> np.ndarray:  # fmt: skip
+                rules: list[TruthRule], scale: float,
+                manifest: DemoManifest) -> np.ndarray:  # fmt: skip
     """Inject every rule's defects; returns the teacher rows written as malformed lines."""
     malformed = np.zeros(0, dtype=np.int64)
     by_entity = {e: [r for r in rules if r.entity == e] for e in INJECTION_ORDER}
@@ -202,7 +203,7 @@ def _inject_all(frames: dict[str, Frame], previous: Frame, specs: dict[str, Enti
             elif rule.table:
                 _inject_table(frame, rule, k)
             elif not inject_written(rule.name, frame, k, frames):
-                raise ValueError(f"the demo has no defect injection for rule {rule.name}")
+                manifest.uninjected.append(rule.name)
         if entity == "volunteer" and scale > 0:
             _colliding_emails(frame)
     return malformed

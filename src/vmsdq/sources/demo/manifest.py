@@ -14,7 +14,9 @@ class DemoManifest:
     ``injected`` maps rule -> number of rows deliberately damaged for it (malformed lines for
     ``teacher.record.parseable``, 1 for a table rule); the truth file holds their keys plus
     the side effects. ``missing`` lists injected pairs the independent
-    oracle did not confirm (always empty unless the generator itself is wrong).
+    oracle did not confirm (always empty unless the generator itself is wrong). For a project
+    whose rules were edited, ``uninjected`` and ``unchecked`` name the written rules the demo
+    has no defect injection or no Python meaning for.
     """
 
     project_dir: Path
@@ -28,6 +30,8 @@ class DemoManifest:
     truth_path: Path | None = None
     truth_rows: int = 0
     missing: list[tuple[str, str]] = field(default_factory=list)
+    uninjected: list[str] = field(default_factory=list)  # written rules the demo cannot damage
+    unchecked: list[str] = field(default_factory=list)  # rules left out of the truth (custom SQL)
     seconds: float = 0.0
     salesforce: dict[str, set[str]] = field(default_factory=dict)  # reconciliation truth
 

@@ -33,6 +33,10 @@ SFID = re.compile(r"[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?")
 SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 
 
+class NoPythonMeaning(KeyError):
+    """A rule whose SQL has no hand-written Python predicate: its truth cannot be computed."""
+
+
 @dataclass
 class Rows:
     """One entity's final rows: raw values (as read) and typed values (after TRY_CAST)."""
@@ -95,7 +99,7 @@ def sql_filter(rule: TruthRule, part: str) -> Callable[[dict[str, Any]], bool] |
     try:
         return FILTERS[(rule.name, part)]
     except KeyError:
-        raise KeyError(
+        raise NoPythonMeaning(
             f"{rule.name}: no Python predicate for its {part!r} in predicates.py"
         ) from None
 
@@ -105,21 +109,38 @@ def present(value: Any) -> bool:
 
 
 def evaluate(
-    rules: list[TruthRule], data: dict[str, Rows], previous: dict[str, Rows], now: datetime
+    rules: list[TruthRule],
+    data: dict[str, Rows],
+    previous: dict[str, Rows],
+    now: datetime,
+    unknown: list[str] | None = None,
 ) -> set[tuple[str, str]]:
-    """Every (rule, key) that must fail."""
+    """Every (rule, key) that must fail.
+
+    Rules whose SQL has no Python meaning raise ``NoPythonMeaning``, or, when an ``unknown``
+    list is given, are left out of the truth and named in it.
+    """
     out: set[tuple[str, str]] = set()
     for rule in rules:
-        rows = data[rule.entity]
-        if rule.kind == "parseable":
-            out |= {(rule.name, f"line:{n}") for n in rows.rejected_lines}
-        elif rule.table:
-            if TABLE_RULES[rule.kind](rule, rows, now):
-                out.add((rule.name, TABLE_KEY))
-        else:
-            failing = ROW_RULES[rule.kind](rule, rows, data, previous)
-            out |= {(rule.name, rows.key(i)) for i in failing}
+        try:
+            out |= _evaluate_one(rule, data, previous, now)
+        except NoPythonMeaning:
+            if unknown is None:
+                raise
+            unknown.append(rule.name)
     return out
+
+
+def _evaluate_one(
+    rule: TruthRule, data: dict[str, Rows], previous: dict[str, Rows], now: datetime
+) -> set[tuple[str, str]]:
+    rows = data[rule.entity]
+    if rule.kind == "parseable":
+        return {(rule.name, f"line:{n}") for n in rows.rejected_lines}
+    if rule.table:
+        return {(rule.name, TABLE_KEY)} if TABLE_RULES[rule.kind](rule, rows, now) else set()
+    failing = ROW_RULES[rule.kind](rule, rows, data, previous)
+    return {(rule.name, rows.key(i)) for i in failing}
 
 
 def _required(rule: TruthRule, rows: Rows, *_: Any) -> set[int]:
@@ -280,7 +301,9 @@ def _reference(rule: TruthRule, rows: Rows, data: dict[str, Rows], *_: Any) -> s
 
 
 def _expression(rule: TruthRule, rows: Rows, *_: Any) -> set[int]:
-    fails = FAILS[rule.name]
+    fails = FAILS.get(rule.name)
+    if fails is None:
+        raise NoPythonMeaning(f"{rule.name}: no Python predicate for its check in predicates.py")
     return {i for i, row in rows.rows() if fails(row)}
 
 

@@ -40,8 +40,8 @@ def injected_pairs(frames: dict[str, Frame], malformed: np.ndarray) -> set[tuple
 
 
 def compute_truth(frames: dict[str, Frame], previous: Frame, specs: dict[str, EntitySpec],
-                  rules: list[TruthRule], malformed: np.ndarray,
-                  now: datetime) -> set[tuple[str, str]]:  # fmt: skip
+                  rules: list[TruthRule], malformed: np.ndarray, now: datetime,
+                  unknown: list[str] | None = None) -> set[tuple[str, str]]:  # fmt: skip
     data: dict[str, Rows] = {}
     for entity, frame in frames.items():
         keep = None
@@ -51,13 +51,13 @@ def compute_truth(frames: dict[str, Frame], previous: Frame, specs: dict[str, En
         data[entity] = rows_of(frame, specs[entity], keep)
     data["teacher"].rejected_lines = sorted(int(r) + 2 for r in malformed)
     prev = {"event": rows_of(previous, specs["event"], ~previous.used)}
-    return evaluate(rules, data, prev, now)
+    return evaluate(rules, data, prev, now, unknown)
 
 
 def write_truth_file(project_dir: Path, frames: dict[str, Frame], previous: Frame,
                      specs: dict[str, EntitySpec], rules: list[TruthRule], malformed: np.ndarray,
                      now: datetime, manifest: DemoManifest) -> None:  # fmt: skip
-    truth = compute_truth(frames, previous, specs, rules, malformed, now)
+    truth = compute_truth(frames, previous, specs, rules, malformed, now, manifest.unchecked)
     injected = injected_pairs(frames, malformed)
     manifest.missing = sorted(injected - truth)
     ordered = sorted(truth)
