@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from sqlglot import exp
@@ -85,17 +86,14 @@ def _compile(
 
 
 def _location(locations: Mapping[str, str] | None, name: str) -> Location | None:
-    """``file:line:column`` text back into a Location (None when unknown)."""
+    """``file:line[:column]`` text back into a Location (None when unknown)."""
     text = (locations or {}).get(name)
     if not text:
         return None
-    parts = text.rsplit(":", 2)
-    numbers = [int(p) if p.isdigit() else 0 for p in parts[1:]]
-    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-        return Location(parts[0], numbers[0], numbers[1])
-    if len(parts) >= 2 and parts[-1].isdigit():
-        return Location(text.rsplit(":", 1)[0], int(parts[-1]))
-    return Location(text)
+    match = re.fullmatch(r"(.+?):(\d+)(?::(\d+))?", text)
+    if match is None:
+        return Location(text)
+    return Location(match[1], int(match[2]), int(match[3] or 0))
 
 
 def _check_names(checks: list[Check], errors: list[ConfigError], location: Location | None) -> None:

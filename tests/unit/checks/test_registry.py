@@ -113,3 +113,18 @@ def test_needs_and_columns():
         ("o", "o", "VARCHAR"),
         ("n", "N", "DOUBLE"),
     ]
+
+
+def test_rule_locations_point_errors_and_checks_at_the_yaml_line():
+    rules = [
+        {"name": "bad", "type": "expression", "check": "nope > 1"},
+        {"name": "good", "type": "expression", "check": "x > 1"},
+    ]
+    spec = TableCase("t", {"id": {}, "x": {"type": "integer"}}, rules).spec()
+    locations = {"t.bad": "entities/t.yaml:12:5", "t.good": "entities/t.yaml:14"}
+    with pytest.raises(ConfigErrors) as info:
+        compile_entity(spec, {"t": spec}, rule_locations=locations)
+    assert str(info.value).startswith("entities/t.yaml:12:5: rule 't.bad': unknown column 'nope'")
+    spec.rules.pop(0)
+    compiled = compile_entity(spec, {"t": spec}, rule_locations=locations)
+    assert compiled.checks[-1].source == "entities/t.yaml:14"
