@@ -131,3 +131,22 @@ def test_url_from_environment_and_password_hidden(
 def test_unset_url_env_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="H7_UNSET_VARIABLE"):
         source(None, tmp_path, url_env="H7_UNSET_VARIABLE")
+
+
+def test_generic_sqlalchemy_path_streams_in_batches(tmp_path: Path) -> None:
+    """Databases without a native Arrow driver go through SQLAlchemy, batch by batch."""
+    from vmsdq.sources.sql_read import _sqlalchemy_stream, write_parquet
+    from vmsdq.sources.sql_url import resolve_url
+
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE t (id INTEGER, note TEXT)"))
+        rows = [{"i": i, "n": None if i <= 3 else f"n{i}"} for i in range(1, 11)]
+        conn.execute(sa.text("INSERT INTO t VALUES (:i, :n)"), rows)
+    engine.dispose()
+    db = resolve_url("g", SqlSourceSpec(type="sql", url=url), root=tmp_path)
+    with _sqlalchemy_stream(db, "SELECT id, note FROM t ORDER BY id", 3) as reader:
+        assert write_parquet(reader, tmp_path / "g.parquet") == 10
+    table = pq.read_table(tmp_path / "g.parquet")
+    assert table.column("note").to_pylist() == [None] * 3 + [f"n{i}" for i in range(4, 11)]

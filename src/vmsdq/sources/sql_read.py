@@ -64,15 +64,15 @@ def _sqlalchemy_stream(
                 text(query)
             )
             names = list(result.keys())
-            first = result.fetchmany(batch_rows)
-            head = _batch(names, first)
+            head = _batch(names, result.fetchmany(batch_rows))
+            schema = _plain_schema(head.schema)  # a column NULL in the first batch: text
 
             def batches() -> Iterator[pa.RecordBatch]:
-                yield head
+                yield head.cast(schema)
                 for part in result.partitions(batch_rows):
-                    yield _batch(names, part).cast(head.schema)
+                    yield _batch(names, part).cast(schema)
 
-            yield pa.RecordBatchReader.from_batches(head.schema, batches())
+            yield pa.RecordBatchReader.from_batches(schema, batches())
     finally:
         engine.dispose()
 
