@@ -133,3 +133,15 @@ def test_mysql_capabilities_send_regex_checks_back_to_the_rows(
     assert "regular expressions" in pushed.reasons["volunteer.code.format"]
     counts = {r.rule: (r.evaluated, r.failed) for r in pushed.result.rules}
     assert counts and all(counts[rule] == expected_counts[rule] for rule in counts)
+
+
+def test_sql_source_pushes_down_its_own_tables(
+    postgres_url: str, table: str, tmp_path: Path
+) -> None:
+    spec = entity(table)
+    source = SqlSource(
+        "vms", SqlSourceSpec(type="sql", url=postgres_url), root=tmp_path, artifacts=tmp_path
+    )
+    pushed = source.pushdown(compile_entity(spec, {spec.entity: spec}), {spec.entity: spec})
+    expected_counts, _ = duckdb_run(spec, postgres_url, tmp_path)
+    assert {r.rule: (r.evaluated, r.failed) for r in pushed.result.rules} == expected_counts

@@ -19,6 +19,10 @@ from vmsdq.sources.base import Snapshot
 from vmsdq.sources.sql_url import DatabaseUrl, resolve_url
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from vmsdq.checks.model import CompiledEntity
+    from vmsdq.engine.pushdown import PushdownResult
     from vmsdq.spec.models import EntitySpec, SqlSourceSpec
 
 
@@ -53,6 +57,32 @@ class SqlSource:
         return build_select(
             entity, source, available, where=f"{where} in {self.db.safe}", as_double=decimals
         )
+
+    def table_name(self, entity: EntitySpec) -> str | None:
+        """The entity's table (schema-qualified) in this database; None for a query."""
+        relation, _ = self.relation(entity)
+        return relation.sql(dialect=self.db.dialect) if isinstance(relation, exp.Table) else None
+
+    def pushdown(
+        self, compiled: CompiledEntity, entities: Mapping[str, EntitySpec]
+    ) -> PushdownResult:
+        """Run ``compiled``'s checks inside the database where the capabilities allow.
+
+        ``result.fallback`` lists the checks to run from the rows (DuckDB) instead.
+        """
+        from vmsdq.engine.pushdown import PushdownBackend
+
+        tables = {
+            name: table
+            for name, spec in entities.items()
+            if (table := self.table_name(spec)) is not None
+        }
+        if compiled.name not in tables:
+            raise SourceError(
+                f"entity '{compiled.name}': pushdown needs a table, not a query "
+                f"(source '{self.name}')"
+            )
+        return PushdownBackend(self.db.sqlalchemy()).validate(compiled, tables)
 
     def columns(
         self, entity: EntitySpec, source: exp.Expr, where: str
