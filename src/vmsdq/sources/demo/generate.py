@@ -73,9 +73,9 @@ def generate_demo(
     frames, previous = _build(build.Sizes.for_volunteers(volunteers), seed, now_us, specs)
     rules = expand_project(specs)
     malformed = _inject_all(frames, previous, specs, rules, defect_scale, manifest)
-    _write_all(project_dir, frames, previous, specs, malformed, manifest)
     if write_truth is None:
         write_truth = volunteers <= TRUTH_DEFAULT_MAX_VOLUNTEERS
+    _write_all(project_dir, frames, previous, specs, malformed, manifest, release=not write_truth)
     manifest.injected = _injected_counts(frames, malformed)
     _drop_stale_outputs(project_dir, specs)
     if write_truth:
@@ -244,8 +244,9 @@ def _inject_table(frame: Frame, rule: TruthRule, k: int) -> None:
 
 
 def _write_all(project_dir: Path, frames: dict[str, Frame], previous: Frame,
-               specs: dict[str, EntitySpec], malformed: np.ndarray,
-               manifest: DemoManifest) -> None:  # fmt: skip
+               specs: dict[str, EntitySpec], malformed: np.ndarray, manifest: DemoManifest,
+               release: bool = False) -> None:  # fmt: skip
+    """Write every entity; with ``release`` drop each one's columns once written."""
     data = project_dir / "data"
     for entity, frame in frames.items():
         src = specs[entity].sources["vms"]
@@ -258,6 +259,8 @@ def _write_all(project_dir: Path, frames: dict[str, Frame], previous: Frame,
             write_parquet(frame.table(), path)
         manifest.files[entity] = path
         manifest.rows[entity] = frame.n - (len(malformed) if entity == "teacher" else 0)
+        if release:
+            frame.columns = {frame.key: frame.columns[frame.key]}
     prev_path = data / (specs["event"].sources["vms"].previous or "previous/event.parquet")
     write_parquet(previous.table().filter(pa.array(~previous.used)), prev_path)
     manifest.files["event__previous"] = prev_path
