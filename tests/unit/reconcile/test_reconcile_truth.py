@@ -14,7 +14,7 @@ from vmsdq.engine.duckdb_backend import DuckDBBackend
 from vmsdq.engine.results import EntityResult, Outcome
 from vmsdq.reconcile import compile_reconciliation, mirror_entity
 from vmsdq.sources.base import Snapshot
-from vmsdq.sources.demo import generate_demo
+from vmsdq.sources.demo import generate_demo, install_pack
 from vmsdq.sources.registry import get_source
 from vmsdq.spec.loader import load_project
 from vmsdq.spec.models import Project
@@ -99,3 +99,23 @@ def test_drift_scale_zero_is_an_exact_copy(tmp_path: Path) -> None:
     project = load_project(tmp_path)
     found = found_keys(reconcile(project, tmp_path / "work"))
     assert found == {} and truth_file(project) == {}
+
+
+def test_events_compared_after_filtering_by_status(tmp_path: Path) -> None:
+    """A mirror filter on a mapped field applies to both sides; the truth follows it."""
+    install_pack(tmp_path)
+    event_file = tmp_path / "entities" / "event.yaml"
+    where = "  where: \"Session_Status__c IN ('Scheduled', 'Confirmed', 'Completed')\"\n"
+    text = event_file.read_text().replace(
+        "  object: Session__c\n", "  object: Session__c\n" + where
+    )
+    event_file.write_text(text)
+    generate_demo(tmp_path, volunteers=600, seed=9, as_of=AS_OF)
+    project = load_project(tmp_path)
+    results = reconcile(project, tmp_path / "work")
+    found, truth = found_keys(results), truth_file(project)
+    for rule in {r.rule for res in results for r in res.rules if r.kind != "reconcile_count"}:
+        assert found.get(rule, set()) == truth.get(rule, set()), rule
+    event = {r.rule: r for res in results for r in res.rules if r.entity == "event"}
+    events = pq.read_metadata(tmp_path / "data" / "event.parquet").num_rows
+    assert 0 < event["event.reconcile.missing_in_salesforce"].evaluated < events
