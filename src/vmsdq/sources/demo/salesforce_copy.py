@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -103,9 +104,21 @@ class _Copy:
         extra = sorted(_constant_columns(self.entity))
         return list(dict.fromkeys([mirror.key] + [m.theirs for m in self.fields] + extra))
 
-    @property
+    @cached_property
     def fields(self) -> list[MappedField]:
         return mapped_fields(self.entity)
+
+    @cached_property
+    def scope(self) -> exp.Expr | None:
+        return filters(self.entity).ours
+
+    @cached_property
+    def filtered(self) -> set[str]:
+        return _filter_columns(self.entity)
+
+    @cached_property
+    def constants(self) -> dict[str, str]:
+        return _constant_columns(self.entity)
 
     def build(self) -> None:
         mirror = mirror_of(self.entity)
@@ -140,14 +153,13 @@ class _Copy:
         return max(1, round(n * rate * self.scale)) if n >= 20 else 0
 
     def _in_scope(self, row: Row) -> bool:
-        ours = filters(self.entity).ours
-        return True if ours is None else bool(reference.evaluate(ours, row))
+        return True if self.scope is None else bool(reference.evaluate(self.scope, row))
 
     def _sf_row(self, sid: str, row: Row) -> Row:
         out: Row = {mirror_of(self.entity).key: sid}
         for m in self.fields:
             out[m.theirs] = _to_salesforce(row.get(m.ours), m)
-        out.update(_constant_columns(self.entity))
+        out.update(self.constants)
         return out
 
     def _drift(self, kind: str, row: Row, sf: Row) -> None:
@@ -155,8 +167,7 @@ class _Copy:
         if kind == "missing_sf":
             self.truth[self.rule(f"missing_in_{mirror_of(self.entity).system}")].add(key)
         elif kind == "changed":
-            where = _filter_columns(self.entity)
-            options = [m for m in self.fields if m.ours not in where]
+            options = [m for m in self.fields if m.ours not in self.filtered]
             m = self.rng.choice(options)
             sf[m.theirs] = _changed(row.get(m.ours), m, self.rng)
             self.truth[self.rule(m.ours)].add(key)
