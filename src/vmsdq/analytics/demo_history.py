@@ -12,10 +12,10 @@ from pathlib import Path
 IMPROVE_SHARE = 0.6  # the first 60 % of the days improve, the rest degrade
 START_SCALE, BEST_SCALE, END_SCALE = 3.0, 0.3, 2.0
 WEEKEND_FACTOR = 0.85  # fewer new defects on weekends (less data entry)
-ANOMALY_FACTOR = 3.0  # an anomaly day triples the defects
 ANOMALY_EVERY = 20  # about one anomaly day per this many days
 WARM_UP = 21  # no anomaly day before the detector has this much history (AnomalyParams)
-MAX_SCALE = 3.5  # the demo generator fails on some seeds from about 4.5 (small data sets)
+ANOMALY_LOAD = 0.7  # an anomaly day is a partial load: 70 % of the records...
+MAX_SCALE = 3.5  # ...with this many defects (the generator fails from about 4.5 on some seeds)
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,8 @@ def plan(days: int, *, volunteers: int, seed: int, end: datetime | None = None) 
 
     The defect scale falls linearly from 3.0 to 0.3 over the first 60 % of the days, then
     rises to 2.0; weekends have 15 % fewer defects; about one day in 20 (never in the first
-    three weeks, the detector's warm-up) has three times the defects (at most 3.5).
-    Volunteers grow by 0.2 % a day.
+    three weeks, the detector's warm-up) is a bad partial load: 70 % of the volunteers and the
+    defect scale at 3.5. Volunteers grow by 0.2 % a day.
     """
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
@@ -44,8 +44,10 @@ def plan(days: int, *, volunteers: int, seed: int, end: datetime | None = None) 
     for i in range(days):
         day = last - timedelta(days=days - 1 - i)
         scale = _trend(i, days) * (WEEKEND_FACTOR if day.weekday() >= 5 else 1.0)
-        scale = min(MAX_SCALE, scale * (ANOMALY_FACTOR if i in anomalies else 1.0))
-        out.append(DayPlan(day, round(scale, 4), int(volunteers * (1 + 0.002 * i)), i in anomalies))
+        people = volunteers * (1 + 0.002 * i)
+        if i in anomalies:
+            scale, people = MAX_SCALE, people * ANOMALY_LOAD
+        out.append(DayPlan(day, round(scale, 4), int(people), i in anomalies))
     return out
 
 

@@ -40,7 +40,8 @@ def test_a_few_anomaly_days_after_the_warm_up_same_for_a_seed() -> None:
     assert spikes == [
         i for i, d in enumerate(plan(60, volunteers=1000, seed=1, end=END)) if d.anomaly
     ]
-    assert all(days[i].defect_scale > 1.5 * days[i - 1].defect_scale for i in spikes)
+    assert all(days[i].defect_scale == 3.5 for i in spikes)
+    assert all(days[i].volunteers < 0.8 * days[i - 1].volunteers for i in spikes)
     assert max(d.defect_scale for d in plan(400, volunteers=10, seed=3, end=END)) <= 3.5
 
 
