@@ -145,3 +145,25 @@ def test_sql_source_pushes_down_its_own_tables(
     pushed = source.pushdown(compile_entity(spec, {spec.entity: spec}), {spec.entity: spec})
     expected_counts, _ = duckdb_run(spec, postgres_url, tmp_path)
     assert {r.rule: (r.evaluated, r.failed) for r in pushed.result.rules} == expected_counts
+
+
+def test_generated_sql_per_dialect() -> None:
+    """RE2 full match becomes the database's regex; TRY_CAST only where the type fits."""
+    from vmsdq.engine.pushdown import CAPABILITIES, PushdownBackend
+
+    spec = entity("vol")
+    compiled = compile_entity(spec, {spec.entity: spec})
+    types = {"volunteer": {"id": "integer", "email": "text", "status": "text",
+                          "hours": "numeric", "joined": "date", "code": "text"}}  # fmt: skip
+    backend = PushdownBackend.__new__(PushdownBackend)
+    backend.capabilities = CAPABILITIES["postgresql"]
+    code = [c for c in compiled.checks if c.name == "volunteer.code.format"]
+    sql = backend._sql(compiled, code, {"volunteer": "public.vol"}, types)
+    assert sql is not None
+    assert "~ '^(?:^V[0-9]{8}$)$'" in sql and "TRY_CAST" not in sql and "public.vol" in sql
+    wrong = {"volunteer": {**types["volunteer"], "hours": "text"}}
+    hours = [c for c in compiled.checks if c.name == "volunteer.hours.range"]
+    assert backend._sql(compiled, hours, {"volunteer": "vol"}, wrong) is None  # text -> DOUBLE
+    backend.capabilities = CAPABILITIES["mysql"]
+    _, reasons = backend.plan(compiled, {"volunteer": "vol"}, types)
+    assert "volunteer.code.format" in reasons and "volunteer.hours.range" not in reasons
