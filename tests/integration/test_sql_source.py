@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from vmsdq.errors import ConfigError, MissingColumnError, SourceError
 from vmsdq.sources.sql import SqlSource
-from vmsdq.spec.models import EntitySpec, SqlSourceSpec
+from vmsdq.spec.models import EntitySpec, MirrorSpec, SqlSourceSpec
 
 pytestmark = pytest.mark.integration
 
@@ -150,3 +150,22 @@ def test_generic_sqlalchemy_path_streams_in_batches(tmp_path: Path) -> None:
         assert write_parquet(reader, tmp_path / "g.parquet") == 10
     table = pq.read_table(tmp_path / "g.parquet")
     assert table.column("note").to_pylist() == [None] * 3 + [f"n{i}" for i in range(4, 11)]
+
+
+def test_read_mirror_uses_the_other_systems_field_names(
+    db_url: str, table: str, tmp_path: Path
+) -> None:
+    entity = volunteer(table).model_copy(
+        update={
+            "mirror": MirrorSpec(
+                object="Contact",
+                match_on="email",
+                key="id",
+                fields={"first_name": "First_Name", "hours": "hours"},
+            )
+        }
+    )
+    snap = source(db_url, tmp_path).read_mirror(entity)
+    data = pq.read_table(snap.parquet[0])
+    assert data.column_names == ["id", "First_Name", "hours"] and data.num_rows == 2500
+    assert snap.parquet[0].endswith("volunteer__mirror.parquet")

@@ -108,12 +108,18 @@ class SqlSource:
             return names, set()
         return names, {n for n, code in zip(names, codes, strict=True) if code == PG_NUMERIC}
 
-    def read(self, entity: EntitySpec) -> Snapshot:
+    def read_mirror(self, entity: EntitySpec) -> Snapshot:
+        """The entity's mirror kept in this database, under the other system's field names."""
+        from vmsdq.reconcile import mirror_entity
+
+        return self.read(mirror_entity(entity), view=f"{entity.entity}__mirror")
+
+    def read(self, entity: EntitySpec, *, view: str | None = None) -> Snapshot:
         from vmsdq.sources.sql_read import open_reader, write_parquet
 
         started = time.perf_counter()
         query = self.select(entity).sql(dialect=self.db.dialect)
-        target = self.artifacts / "sources" / self.name / f"{entity.entity}.parquet"
+        target = self.artifacts / "sources" / self.name / f"{view or entity.entity}.parquet"
         try:
             with open_reader(self.db, query, batch_rows=self.spec.batch_rows, root=self.root) as r:
                 rows = write_parquet(r, target, statistics=_watermark_column(entity, self.name))
