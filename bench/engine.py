@@ -276,6 +276,7 @@ def main(argv: list[str] | None = None) -> None:
     command = ".venv/bin/python bench/engine.py " + " ".join(sys.argv[1:] if argv is None else argv)
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     rows = [row for size in args.sizes for row in bench_size(size, args)]
+    _dump(f"rows-{args.volunteers.replace(',', '-')}.json", [r.__dict__ for r in rows])
     text = render(rows, command=command, machine=machine(), date=started)
     extra = "".join(f"\n{table}\n" for table in PROFILES)
     print("\n" + text + "\n" + extra)

@@ -69,7 +69,37 @@ def render(rows: list[Row], *, command: str, machine: str, date: str) -> str:
             f"| {r.peak_mb:.0f} "
             f"| {_f(r.ratio, '.2f')} | {r.agree} | {r.load:.1f} | {r.note} |"
         )
-    return "\n".join(lines + ["", NOTES])
+    return "\n".join(lines + ["", *targets(rows), "", NOTES])
+
+
+def targets(rows: list[Row]) -> list[str]:
+    """The issue's targets at the largest size measured, met or not."""
+    if not rows:
+        return []
+    size = max(r.volunteers for r in rows)
+    at = {r.tool: r for r in rows if r.volunteers == size}
+    out = [f"Targets at {size:,} volunteers (wall = median):"]
+    full = at.get("vmsdq full pack")
+    if full and full.wall_s is not None:
+        out.append(f"- full pack < 5 s: {full.wall_s:.2f} s: {_met(full.wall_s < 5)}")
+    mine = [r for r in rows if r.volunteers == size and r.tool.startswith("vmsdq")]
+    if mine:
+        peak = max(r.peak_mb for r in mine)
+        out.append(f"- peak memory < 1 GB: {peak:.0f} MB: {_met(peak < 1024)}")
+    sub = at.get("vmsdq")
+    if sub and sub.ratio is not None:
+        out.append(f"- subset within 1.5x of hand-written SQL: {sub.ratio:.2f}x: "
+                   f"{_met(sub.ratio <= 1.5)}")
+        others = {t: r.wall_s for t, r in at.items() if t in ("pandera", "soda", "gx")}
+        slower = sorted(t for t, w in others.items() if w is not None and sub.wall_s
+                        and w <= sub.wall_s)
+        out.append(f"- subset faster than every other tool: {_met(not slower)}"
+                   + (f" (faster than vmsdq: {', '.join(slower)})" if slower else ""))
+    return out
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "**not met**"
 
 
 def write_results(path: Path, text: str, extra: str = "") -> None:
