@@ -5,6 +5,7 @@ The CLI, the API and the background workers all call :func:`run_project`.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vmsdq import snapshots as snapshot_store
-from vmsdq.engine.results import EntityResult, RunResult
+from vmsdq.engine.results import EntityResult, Outcome, RuleResult, RunResult
 from vmsdq.errors import ConfigError, VmsdqError
 
 if TYPE_CHECKING:
@@ -82,7 +83,14 @@ def run_loaded_project(
     broken: list[EntityResult] = []
     for name in selected:
         try:
-            compiled.append(compile_entity(project.entities[name], project.entities))
+            compiled.append(
+                compile_entity(
+                    project.entities[name],
+                    project.entities,
+                    source_file=project.entity_files.get(name, ""),
+                    rule_locations=project.rule_locations,
+                )
+            )
         except VmsdqError as exc:
             broken.append(EntityResult(entity=name, rows=0, status="error", message=str(exc)))
     compiled += _reconciliation(project, selected)
@@ -105,16 +113,38 @@ def run_loaded_project(
         now=started,
         progress=progress,
     )
-    errored = [
-        EntityResult(entity=name, rows=0, status="error", message=msg)
-        for name, msg in read_errors.items()
-    ]
+    by_name = {c.name: c for c in compiled}
+    errored = [_errored(by_name[name], msg) for name, msg in read_errors.items() if name in by_name]
     run.entities = _merge(broken + errored + results, selected)
     run.finished_at = datetime.now(UTC) if now is None else started
     run.status = "completed"
     if store:
         _store_and_score(project, run)
+    else:
+        from vmsdq.scoring import score_run
+
+        run.scores = score_run(run, project.spec.scoring, project.entities)
     return run
+
+
+def _errored(entity: CompiledEntity, message: str) -> EntityResult:
+    """An entity whose data could not be read: every one of its rules is an ``error``."""
+    rules = [
+        RuleResult(
+            rule=c.name,
+            entity=entity.name.split("__", 1)[0],
+            kind=c.kind,
+            dimension=c.dimension,
+            severity=c.severity,
+            weight=c.weight,
+            evaluated=0,
+            failed=0,
+            outcome=Outcome.error,
+            message=message,
+        )
+        for c in entity.checks
+    ]
+    return EntityResult(entity=entity.name, rows=0, rules=rules, status="error", message=message)
 
 
 def _reconciliation(project: Project, selected: list[str]) -> list[CompiledEntity]:
@@ -157,56 +187,55 @@ def _read_snapshots(
             wanted[need] = None
     snapshots: dict[str, Snapshot] = {}
     errors: dict[str, str] = {}
-    for view in wanted:
+    # Our own rows first: "<e>__reconcile" reuses them instead of reading the source again.
+    for view in sorted(wanted, key=lambda v: "__" in v):
         base, _, suffix = view.partition("__")
         if suffix == "previous" or base not in project.entities:
             continue
-        source = sources[mirror_name] if suffix == "mirror" and mirror_name else sources[main_name]
+        if suffix == "reconcile":
+            if base in snapshots:
+                # Same rows, but quarantined records are reported once, under the entity.
+                snapshots[view] = dataclasses.replace(snapshots[base], rejects=[])
+            else:
+                errors[view] = errors.get(base, f"entity '{base}' could not be read")
+            continue
         if progress:
             progress(view, "read")
         try:
-            snapshots[view] = _read_one(source, project, base, suffix)
+            if suffix == "mirror" and mirror_name:
+                snapshots[view] = sources[mirror_name].read_mirror(project.entities[base])  # type: ignore[attr-defined]
+            else:
+                snapshots[view] = sources[main_name].read(project.entities[base])
         except VmsdqError as exc:
             errors[view] = str(exc)
     return snapshots, errors
 
 
-def _read_one(source: object, project: Project, entity: str, suffix: str) -> Snapshot:
-    spec = project.entities[entity]
-    if suffix == "mirror":
-        read_mirror = getattr(source, "read_mirror", None)
-        if read_mirror is not None:
-            snap: Snapshot = read_mirror(spec)
-            return snap
-    snap = source.read(spec)  # type: ignore[attr-defined]
-    return snap
-
-
 def _merge(results: list[EntityResult], selected: list[str]) -> list[EntityResult]:
-    """Fold helper results (e.g. ``volunteer__mirror``) into their entity, in declared order."""
-    by_name: dict[str, EntityResult] = {}
+    """Fold helper results (``<e>__reconcile``, ``<e>__mirror``) into their entity's result.
+
+    The entity's own result keeps its rows, status and failure file; helpers add their rules,
+    and a helper's error is appended to the message (its rules carry outcome ``error``).
+    """
+    own = {r.entity: r for r in results if "__" not in r.entity}
     for r in results:
-        base = r.entity.split("__", 1)[0]
-        if base not in selected:
+        base, sep, _ = r.entity.partition("__")
+        if not sep or base not in selected:
             continue
-        if base not in by_name:
-            by_name[base] = r
-            r.entity = base
-            continue
-        target = by_name[base]
+        target = own.setdefault(base, EntityResult(entity=base, rows=0))
         target.rules.extend(r.rules)
+        target.seconds += r.seconds
         if r.status == "error":
             target.message = "; ".join(m for m in (target.message, r.message) if m)
-    return [by_name[n] for n in selected if n in by_name]
+    return [own[n] for n in selected if n in own]
 
 
 def _store_and_score(project: Project, run: RunResult) -> None:
     from vmsdq.store import ResultsStore
 
     results = ResultsStore.open(None, tenant=project.spec.tenant, root=Path(project.root))
-    results.save_run(run)
-    try:
-        from vmsdq.scoring import persist_scores
-    except ImportError:
-        return
-    persist_scores(results, run, project)
+    from vmsdq.scoring import persist_scores
+
+    with results:
+        results.save_run(run, project=project.spec.name)
+        run.scores = persist_scores(results, run, project)

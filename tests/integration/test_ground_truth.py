@@ -100,11 +100,6 @@ def test_every_rule_matches_the_ground_truth(demo_run: tuple[Path, RunResult]) -
     assert not problems, f"{len(problems)} of {len(rules)} rules differ:\n" + "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine/runner: the reconciliation helper entity teacher__reconcile re-reads "
-    "teacher.csv and reports its quarantined lines again as teacher__reconcile.record.parseable",
-)
 def test_quarantined_lines_are_reported_once(demo_run: tuple[Path, RunResult]) -> None:
     _, run = demo_run
     failing, results = _found(run)

@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from vmsdq.spec.models import Dimension, Severity
+
+if TYPE_CHECKING:
+    from vmsdq.scoring.model import RunScores
 
 
 class Outcome(StrEnum):
@@ -69,3 +73,4 @@ class RunResult:
     status: str = "running"  # running | completed | failed
     entities: list[EntityResult] = field(default_factory=list)
     config_version: int | None = None
+    scores: RunScores | None = None  # set by the runner once the run is scored
