@@ -15,9 +15,11 @@ def main() -> None:
 
 def _register() -> None:
     # One import per command module; each module attaches its commands to ``main``.
-    from vmsdq.cli import core  # noqa: F401
-    from vmsdq.cli import spec_cmds  # noqa: F401
-    from vmsdq.cli import analytics_cmds  # noqa: F401
+    from vmsdq.cli import (
+        analytics_cmds,  # noqa: F401
+        core,  # noqa: F401
+        spec_cmds,  # noqa: F401
+    )
 
 
 _register()

@@ -37,12 +37,21 @@ PROJECT = click.option(
 @click.option(
     "--dir", "target", type=click.Path(file_okay=False, path_type=Path), default=Path("demo")
 )
+@click.option(
+    "--history",
+    "history_days",
+    type=click.IntRange(min=0),
+    default=0,
+    help="First simulate this many daily runs (data improving and degrading, a few anomalies).",
+)
 @click.option("--no-serve", is_flag=True, default=True, help="Do not serve the dashboard.")
-def demo(volunteers: int, seed: int, target: Path, no_serve: bool) -> None:
+def demo(volunteers: int, seed: int, target: Path, history_days: int, no_serve: bool) -> None:
     """Generate the demo VMS data, validate it end to end and print the results."""
     from vmsdq.runner import run_project
     from vmsdq.sources.demo import generate_demo
 
+    if history_days:
+        _simulate_history(target, history_days, volunteers, seed)
     click.echo(f"Generating demo VMS data for {volunteers:,} volunteers (seed {seed}) in {target}/")
     generate_demo(target, volunteers=volunteers, seed=seed)
     try:
@@ -51,6 +60,21 @@ def demo(volunteers: int, seed: int, target: Path, no_serve: bool) -> None:
     except (ConfigError, ConfigErrors) as exc:
         config_errors_exit(exc)
     print_run_table(run, target)
+
+
+def _simulate_history(target: Path, days: int, volunteers: int, seed: int) -> None:
+    from rich.progress import Progress
+
+    from vmsdq.analytics.demo_history import simulate
+
+    click.echo(f"Simulating {days} days of history in {target}/ ...")
+    with Progress(transient=True) as bar:
+        task = bar.add_task("simulating", total=days)
+
+        def advance(*_: object) -> None:
+            bar.advance(task)
+
+        simulate(target, days, volunteers=volunteers, seed=seed, progress=advance)
 
 
 @main.command()
@@ -146,13 +170,15 @@ def runs(project_dir: Path, limit: int) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 def show(project_dir: Path, run_id: str, fmt: str) -> None:
     """Show one run's results."""
-    from vmsdq.cli.output import open_store
+    from vmsdq.cli.output import open_store, stored_scores_payload
 
-    run = open_store(project_dir).get_run(run_id)
+    store = open_store(project_dir)
+    run = store.get_run(run_id)
     if run is None:
         raise click.ClickException(f"no run '{run_id}' in {project_dir}")
-    payload: Any = run_to_json(run)
+    scores = stored_scores_payload(store.scores(run_id))
+    payload: Any = run_to_json(run, scores)
     if fmt == "json":
         click.echo(json.dumps(payload, indent=2))
     else:
-        print_run_table(run, project_dir)
+        print_run_table(run, project_dir, scores)

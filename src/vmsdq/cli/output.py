@@ -13,8 +13,12 @@ import click
 from vmsdq.errors import ConfigError, ConfigErrors
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from vmsdq.engine.results import EntityResult, RunResult
+    from vmsdq.scoring.model import RunScores
     from vmsdq.store import ResultsStore
+    from vmsdq.store.records import ScoreRow
 
 OUTCOME_STYLE = {
     "passed": "green",
@@ -80,6 +84,48 @@ def entity_json(e: EntityResult) -> dict[str, Any]:
     }
 
 
+def scores_payload(scores: RunScores) -> dict[str, Any]:
+    """The scores of a run as plain data: overall, band and one entry per entity."""
+    return {
+        "overall": scores.overall,
+        "band": scores.overall_band,
+        "config_version": scores.config_version,
+        "label": scores.label,
+        "entities": {
+            name: {
+                "score": e.score,
+                "band": e.band,
+                "threshold": e.threshold,
+                "dimensions": {str(d): ds.score for d, ds in e.dimensions.items()},
+            }
+            for name, e in scores.entities.items()
+        },
+    }
+
+
+def stored_scores_payload(rows: list[ScoreRow]) -> dict[str, Any] | None:
+    """The same shape from score rows read back from the store (first label wins)."""
+    if not rows:
+        return None
+    label = rows[0].label
+    rows = [r for r in rows if r.label == label]
+    overall = next((r for r in rows if r.level == "overall"), None)
+    entities: dict[str, Any] = {}
+    for r in rows:
+        if r.level == "entity" and r.entity:
+            entities[r.entity] = {"score": r.score, "band": r.band, "dimensions": {}}
+    for r in rows:
+        if r.level == "dimension" and r.entity in entities and r.dimension:
+            entities[r.entity]["dimensions"][r.dimension] = r.score
+    return {
+        "overall": overall.score if overall else None,
+        "band": overall.band if overall else None,
+        "config_version": rows[0].config_version,
+        "label": label,
+        "entities": entities,
+    }
+
+
 def run_to_json(run: RunResult, scores: dict[str, Any] | None = None) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "run_id": run.run_id,
@@ -89,6 +135,8 @@ def run_to_json(run: RunResult, scores: dict[str, Any] | None = None) -> dict[st
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "entities": [entity_json(e) for e in run.entities],
     }
+    if scores is None and run.scores is not None:
+        scores = scores_payload(run.scores)
     if scores:
         payload["score"] = scores.get("overall")
         payload["scores"] = scores
@@ -98,7 +146,6 @@ def run_to_json(run: RunResult, scores: dict[str, Any] | None = None) -> dict[st
 def print_run_table(
     run: RunResult, project_dir: Path, scores: dict[str, Any] | None = None
 ) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     entity_scores = (scores or {}).get("entities", {})
@@ -122,7 +169,7 @@ def print_run_table(
             for k in ("passed", "warn", "failed", "error")
         }
         failing = sum(r.failed for r in e.rules)
-        es = entity_scores.get(e.entity, {})
+        es = entity_scores.get(e.entity) or {}
         score = f"{es['score']:.1f}" if es.get("score") is not None else "-"
         status = es.get("band") or e.status
         if e.status == "error":
@@ -139,7 +186,7 @@ def print_run_table(
             score,
             status,
         )
-    console = Console()
+    console = wide_console()
     console.print(table)
     if scores and scores.get("overall") is not None:
         console.print(f"Overall score: [bold]{scores['overall']:.1f}[/] ({scores.get('band', '')})")
@@ -160,7 +207,6 @@ def open_store(project_dir: Path) -> ResultsStore:
 
 
 def print_runs(runs: list[RunResult]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title="Runs")
@@ -177,4 +223,14 @@ def print_runs(runs: list[RunResult]) -> None:
             str(len(rules)),
             str(bad),
         )
-    Console().print(table)
+    wide_console().print(table)
+
+
+def wide_console() -> Console:
+    """A console that does not squeeze tables when output is piped (120 columns at least)."""
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=max(console.width, 120))
+    return console
