@@ -334,11 +334,11 @@ def _new_salesforce_id(rng: random.Random, taken: set[str]) -> str:
 
 def _write_rows(path: Path, columns: list[str], rows: list[Row]) -> None:
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from vmsdq.sources.demo.write import write_parquet
+
     data = {c: pa.array([r.get(c) for r in rows], type=pa.string()) for c in columns}
-    pq.write_table(pa.table(data), path)
+    write_parquet(pa.table(data), path)
 
 
 def _append_truth(path: Path, truth: dict[str, set[str]]) -> None:
@@ -346,6 +346,8 @@ def _append_truth(path: Path, truth: dict[str, set[str]]) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
+
+    from vmsdq.sources.demo.write import write_parquet
 
     rows = sorted((rule, key) for rule, keys in truth.items() for key in keys)
     ours = pa.table(
@@ -357,5 +359,4 @@ def _append_truth(path: Path, truth: dict[str, set[str]]) -> None:
         keep = pc.invert(pc.match_substring(old.column("rule").cast(pa.string()), ".reconcile."))
         old = old.filter(keep)
         ours = pa.concat_tables([old, ours], promote_options="permissive")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(ours, path)
+    write_parquet(ours, path)
