@@ -148,6 +148,8 @@ def print_run_table(
 ) -> None:
     from rich.table import Table
 
+    if scores is None and run.scores is not None:
+        scores = scores_payload(run.scores)
     entity_scores = (scores or {}).get("entities", {})
     table = Table(title=f"Run {run.run_id}")
     for col in (
@@ -162,7 +164,11 @@ def print_run_table(
         "score",
         "status",
     ):
-        table.add_column(col, justify="left" if col in ("entity", "status") else "right")
+        table.add_column(
+            col,
+            justify="left" if col in ("entity", "status") else "right",
+            no_wrap=col != "status",
+        )
     for e in run.entities:
         counts = {
             k: sum(1 for r in e.rules if str(r.outcome) == k)
