@@ -33,7 +33,8 @@ class Location:
     def __str__(self) -> str:
         if not self.line:
             return self.file
-        return f"{self.file}:{self.line}:{self.column}" if self.column else f"{self.file}:{self.line}"
+        where = f"{self.file}:{self.line}"
+        return f"{where}:{self.column}" if self.column else where
 
 
 class ConfigError(TerminalError):
