@@ -18,8 +18,8 @@ from vmsdq.errors import ConfigError, VmsdqError
 
 if TYPE_CHECKING:
     from vmsdq.checks.model import CompiledEntity
-    from vmsdq.sources.base import Snapshot
-    from vmsdq.spec.models import Project
+    from vmsdq.sources.base import Snapshot, Source
+    from vmsdq.spec.models import EntitySpec, Project
 
 Progress = Callable[[str, str], None]  # (entity, phase)
 
@@ -203,12 +203,23 @@ def _read_snapshots(
             progress(view, "read")
         try:
             if suffix == "mirror" and mirror_name:
-                snapshots[view] = sources[mirror_name].read_mirror(project.entities[base])  # type: ignore[attr-defined]
+                snapshots[view] = _read_mirror(sources[mirror_name], project.entities[base])
             else:
                 snapshots[view] = sources[main_name].read(project.entities[base])
         except VmsdqError as exc:
             errors[view] = str(exc)
     return snapshots, errors
+
+
+def _read_mirror(source: Source, entity: EntitySpec) -> Snapshot:
+    """The other system's rows under its own field names.
+
+    Sources that also serve our own rows (files, SQL) offer ``read_mirror``; a source that only
+    speaks the other system (Salesforce) returns its field names from ``read``.
+    """
+    read_mirror = getattr(source, "read_mirror", None)
+    snap: Snapshot = read_mirror(entity) if read_mirror is not None else source.read(entity)
+    return snap
 
 
 def _merge(results: list[EntityResult], selected: list[str]) -> list[EntityResult]:

@@ -44,8 +44,20 @@ PROJECT = click.option(
     default=0,
     help="First simulate this many daily runs (data improving and degrading, a few anomalies).",
 )
+@click.option(
+    "--salesforce-server",
+    is_flag=True,
+    help="Serve the Salesforce-side copy from a local fake org and reconcile over its API.",
+)
 @click.option("--no-serve", is_flag=True, default=True, help="Do not serve the dashboard.")
-def demo(volunteers: int, seed: int, target: Path, history_days: int, no_serve: bool) -> None:
+def demo(
+    volunteers: int,
+    seed: int,
+    target: Path,
+    history_days: int,
+    salesforce_server: bool,
+    no_serve: bool,
+) -> None:
     """Generate the demo VMS data, validate it end to end and print the results."""
     from vmsdq.runner import run_project
     from vmsdq.sources.demo import generate_demo
@@ -55,11 +67,27 @@ def demo(volunteers: int, seed: int, target: Path, history_days: int, no_serve: 
     click.echo(f"Generating demo VMS data for {volunteers:,} volunteers (seed {seed}) in {target}/")
     generate_demo(target, volunteers=volunteers, seed=seed)
     try:
-        with progress_reporter() as progress:
-            run = run_project(target, progress=progress)
+        if salesforce_server:
+            run = _run_against_fake_org(target)
+        else:
+            with progress_reporter() as progress:
+                run = run_project(target, progress=progress)
     except (ConfigError, ConfigErrors) as exc:
         config_errors_exit(exc)
     print_run_table(run, target)
+
+
+def _run_against_fake_org(target: Path) -> RunResult:
+    from vmsdq.runner import run_loaded_project
+    from vmsdq.sources.salesforce.demo_org import serve_mirror
+    from vmsdq.spec.loader import load_project
+
+    with serve_mirror(load_project(target)) as (project, org):
+        click.echo(f"Salesforce side served by a local fake org at {org.url}")
+        with progress_reporter() as progress:
+            run = run_loaded_project(project, progress=progress)
+        click.echo(f"Salesforce API calls: {org.api_calls} ({org.calls})")
+    return run
 
 
 def _simulate_history(target: Path, days: int, volunteers: int, seed: int) -> None:
