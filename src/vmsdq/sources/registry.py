@@ -25,7 +25,7 @@ class SourceFactory(Protocol):
 
 BUILTIN: dict[str, str] = {
     "files": "vmsdq.sources.files:FilesSource",
-    "demo": "vmsdq.sources.demo:DemoSource",
+    "demo": "vmsdq.sources.demo_source:DemoSource",
     "sql": "vmsdq.sources.sql:SqlSource",
     "salesforce": "vmsdq.sources.salesforce:SalesforceSource",
 }
