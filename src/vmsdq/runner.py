@@ -95,6 +95,9 @@ def run_loaded_project(
             broken.append(EntityResult(entity=name, rows=0, status="error", message=str(exc)))
     compiled += _reconciliation(project, selected)
 
+    pushed: list[EntityResult] = []
+    if not from_run:
+        compiled, pushed = _pushdown(project, compiled, artifacts, failures_dir)
     if from_run:
         snapshots = snapshot_store.load(artifacts, from_run)
         missing = {c.name for c in compiled} - set(snapshots)
@@ -115,15 +118,10 @@ def run_loaded_project(
     )
     by_name = {c.name: c for c in compiled}
     errored = [_errored(by_name[name], msg) for name, msg in read_errors.items() if name in by_name]
-    run.entities = _merge(broken + errored + results, selected)
+    run.entities = _merge(broken + errored + results + pushed, selected)
     run.finished_at = datetime.now(UTC) if now is None else started
     run.status = "completed"
-    if store:
-        _store_and_score(project, run)
-    else:
-        from vmsdq.scoring import score_run
-
-        run.scores = score_run(run, project.spec.scoring, project.entities)
+    _store_and_score(project, run, store)
     return run
 
 
@@ -145,6 +143,22 @@ def _errored(entity: CompiledEntity, message: str) -> EntityResult:
         for c in entity.checks
     ]
     return EntityResult(entity=entity.name, rows=0, rules=rules, status="error", message=message)
+
+
+def _pushdown(
+    project: Project, compiled: list[CompiledEntity], artifacts: Path, failures_dir: Path
+) -> tuple[list[CompiledEntity], list[EntityResult]]:
+    """Let a SQL source run what it can in the database (its capabilities decide)."""
+    from vmsdq.run_pushdown import push, wants_pushdown
+    from vmsdq.sources.registry import get_source
+
+    name = project.spec.default_source
+    source = get_source(
+        name, project.spec.sources[name], root=Path(project.root), artifacts=artifacts
+    )
+    if not wants_pushdown(source):
+        return compiled, []
+    return push(source, compiled, project.entities, failures_dir)
 
 
 def _reconciliation(project: Project, selected: list[str]) -> list[CompiledEntity]:
@@ -233,20 +247,27 @@ def _merge(results: list[EntityResult], selected: list[str]) -> list[EntityResul
         base, sep, _ = r.entity.partition("__")
         if not sep or base not in selected:
             continue
-        target = own.setdefault(base, EntityResult(entity=base, rows=0))
+        target = own.setdefault(base, EntityResult(entity=base, rows=r.rows, location=r.location))
         target.rules.extend(r.rules)
+        if r.entity.endswith("__pushdown"):
+            target.message = "; ".join(m for m in (target.message, r.message) if m)
         target.seconds += r.seconds
         if r.status == "error":
             target.message = "; ".join(m for m in (target.message, r.message) if m)
     return [own[n] for n in selected if n in own]
 
 
-def _store_and_score(project: Project, run: RunResult) -> None:
+def _store_and_score(project: Project, run: RunResult, store: bool) -> None:
+    """Save and score the run. A scoring config error leaves the results intact, unscored."""
+    from vmsdq.scoring import persist_scores, score_run
     from vmsdq.store import ResultsStore
 
-    results = ResultsStore.open(None, tenant=project.spec.tenant, root=Path(project.root))
-    from vmsdq.scoring import persist_scores
-
-    with results:
-        results.save_run(run, project=project.spec.name)
-        run.scores = persist_scores(results, run, project)
+    try:
+        if not store:
+            run.scores = score_run(run, project.spec.scoring, project.entities)
+            return
+        with ResultsStore.open(None, tenant=project.spec.tenant, root=Path(project.root)) as db:
+            db.save_run(run, project=project.spec.name)
+            run.scores = persist_scores(db, run, project)
+    except ConfigError as exc:
+        run.scoring_error = str(exc)

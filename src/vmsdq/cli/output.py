@@ -137,6 +137,8 @@ def run_to_json(run: RunResult, scores: dict[str, Any] | None = None) -> dict[st
     }
     if scores is None and run.scores is not None:
         scores = scores_payload(run.scores)
+    if run.scoring_error:
+        payload["scoring_error"] = run.scoring_error
     if scores:
         payload["score"] = scores.get("overall")
         payload["scores"] = scores
@@ -194,6 +196,8 @@ def print_run_table(
         )
     console = wide_console()
     console.print(table)
+    if run.scoring_error:
+        console.print(f"[yellow]Scores not computed:[/] {run.scoring_error}")
     if scores and scores.get("overall") is not None:
         console.print(f"Overall score: [bold]{scores['overall']:.1f}[/] ({scores.get('band', '')})")
     console.print(

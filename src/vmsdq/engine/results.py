@@ -74,3 +74,4 @@ class RunResult:
     entities: list[EntityResult] = field(default_factory=list)
     config_version: int | None = None
     scores: RunScores | None = None  # set by the runner once the run is scored
+    scoring_error: str = ""  # why the run has no scores (e.g. a weight config error)

@@ -326,7 +326,20 @@ class ScoringSpec(Strict):
             Severity.info: 0.2,
         }
     )
-    dimension_weights: dict[Dimension, float] = Field(default_factory=dict)
+    # Project-wide dimension weights; an entity's own ``dimension_weights`` win. Written out
+    # here so a new project scores out of the box and `vmsdq settings show` lists them.
+    dimension_weights: dict[Dimension, float] = Field(
+        default_factory=lambda: {
+            Dimension.completeness: 0.25,
+            Dimension.validity: 0.20,
+            Dimension.consistency: 0.20,
+            Dimension.integrity: 0.15,
+            Dimension.uniqueness: 0.10,
+            Dimension.accuracy: 0.10,
+            Dimension.timeliness: 0.05,
+            Dimension.volume: 0.05,
+        }
+    )
     entity_weights: dict[str, float] = Field(default_factory=dict)
     thresholds: dict[str, float] = Field(default_factory=dict)
     default_threshold: float = Field(default=75, ge=0, le=100)

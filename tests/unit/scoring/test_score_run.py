@@ -14,7 +14,7 @@ ENTITIES = {
     "volunteer": spec("volunteer", {D.completeness: 0.30, D.validity: 0.25}, threshold=80),
     "organization": spec("organization", {D.integrity: 0.20}),
 }
-SCORING = ScoringSpec(thresholds={"organization": 85})
+SCORING = ScoringSpec(thresholds={"organization": 85}, dimension_weights={})
 
 
 def volunteer() -> object:

@@ -46,7 +46,6 @@ def test_bands_as_a_mapping_and_one_band_at_a_time() -> None:
         ("default_threshold", "101", "default_threshold = '101' is not valid"),
         ("target", "abc", "target = 'abc' is not valid"),
         ("anomaly_sensitivity", "0", "anomaly_sensitivity = '0' is not valid"),
-        ("dimension_weights.completeness", "0", "every dimension_weights entry is 0"),
         ("thresholds.nobody", "80", "'thresholds' takes: event, volunteer"),
         ("colour", "red", "unknown key 'colour'; valid keys: severity_weights.<critical"),
         ("entities.volunteer.colour", "1", "use entities.<entity>.threshold or"),
@@ -67,3 +66,12 @@ def test_overrides_win_over_entity_files() -> None:
     assert eff.dimension_weights == {D.completeness: 0.3, D.validity: 0.5}
     assert entities["volunteer"].threshold == 80  # the loaded spec is untouched
     assert flatten(s)["entities.volunteer.threshold"] == 90
+
+
+def test_zeroing_every_dimension_weight_is_a_config_error() -> None:
+    s = Settings()
+    *others, last = list(s.scoring.dimension_weights)
+    for dim in others:
+        s = apply_setting(s, f"dimension_weights.{dim}", "0", entities=NAMES)
+    with pytest.raises(ConfigError, match="every dimension_weights entry is 0"):
+        apply_setting(s, f"dimension_weights.{last}", "0", entities=NAMES)
