@@ -132,3 +132,15 @@ def test_a_custom_rule_is_named_not_fatal(tmp_path: Path) -> None:
     assert manifest.uninjected == ["volunteer.short_city"]
     assert manifest.unchecked == ["volunteer.short_city"]
     assert manifest.missing == []
+
+
+@pytest.mark.parametrize(("volunteers", "scale"), [(300, 4.5), (300, 10.0), (1000, 5.0)])
+def test_high_defect_scales_are_capped_not_fatal(tmp_path: Path, volunteers: int,
+                                                 scale: float) -> None:  # fmt: skip
+    manifest = generate_demo(tmp_path, volunteers=volunteers, seed=11, as_of=AS_OF,
+                             defect_scale=scale, salesforce=False)  # fmt: skip
+    assert manifest.missing == []
+    assert manifest.truth_rows > 0
+    for rule, count in manifest.injected.items():
+        rows = manifest.rows[rule.split(".")[0]]
+        assert count <= max(1, 0.4 * rows), (rule, count, rows)

@@ -36,6 +36,7 @@ INJECTION_ORDER = [
     "event",
 ]  # fmt: skip
 TRUTH_DEFAULT_MAX_VOLUNTEERS = 20_000
+MAX_RULE_SHARE = 0.4  # at most this share of an entity's rows is damaged for one rule
 
 
 def generate_demo(
@@ -177,9 +178,13 @@ def _previous_events(ev: Frame, spec: EntitySpec, rng: np.random.Generator) -> F
 
 
 def _count(n: int, kind: str, scale: float) -> int:
-    if scale <= 0:
+    """Rows to damage for one rule: ``n * rate * scale``, at least 1, at most 40 % of the rows
+    (a unique rule damages two rows per injection, so at most 20 % pairs)."""
+    if scale <= 0 or n <= 0:
         return 0
-    return max(1, round(n * DEFECT_RATES.get(kind, 0.005) * scale))
+    per_injection = 2 if kind == "unique" else 1
+    cap = max(1, int(n * MAX_RULE_SHARE) // per_injection)
+    return min(cap, max(1, round(n * DEFECT_RATES.get(kind, 0.005) * scale)))
 
 
 def _inject_all(frames: dict[str, Frame], previous: Frame, specs: dict[str, EntitySpec],
@@ -238,6 +243,8 @@ def _inject_table(frame: Frame, rule: TruthRule, k: int) -> None:
         frame.table_defects.add(rule.name)
     elif rule.kind == "row_count" and rule.opts.max is not None and rule.opts.where:
         rows = frame.take_rows(k)
+        if len(rows) == 0:  # every row already carries a defect (very high defect scale)
+            return
         names = frame.get("name", rows).to_pylist()
         frame.set("name", rows, [f"TEST {n}" for n in names])
         frame.table_defects.add(rule.name)

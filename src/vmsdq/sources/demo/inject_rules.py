@@ -140,6 +140,8 @@ def _school_not_in_district(f: Frame, k: int, frames: Frames) -> None:
                            schools.col("district_id").to_pylist(), strict=True))  # fmt: skip
     dist = frames["district"]
     districts = dist.get("district_id", np.flatnonzero(~dist.used)).to_pylist()
+    if len(set(districts)) < 2:  # no clean other district left (very high defect scale)
+        return
     rows = f.take_rows(k, present(f, "school_id") & present(f, "district_id"))
     schools_of = f.get("school_id", rows).to_pylist()
     picks = [next(d for d in districts if d != district_of.get(s)) for s in schools_of]
