@@ -54,13 +54,14 @@ def run_row_checks(
 
 def flags_sql(entity: CompiledEntity, checks: Sequence[Check]) -> str:
     """The statement materialising the flags table, for reading and debugging."""
-    return create_flags(flags_select(RowPlan(list(checks)), entity, entity.name)).sql(
+    plan = RowPlan(list(checks))
+    return create_flags(flags_select(plan, entity, entity.name, duckdb=True)).sql(
         dialect="duckdb", pretty=True
     )
 
 
 def _materialise(con: duckdb.DuckDBPyConnection, entity: CompiledEntity, plan: RowPlan) -> None:
-    statement = create_flags(flags_select(plan, entity, entity.name))
+    statement = create_flags(flags_select(plan, entity, entity.name, duckdb=True))
     con.execute(statement.sql(dialect="duckdb"))
 
 
@@ -86,7 +87,7 @@ def _failing(
 ) -> dict[str, str]:
     errors: dict[str, str] = {}
     for check in checks:
-        select = flags_select(RowPlan([check]), entity, entity.name)
+        select = flags_select(RowPlan([check]), entity, entity.name, duckdb=True)
         try:
             if bind_only:
                 con.execute(select.limit(0).sql(dialect="duckdb")).fetchall()
