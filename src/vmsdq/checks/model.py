@@ -26,14 +26,11 @@ class Relation:
 
     ``query`` must yield at most one row per join key so joining never duplicates rows.
     Identical relations (same alias) are joined once however many checks use them.
-    ``duckdb`` is an optional equivalent of ``query`` (same rows) that is cheaper in DuckDB
-    but uses DuckDB-only functions; the embedded engine prefers it, pushdown never uses it.
     """
 
     alias: str
     query: exp.Query
     on: exp.Expr
-    duckdb: exp.Query | None = None
 
 
 @dataclass(frozen=True)

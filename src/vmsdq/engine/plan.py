@@ -71,16 +71,13 @@ class RowPlan:
         return self.values[value.sql(dialect="duckdb")]
 
 
-def flags_select(
-    plan: RowPlan, entity: CompiledEntity, view: str, *, duckdb: bool = False
-) -> exp.Select:
+def flags_select(plan: RowPlan, entity: CompiledEntity, view: str) -> exp.Select:
     """The SELECT whose result becomes the flags table.
 
     Offending values are kept only on rows where a check using them failed (NULL elsewhere),
     so the table stays small: key, one boolean per check, mostly-NULL value columns.
-    ``duckdb`` joins each relation's DuckDB-only equivalent where it has one.
     """
-    inner = _evaluate(plan, entity, view, duckdb)
+    inner = _evaluate(plan, entity, view)
     projections: list[exp.Expr] = [col(KEY, None)]
     projections += [col(f"c{i}", None) for i in range(len(plan.checks))]
     users: dict[str, list[int]] = {}
@@ -94,7 +91,7 @@ def flags_select(
     return exp.select(*projections).from_(inner.subquery("checked"))
 
 
-def _evaluate(plan: RowPlan, entity: CompiledEntity, view: str, duckdb: bool) -> exp.Select:
+def _evaluate(plan: RowPlan, entity: CompiledEntity, view: str) -> exp.Select:
     """Key, flags and raw offending values over ``base`` joined to every relation once."""
     needed = base_columns(entity, plan.checks)
     key = exp.cast(col(entity.key), "VARCHAR")
@@ -109,9 +106,8 @@ def _evaluate(plan: RowPlan, entity: CompiledEntity, view: str, duckdb: bool) ->
                 projections.append(exp.alias_(value.copy(), alias, quoted=True))
     select = exp.select(*projections).from_(exp.to_table(BASE))
     for relation in _relations(plan.checks):
-        query = relation.duckdb if duckdb and relation.duckdb is not None else relation.query
         select = select.join(
-            exp.paren(query.copy()).as_(relation.alias, quoted=True),
+            exp.paren(relation.query.copy()).as_(relation.alias, quoted=True),
             on=relation.on.copy(),
             join_type="LEFT",
         )

@@ -54,14 +54,13 @@ def run_row_checks(
 
 def flags_sql(entity: CompiledEntity, checks: Sequence[Check]) -> str:
     """The statement materialising the flags table, for reading and debugging."""
-    plan = RowPlan(list(checks))
-    return create_flags(flags_select(plan, entity, entity.name, duckdb=True)).sql(
+    return create_flags(flags_select(RowPlan(list(checks)), entity, entity.name)).sql(
         dialect="duckdb", pretty=True
     )
 
 
 def _materialise(con: duckdb.DuckDBPyConnection, entity: CompiledEntity, plan: RowPlan) -> None:
-    statement = create_flags(flags_select(plan, entity, entity.name, duckdb=True))
+    statement = create_flags(flags_select(plan, entity, entity.name))
     con.execute(statement.sql(dialect="duckdb"))
 
 
@@ -87,7 +86,7 @@ def _failing(
 ) -> dict[str, str]:
     errors: dict[str, str] = {}
     for check in checks:
-        select = flags_select(RowPlan([check]), entity, entity.name, duckdb=True)
+        select = flags_select(RowPlan([check]), entity, entity.name)
         try:
             if bind_only:
                 con.execute(select.limit(0).sql(dialect="duckdb")).fetchall()

@@ -3,10 +3,6 @@
 Rows are evaluated when every column (and ``within`` column) is present; every member of a
 duplicate group fails. The duplicate groups are one GROUP BY ... HAVING COUNT(*) > 1 over the
 entity's rows, LEFT JOINed back (cheaper than a window: the join carries no columns).
-
-In DuckDB the groups are found in two steps: hashes of the values shared by more than one
-row (grouping integers is cheaper than grouping text), then the exact GROUP BY over only the
-rows carrying such a hash; a hash collision costs time, never a wrong answer.
 """
 
 from __future__ import annotations
@@ -37,7 +33,7 @@ def compile_unique(rule: FieldRule | CompositeUniqueRule, ctx: RuleContext) -> C
         rule_when = rule.when
     names = list(dict.fromkeys([*columns, *within]))
     lowered = {n for n in columns if ignore_case and ctx.is_text(n)}
-    query, fast = _duplicates(ctx, names, lowered, rule_when)
+    query = _duplicates(ctx, names, lowered, rule_when)
     alias = relation_alias(f"dup_{ctx.entity.entity}", query)
     on = all_of(
         exp.EQ(this=_key(ctx.column(n), n in lowered), expression=col(f"k{i}", alias))
@@ -51,14 +47,14 @@ def compile_unique(rule: FieldRule | CompositeUniqueRule, ctx: RuleContext) -> C
         exp.Not(this=exp.Is(this=col("k0", alias), expression=exp.null())),
         applies=applies,
         values=[(name, ctx.column(name)) for name in names],
-        relations=[Relation(alias, query, on, duckdb=fast)],
+        relations=[Relation(alias, query, on)],
     )
 
 
 def _duplicates(
     ctx: RuleContext, names: list[str], lowered: set[str], when: str | None
-) -> tuple[exp.Select, exp.Select]:
-    """Value combinations shared by more than one evaluated row: portable, and for DuckDB."""
+) -> exp.Select:
+    """Value combinations shared by more than one evaluated row."""
     entity = ctx.entity
     condition = ctx.parse(when, table="t") if when else None
     fields = dict.fromkeys([*names, *column_names(condition)])
@@ -67,31 +63,13 @@ def _duplicates(
     conditions = [is_present(col(n, "t"), text=ctx.is_text(n)) for n in names]
     if condition is not None:
         conditions.append(exp.paren(condition))
-    evaluated = exp.select(*[exp.alias_(k, f"k{i}", quoted=True) for i, k in enumerate(keys)])
-    evaluated = evaluated.from_(inner).where(all_of(conditions))
-    portable = _shared(evaluated, [k.copy() for k in keys])
-    return portable, _shared_by_hash(evaluated.subquery("e"), len(keys))
-
-
-def _shared(select: exp.Select, groups: list[exp.Expr]) -> exp.Select:
-    """``select`` grouped by ``groups``, keeping groups of more than one row."""
-    more_than_one = exp.GT(this=exp.Count(this=exp.Star()), expression=lit(1))
-    return select.group_by(*groups).having(more_than_one)
-
-
-def _shared_by_hash(evaluated: exp.Subquery, count: int) -> exp.Select:
-    """The same groups: exact GROUP BY over the rows whose values' hash is shared."""
-    keys = [col(f"k{i}", "e") for i in range(count)]
-    hashed = exp.func("HASH", *[k.copy() for k in keys])
-    hashes = _shared(
-        exp.select(exp.alias_(hashed.copy(), "h", quoted=True)).from_(evaluated.copy()),
-        [col("h", None)],
+    return (
+        exp.select(*[exp.alias_(k, f"k{i}", quoted=True) for i, k in enumerate(keys)])
+        .from_(inner)
+        .where(all_of(conditions))
+        .group_by(*[k.copy() for k in keys])
+        .having(exp.GT(this=exp.Count(this=exp.Star()), expression=lit(1)))
     )
-    candidates = exp.select(*[exp.alias_(k, k.name, quoted=True) for k in keys])
-    candidates = candidates.from_(evaluated.copy()).where(
-        exp.In(this=hashed, query=exp.select(col("h", None)).from_(hashes.subquery("s")).subquery())
-    )
-    return _shared(candidates, [k.copy() for k in keys])
 
 
 def _key(value: exp.Expr, lower: bool) -> exp.Expr:
