@@ -24,10 +24,14 @@ AS_OF = datetime(2026, 3, 14, 9, 30)
 VOLUNTEERS = 1500
 
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunResult]:
+@pytest.fixture(scope="module", params=[1.0, 10.0], ids=["scale1", "scale10"])
+def demo_run(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> tuple[Path, RunResult]:
     project = tmp_path_factory.mktemp("ground_truth")
-    manifest = generate_demo(project, volunteers=VOLUNTEERS, seed=7, as_of=AS_OF)
+    manifest = generate_demo(
+        project, volunteers=VOLUNTEERS, seed=7, as_of=AS_OF, defect_scale=request.param
+    )
     assert manifest.missing == [], "injected defects the oracle did not confirm"
     run = run_project(project, store=False, now=AS_OF)
     return project, run

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,8 +16,10 @@ import pyarrow.compute as pc
 class Frame:
     """Columns of one entity plus the bookkeeping of injected defects.
 
-    Each injected row is taken from a pool of untouched rows, so one row carries at most one
-    deliberate defect (side effects on other rows and entities are left to the oracle).
+    A rule that reads several columns (written rules, malformed lines) takes whole rows that
+    carry no other deliberate defect; a field rule takes rows whose field is untouched, so one
+    row may carry defects in several fields but never two in one field (a field rule reads
+    only its field). Side effects on other rows and entities are left to the oracle.
     Edits are buffered per column and applied in one pass when the column is read (``col``),
     since rewriting a multi-million-row string column costs a fraction of a second.
     """
@@ -24,7 +27,9 @@ class Frame:
     entity: str
     columns: dict[str, pa.Array]  # may lag behind pending edits: read through ``col``
     rng: np.random.Generator
-    used: np.ndarray = field(init=False)
+    used: np.ndarray = field(init=False)  # rows carrying any deliberate defect
+    reserved: np.ndarray = field(init=False)  # rows taken whole: no other defect may land
+    touched: dict[str, np.ndarray] = field(default_factory=dict)  # column -> damaged rows
     injected: dict[str, list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))
     table_defects: set[str] = field(default_factory=set)
     pending: dict[str, list[tuple[np.ndarray, pa.Array]]] = field(
@@ -35,6 +40,7 @@ class Frame:
 
     def __post_init__(self) -> None:
         self.used = np.zeros(self.n, dtype=bool)
+        self.reserved = np.zeros(self.n, dtype=bool)
         self.clean_key = str(self.columns[self.key][0].as_py()) if self.n else ""
 
     @property
@@ -82,14 +88,29 @@ class Frame:
             ok[rows] = np.asarray(values.is_valid().to_numpy(zero_copy_only=False))
         return ok
 
-    def take_rows(self, k: int, where: np.ndarray | None = None) -> np.ndarray:
-        """Up to ``k`` unused row indices (sorted) where ``where`` holds; marks them used."""
-        ok = ~self.used if where is None else (~self.used & where)
-        candidates = np.flatnonzero(ok)
+    def take_rows(
+        self, k: int, where: np.ndarray | None = None, columns: Sequence[str] | None = None
+    ) -> np.ndarray:
+        """Up to ``k`` row indices (sorted) where ``where`` holds, marked as damaged.
+
+        Without ``columns``: rows with no defect at all, reserved whole. With ``columns``: rows
+        not reserved whose ``columns`` are untouched; only those columns are marked.
+        """
+        if columns is None:
+            ok = ~self.used
+        else:
+            ok = ~self.reserved
+            for name in columns:
+                ok &= ~self.touched.get(name, np.zeros(self.n, dtype=bool))
+        candidates = np.flatnonzero(ok if where is None else ok & where)
         if k <= 0 or len(candidates) == 0:
             return np.zeros(0, dtype=np.int64)
         rows = np.sort(self.rng.choice(candidates, size=min(k, len(candidates)), replace=False))
         self.used[rows] = True
+        if columns is None:
+            self.reserved[rows] = True
+        for name in columns or ():
+            self.touched.setdefault(name, np.zeros(self.n, dtype=bool))[rows] = True
         return rows
 
     def set(self, name: str, rows: np.ndarray, values: Any) -> None:

@@ -63,46 +63,53 @@ def inject_field_rule(frame: Frame, spec: EntitySpec, rule: TruthRule, k: int,
     field = rule.field
     assert field is not None
     ftype = spec.fields[field].type
+    sync_key = field == spec.key or (spec.mirror is not None and field == spec.mirror.match_on)
+    if sync_key and rule.kind in ("required", "unique"):
+        k = max(1, k // 10)  # an id the sync needs is rarely missing or shared
     if rule.kind == "required":
-        rows = frame.take_rows(k if field != spec.key else max(1, k // 10), present(frame, field))
+        rows = frame.take_rows(k, present(frame, field), [field])
         blanks: list[str | None] = [" "] if field == spec.key else [None, "", "  "]
         if ftype is not FieldType.string:
             blanks = [None]
         put(frame, field, rows, [blanks[i % len(blanks)] for i in range(len(rows))])
     elif rule.kind == "type":
-        rows = frame.take_rows(k)
+        rows = frame.take_rows(k, None, [field])
         bad = BAD_TEXT[ftype]
         frame.set(field, rows, [bad[i % len(bad)] for i in range(len(rows))])
     elif rule.kind == "format":
-        rows = frame.take_rows(k, present(frame, field))
+        rows = frame.take_rows(k, present(frame, field), [field])
         old = frame.get(field, rows).to_pylist()
         put(frame, field, rows, [bad_format(rule.opts, v, i) for i, v in enumerate(old)])
     elif rule.kind == "allowed":
-        rows = frame.take_rows(k, present(frame, field))
+        rows = frame.take_rows(k, present(frame, field), [field])
         put(frame, field, rows, ["Unknown" if i % 2 else "N/A" for i in range(len(rows))])
     elif rule.kind == "range":
-        rows = frame.take_rows(k)
+        rows = frame.take_rows(k, None, [field])
         put(frame, field, rows, [out_of_range(rule.opts, ftype, i) for i in range(len(rows))])
     elif rule.kind == "length":
-        rows = frame.take_rows(k, present(frame, field))
+        rows = frame.take_rows(k, present(frame, field), [field])
         old = frame.get(field, rows).to_pylist()
         put(frame, field, rows, [bad_length(rule.opts, v) for v in old])
     elif rule.kind == "unique":
         within = list(rule.opts.within)
-        duplicate_rows(frame, rule.name, [field, *within], k)
+        duplicate_rows(frame, rule.name, [field, *within], k, by_column=True)
         return
     elif rule.kind == "references":
-        rows = frame.take_rows(k)
+        rows = frame.take_rows(k, None, [field])
         put(frame, field, rows, dangling(rule, targets, len(rows)))
     else:
         raise ValueError(f"no injection for rule kind {rule.kind!r} ({rule.name})")
     frame.record(rule.name, rows)
 
 
-def duplicate_rows(frame: Frame, rule: str, columns: list[str], k: int) -> None:
-    """Copy ``columns`` of k rows onto k other rows: every member of each pair fails."""
+def duplicate_rows(frame: Frame, rule: str, columns: list[str], k: int,
+                   by_column: bool = False) -> None:  # fmt: skip
+    """Copy ``columns`` of k rows onto k other rows: every member of each pair fails.
+
+    ``by_column``: take rows whose ``columns`` are untouched (a field rule), else whole rows.
+    """
     ok = np.logical_and.reduce([present(frame, c) for c in columns])
-    rows = frame.take_rows(2 * k, ok)
+    rows = frame.take_rows(2 * k, ok, columns if by_column else None)
     half = len(rows) // 2
     src, dst = rows[:half], rows[half : 2 * half]
     for column in columns:

@@ -27,7 +27,7 @@ from vmsdq.reconcile.mapping import MappedField, filters, mapped_fields, mirror_
 from vmsdq.reconcile.reference import text
 from vmsdq.spec.models import EntitySpec, FieldType, Normalizer, Project
 
-RATES = {"missing_sf": 0.02, "missing_vms": 0.02, "changed": 0.04, "format": 0.06}
+RATES = {"missing_sf": 0.03, "missing_vms": 0.03, "changed": 0.08, "format": 0.06}
 BLANK = " \t\r\n"
 Row = dict[str, Any]
 

@@ -9,7 +9,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-
 ROW_GROUP_ROWS = 122_880  # DuckDB's row group size: a large entity is scanned in parallel
 
 
