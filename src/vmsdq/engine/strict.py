@@ -22,6 +22,19 @@ EMAIL_FAST = (
 SPECIAL_USE = r"\.(arpa|invalid|local|localhost|onion|test)$"
 
 
+def format_pattern(validator_name: str) -> str:
+    """The format's RE2 pattern: a value not matching it fails the rule whatever Python says.
+
+    Strict formats fail when the pattern does not match OR the validator rejects the value,
+    so only values matching the pattern need the (slow) Python validator.
+    """
+    from vmsdq.checks.rules.format import PATTERNS
+    from vmsdq.spec.models import FormatName
+
+    kind = validator_name.partition(":")[0]
+    return PATTERNS[FormatName.email if kind == "email" else FormatName.phone]
+
+
 def certainly_valid(validator_name: str, value: exp.Expr) -> exp.Expr | None:
     """A SQL test for values the validator certainly accepts, or None (all go to Python)."""
     if validator_name != "email":
@@ -69,7 +82,12 @@ def build_strict_table(
 ) -> None:
     """Create ``strict.table`` (column ``v``) holding the invalid distinct values."""
     column = col(strict.column, None)
-    condition: exp.Expr = exp.Not(this=exp.Is(this=column.copy(), expression=exp.null()))
+    condition: exp.Expr = exp.and_(
+        exp.Not(this=exp.Is(this=column.copy(), expression=exp.null())),
+        exp.RegexpFullMatch(
+            this=column.copy(), expression=exp.Literal.string(format_pattern(strict.validator))
+        ),
+    )
     fast = certainly_valid(strict.validator, column)
     if fast is not None:
         condition = exp.and_(condition, exp.Not(this=exp.paren(fast)))
