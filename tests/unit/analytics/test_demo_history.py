@@ -22,7 +22,7 @@ def test_defects_fall_then_rise() -> None:
     weekday = [d for d in days if d.day.weekday() < 5]
     best = min(weekday, key=lambda d: d.defect_scale)
     assert weekday[0].defect_scale > 2.4 and best.defect_scale == pytest.approx(0.3, abs=0.1)
-    assert weekday[-1].defect_scale == pytest.approx(2.0, abs=0.05)
+    assert weekday[-1].defect_scale == pytest.approx(1.5, abs=0.05)
     assert 30 <= (best.day - days[0].day).days <= 38
 
 
@@ -42,7 +42,7 @@ def test_a_few_anomaly_days_after_the_warm_up_same_for_a_seed() -> None:
     ]
     assert all(days[i].defect_scale == 6.0 for i in spikes)
     assert all(days[i].volunteers < 0.8 * days[i - 1].volunteers for i in spikes)
-    assert max(d.defect_scale for d in plan(400, volunteers=10, seed=3, end=END)) <= 3.5
+    assert max(d.defect_scale for d in plan(400, volunteers=10, seed=3, end=END)) <= 6.0
 
 
 def test_volunteers_grow() -> None:
