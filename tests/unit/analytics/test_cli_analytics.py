@@ -10,10 +10,9 @@ from click.testing import CliRunner
 
 from vmsdq.analytics.pipeline import persist_scores
 from vmsdq.cli import main
+from vmsdq.scoring.testing import D, S, entity, rule, run
 from vmsdq.spec.loader import load_project
 from vmsdq.store import ResultsStore
-
-from .builders import D, S, entity, rule, run
 
 T0 = datetime(2026, 10, 1, 6, tzinfo=UTC)
 PROJECT = """\

@@ -15,10 +15,9 @@ from vmsdq.analytics.config_versions import current_config, list_configs, set_co
 from vmsdq.analytics.history import entity_history, overall_history, rule_history
 from vmsdq.analytics.pipeline import persist_scores, rescore
 from vmsdq.errors import ConfigError
+from vmsdq.scoring.testing import D, S, entity, rule, run, spec
 from vmsdq.spec.models import Project, ProjectSpec, ScoringSpec
 from vmsdq.store import ResultsStore
-
-from .builders import D, S, entity, rule, run, spec
 
 T0 = datetime(2026, 9, 1, 6, tzinfo=UTC)
 

@@ -6,9 +6,8 @@ import pytest
 
 from vmsdq.errors import ConfigError
 from vmsdq.scoring import band_for, explain, score_run
+from vmsdq.scoring.testing import D, S, entity, rule, run, spec
 from vmsdq.spec.models import Band, ScoringSpec
-
-from .builders import D, S, entity, rule, run, spec
 
 ENTITIES = {
     "volunteer": spec("volunteer", {D.completeness: 0.30, D.validity: 0.25}, threshold=80),

@@ -7,8 +7,7 @@ import pytest
 from vmsdq.errors import ConfigError
 from vmsdq.scoring.overrides import effective_entities
 from vmsdq.scoring.settings import Settings, apply_setting, flatten
-
-from .builders import D, spec
+from vmsdq.scoring.testing import D, spec
 
 NAMES = ["volunteer", "event"]
 

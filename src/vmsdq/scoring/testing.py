@@ -1,4 +1,4 @@
-"""Small builders for runs and entity specs used by the scoring and analytics tests."""
+"""Small builders of runs and entity specs, for tests of scoring and analytics (ours and yours)."""
 
 from __future__ import annotations
 
