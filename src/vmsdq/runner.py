@@ -127,21 +127,7 @@ def run_loaded_project(
 
 def _errored(entity: CompiledEntity, message: str) -> EntityResult:
     """An entity whose data could not be read: every one of its rules is an ``error``."""
-    rules = [
-        RuleResult(
-            rule=c.name,
-            entity=entity.name.split("__", 1)[0],
-            kind=c.kind,
-            dimension=c.dimension,
-            severity=c.severity,
-            weight=c.weight,
-            evaluated=0,
-            failed=0,
-            outcome=Outcome.error,
-            message=message,
-        )
-        for c in entity.checks
-    ]
+    rules = [RuleResult.for_check(c, Outcome.error, message) for c in entity.checks]
     return EntityResult(entity=entity.name, rows=0, rules=rules, status="error", message=message)
 
 

@@ -3,35 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
 from vmsdq.cli import main
+from vmsdq.cli.core import PROJECT as project_option
 from vmsdq.cli.output import config_errors_exit
 from vmsdq.errors import ConfigError, ConfigErrors
 
 if TYPE_CHECKING:
     from vmsdq.spec.models import Project
     from vmsdq.store import ResultsStore
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def project_option(f: F) -> F:
-    return click.option(
-        "--project",
-        "project_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path("."),
-        show_default=True,
-        help="Project folder (holds vmsdq.yaml).",
-    )(f)
 
 
 @contextmanager

@@ -65,22 +65,7 @@ def entity_json(e: EntityResult) -> dict[str, Any]:
         "message": e.message,
         "rejected": e.rejected,
         "seconds": round(e.seconds, 3),
-        "rules": [
-            {
-                "rule": r.rule,
-                "kind": r.kind,
-                "dimension": str(r.dimension),
-                "severity": str(r.severity),
-                "weight": r.weight,
-                "evaluated": r.evaluated,
-                "failed": r.failed,
-                "pass_rate": r.pass_rate,
-                "outcome": str(r.outcome),
-                "message": r.message,
-                "observed": r.observed,
-            }
-            for r in e.rules
-        ],
+        "rules": [r.to_dict() for r in e.rules],
     }
 
 

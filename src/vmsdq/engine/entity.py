@@ -135,17 +135,7 @@ def _rule_result(
     messages: dict[str, str],
     unavailable: str | None,
 ) -> RuleResult:
-    result = RuleResult(
-        rule=check.name,
-        entity=check.entity,
-        kind=check.kind,
-        dimension=check.dimension,
-        severity=check.severity,
-        weight=check.weight,
-        evaluated=0,
-        failed=0,
-        outcome=Outcome.skipped,
-    )
+    result = RuleResult.for_check(check, Outcome.skipped)
     if unavailable is not None:
         is_previous = unavailable.startswith("no previous")
         result.outcome = Outcome.skipped if is_previous else Outcome.error

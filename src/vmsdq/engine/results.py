@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vmsdq.spec.models import Dimension, Severity
 
 if TYPE_CHECKING:
+    from vmsdq.checks.model import Check
     from vmsdq.scoring.model import RunScores
 
 
@@ -42,6 +43,39 @@ class RuleResult:
     outcome: Outcome
     message: str = ""
     observed: float | None = None  # table rules: the measured value (row count, age in s)
+
+    @classmethod
+    def for_check(cls, check: Check, outcome: Outcome, message: str = "") -> RuleResult:
+        """A result with nothing evaluated yet; ``outcome`` says why (skipped, error)."""
+        return cls(
+            rule=check.name,
+            entity=check.entity,
+            kind=check.kind,
+            dimension=check.dimension,
+            severity=check.severity,
+            weight=check.weight,
+            evaluated=0,
+            failed=0,
+            outcome=outcome,
+            message=message,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values (enums as text), as the JSON output and the results store keep them."""
+        return {
+            "entity": self.entity,
+            "rule": self.rule,
+            "kind": self.kind,
+            "dimension": str(self.dimension),
+            "severity": str(self.severity),
+            "weight": self.weight,
+            "evaluated": self.evaluated,
+            "failed": self.failed,
+            "pass_rate": self.pass_rate,
+            "outcome": str(self.outcome),
+            "message": self.message,
+            "observed": self.observed,
+        }
 
     @property
     def pass_rate(self) -> float | None:

@@ -106,18 +106,7 @@ def rule_values(run: RunResult, tenant: str) -> list[dict[str, Any]]:
             "run_id": run.run_id,
             "position": i,
             "entity_index": owner,
-            "entity": r.entity,
-            "rule": r.rule,
-            "kind": r.kind,
-            "dimension": str(r.dimension),
-            "severity": str(r.severity),
-            "weight": r.weight,
-            "evaluated": r.evaluated,
-            "failed": r.failed,
-            "pass_rate": r.pass_rate,
-            "outcome": str(r.outcome),
-            "message": r.message,
-            "observed": r.observed,
+            **r.to_dict(),
         }
         for i, (owner, r) in enumerate(rules)
     ]
