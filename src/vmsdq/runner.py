@@ -151,10 +151,8 @@ def _reconciliation(project: Project, selected: list[str]) -> list[CompiledEntit
     """Compiled reconciliation checks for mirrored entities when the project pairs sources."""
     if not project.spec.reconcile.get(project.spec.default_source):
         return []
-    try:
-        from vmsdq.reconcile import compile_reconciliation
-    except ImportError:
-        return []
+    from vmsdq.reconcile import compile_reconciliation
+
     out: list[CompiledEntity] = []
     for name in selected:
         entity = project.entities[name]
@@ -177,7 +175,7 @@ def _read_snapshots(
     mirror_name = project.spec.reconcile.get(main_name)
     sources = {
         name: get_source(name, project.spec.sources[name], root=root, artifacts=artifacts)
-        for name in {main_name, mirror_name} - {None}
+        for name in (main_name, mirror_name)
         if name is not None
     }
     wanted: dict[str, None] = {}
