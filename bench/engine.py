@@ -39,11 +39,21 @@ PY = str(ROOT / ".venv" / "bin" / "python")
 
 def tool_command(tool: str, data_dir: Path, subset_dir: Path) -> list[str]:
     if tool == "vmsdq":
-        return [str(ROOT / ".venv" / "bin" / "vmsdq"), "validate", "--project", str(subset_dir),
-                "--format", "json"]
+        return [
+            str(ROOT / ".venv" / "bin" / "vmsdq"),
+            "validate",
+            "--project",
+            str(subset_dir),
+            "--format",
+            "json",
+        ]
     python = PY if tool == "sql" else str(WORK / f"venv-{tool}" / "bin" / "python")
-    script = {"sql": "sql_baseline.py", "gx": "gx_run.py", "pandera": "pandera_run.py",
-              "soda": "soda_run.py"}[tool]
+    script = {
+        "sql": "sql_baseline.py",
+        "gx": "gx_run.py",
+        "pandera": "pandera_run.py",
+        "soda": "soda_run.py",
+    }[tool]
     return [python, str(BENCH / "tools" / script), str(data_dir)]
 
 
@@ -52,7 +62,7 @@ def ensure_demo(volunteers: int, seed: int) -> Path:
     project = WORK / f"demo-{volunteers}-s{seed}"
     marker = project / ".bench-complete"
     if not marker.exists():
-        from vmsdq.sources.demo import generate_demo
+        from vmsdq.demo import generate_demo
 
         shutil.rmtree(project, ignore_errors=True)
         print(f"generating demo data: {volunteers} volunteers ...", flush=True)
@@ -89,14 +99,18 @@ def clean_artifacts(project: Path) -> None:
     shutil.rmtree(project / ".vmsdq" / "artifacts" / "runs", ignore_errors=True)
 
 
-def measure_tool(tool: str, cmd: list[str], runs: int, timeout: float,
-                 project: Path | None = None) -> list[Measurement]:
+def measure_tool(
+    tool: str, cmd: list[str], runs: int, timeout: float, project: Path | None = None
+) -> list[Measurement]:
     out: list[Measurement] = []
     for i in range(runs):
         m = run_measured(cmd, cwd=ROOT, timeout_s=timeout)
         status = "TIMEOUT" if m.timed_out else f"rc={m.returncode}"
-        print(f"  {tool:8s} run {i + 1}/{runs}: {m.wall_s:7.2f} s  cpu {m.cpu_s:7.2f} s  "
-              f"{m.peak_rss_mb:7.0f} MB  {status}", flush=True)
+        print(
+            f"  {tool:8s} run {i + 1}/{runs}: {m.wall_s:7.2f} s  cpu {m.cpu_s:7.2f} s  "
+            f"{m.peak_rss_mb:7.0f} MB  {status}",
+            flush=True,
+        )
         if m.returncode not in (0, 1):
             print("    " + m.stderr_tail.strip().replace("\n", "\n    ")[-1500:], flush=True)
         out.append(m)
@@ -107,17 +121,35 @@ def measure_tool(tool: str, cmd: list[str], runs: int, timeout: float,
     return out
 
 
-def summarize(label: str, size: int, rows: int, checks: int, ms: list[Measurement],
-              agree: str, baseline_s: float | None, load: float) -> Row:
+def summarize(
+    label: str,
+    size: int,
+    rows: int,
+    checks: int,
+    ms: list[Measurement],
+    agree: str,
+    baseline_s: float | None,
+    load: float,
+) -> Row:
     ok = [m for m in ms if not m.timed_out and m.returncode in (0, 1)]
     wall = statistics.median(m.wall_s for m in ok) if ok else None
     note = "" if ok else ("timeout" if any(m.timed_out for m in ms) else "error")
     ratio = wall / baseline_s if wall and baseline_s else None
-    return Row(volunteers=size, rows=rows, tool=label, checks=checks, runs=len(ms),
-               wall_s=wall, min_s=min((m.wall_s for m in ok), default=None),
-               cpu_s=statistics.median(m.cpu_s for m in ok) if ok else None,
-               peak_mb=max((m.peak_rss_mb for m in ms), default=0.0), ratio=ratio,
-               agree=agree, note=note, load=load)
+    return Row(
+        volunteers=size,
+        rows=rows,
+        tool=label,
+        checks=checks,
+        runs=len(ms),
+        wall_s=wall,
+        min_s=min((m.wall_s for m in ok), default=None),
+        cpu_s=statistics.median(m.cpu_s for m in ok) if ok else None,
+        peak_mb=max((m.peak_rss_mb for m in ms), default=0.0),
+        ratio=ratio,
+        agree=agree,
+        note=note,
+        load=load,
+    )
 
 
 def bench_size(size: int, args: argparse.Namespace) -> list[Row]:
@@ -134,13 +166,26 @@ def bench_size(size: int, args: argparse.Namespace) -> list[Row]:
     for tool in [t for t in TOOLS if t in args.tools]:
         runs = 1 if tool == "gx" and size >= args.gx_once_from else args.repeat
         load = os.getloadavg()[0]
-        ms = measure_tool(tool, tool_command(tool, data, subset), runs, args.timeout,
-                          subset if tool == "vmsdq" else None)
+        ms = measure_tool(
+            tool,
+            tool_command(tool, data, subset),
+            runs,
+            args.timeout,
+            subset if tool == "vmsdq" else None,
+        )
         counts = next((counts_of(tool, m) for m in ms if m.returncode in (0, 1)), None)
         if tool == "sql":
             baseline = counts
-        row = summarize(tool, size, rows, len(CHECKS), ms,
-                        "ref" if tool == "sql" else agreement(counts, baseline), baseline_s, load)
+        row = summarize(
+            tool,
+            size,
+            rows,
+            len(CHECKS),
+            ms,
+            "ref" if tool == "sql" else agreement(counts, baseline),
+            baseline_s,
+            load,
+        )
         if tool == "sql":
             baseline_s = row.wall_s
         _dump(f"counts-{tool}-{size}.json", counts)
@@ -193,14 +238,22 @@ def entity_seconds(label: str, project: Path) -> str:
         return f"{label}: no per-entity times"
     doc = json.loads(path.read_text())
     lines = [f"| {label}: entity | rows | rules | s (engine) |", "|---|---:|---:|---:|"]
-    lines += [f"| {e['entity']} | {e['rows']:,} | {len(e['rules'])} | {e['seconds']:.2f} |"
-              for e in doc["entities"]]
+    lines += [
+        f"| {e['entity']} | {e['rows']:,} | {len(e['rules'])} | {e['seconds']:.2f} |"
+        for e in doc["entities"]
+    ]
     return "\n".join(lines)
 
 
 def vmsdq_cmd(project: Path) -> list[str]:
-    return [str(ROOT / ".venv" / "bin" / "vmsdq"), "validate", "--project", str(project),
-            "--format", "json"]
+    return [
+        str(ROOT / ".venv" / "bin" / "vmsdq"),
+        "validate",
+        "--project",
+        str(project),
+        "--format",
+        "json",
+    ]
 
 
 def profile(label: str, project: Path, timeout: float) -> str:
@@ -235,32 +288,58 @@ def _dump(name: str, payload: Any) -> None:
 
 
 def machine() -> str:
-    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-               platform.processor())
-    return (f"nproc {os.cpu_count()}, RAM {mem_kb / 1024 / 1024:.1f} GiB, {cpu}, "
-            f"Python {platform.python_version()}, Linux {platform.release()}")
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return (
+        f"nproc {os.cpu_count()}, RAM {mem_kb / 1024 / 1024:.1f} GiB, {cpu}, "
+        f"Python {platform.python_version()}, Linux {platform.release()}"
+    )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--volunteers", default="100000,1000000",
-                   help="comma-separated sizes (default 100000,1000000)")
+    p.add_argument(
+        "--volunteers",
+        default="100000,1000000",
+        help="comma-separated sizes (default 100000,1000000)",
+    )
     p.add_argument("--tools", default=",".join(TOOLS), help=f"subset of {','.join(TOOLS)}")
     p.add_argument("--repeat", type=int, default=3, help="runs per tool (median reported)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--timeout", type=float, default=900, help="seconds per run before killing")
-    p.add_argument("--gx-once-from", type=int, default=1_000_000,
-                   help="run Great Expectations once from this size on")
+    p.add_argument(
+        "--gx-once-from",
+        type=int,
+        default=1_000_000,
+        help="run Great Expectations once from this size on",
+    )
     p.add_argument("--no-full", action="store_true", help="skip the full VMS pack runs")
-    p.add_argument("--profile", action="store_true",
-                   help="add a cProfile phase breakdown of vmsdq (subset and full pack)")
-    p.add_argument("--trace", action="store_true",
-                   help="add seconds per DuckDB statement of the full pack (in process)")
-    p.add_argument("--write-results", action="store_true",
-                   help="replace this benchmark's section of bench/RESULTS.md")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="add a cProfile phase breakdown of vmsdq (subset and full pack)",
+    )
+    p.add_argument(
+        "--trace",
+        action="store_true",
+        help="add seconds per DuckDB statement of the full pack (in process)",
+    )
+    p.add_argument(
+        "--write-results",
+        action="store_true",
+        help="replace this benchmark's section of bench/RESULTS.md",
+    )
     args = p.parse_args(argv)
     args.sizes = [int(s.replace("_", "")) for s in args.volunteers.split(",")]
     args.tools = [t.strip() for t in args.tools.split(",")]

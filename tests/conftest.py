@@ -39,7 +39,9 @@ def require_service(name: str) -> None:
 @pytest.fixture
 def postgres_url() -> str:
     require_service("postgresql")
-    return os.environ.get("VMSDQ_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    return os.environ.get(
+        "VMSDQ_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
 
 
 @pytest.fixture

@@ -40,8 +40,11 @@ def expectations(check: Check, frames: dict[str, pd.DataFrame]) -> list[Any]:
     if kind == "unique" and len(check["columns"]) == 1 and not check.get("within"):
         return [gxe.ExpectColumnValuesToBeUnique(column=check["columns"][0])]
     if kind == "unique":
-        return [gxe.ExpectCompoundColumnsToBeUnique(
-            column_list=check.get("within", []) + check["columns"])]
+        return [
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=check.get("within", []) + check["columns"]
+            )
+        ]
     if kind == "format":
         return [gxe.ExpectColumnValuesToMatchRegex(column=col, regex=check["pattern"])]
     if kind == "allowed":
@@ -64,15 +67,24 @@ def expectations(check: Check, frames: dict[str, pd.DataFrame]) -> list[Any]:
 def table_expectations(check: Check) -> list[Any]:
     kind = check["kind"]
     if kind == "compare":
-        return [gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A=check["left"], column_B=check["right"], or_equal=check["op"] == ">=",
-            ignore_row_if="either_value_is_missing")]
+        return [
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=check["left"],
+                column_B=check["right"],
+                or_equal=check["op"] == ">=",
+                ignore_row_if="either_value_is_missing",
+            )
+        ]
     if kind == "conditional":
         return conditional(check)
     if kind == "aggregate":
-        return [gxe.ExpectColumnPairValuesToBeEqual(
-            column_A=check["field"], column_B="_related_count",
-            ignore_row_if="either_value_is_missing")]
+        return [
+            gxe.ExpectColumnPairValuesToBeEqual(
+                column_A=check["field"],
+                column_B="_related_count",
+                ignore_row_if="either_value_is_missing",
+            )
+        ]
     if kind == "row_count":
         return [gxe.ExpectTableRowCountToBeBetween(min_value=check["min"])]
     if kind == "freshness":
@@ -92,15 +104,17 @@ def conditional(check: Check) -> list[Any]:
         main = gxe.ExpectColumnValuesToMatchRegex(column=col, regex=r"\S", row_condition=when)
     else:
         col = then["positive"]
-        main = gxe.ExpectColumnValuesToBeBetween(column=col, min_value=0, strict_min=True,
-                                                 row_condition=when)
+        main = gxe.ExpectColumnValuesToBeBetween(
+            column=col, min_value=0, strict_min=True, row_condition=when
+        )
     return [main, gxe.ExpectColumnValuesToNotBeNull(column=col, row_condition=when)]
 
 
 def load(data_dir: str) -> dict[str, pd.DataFrame]:
     frames = {  # dates as datetime64 so GX compares them with timestamps
-        t: pq.read_table(Path(data_dir, f"{t}.parquet"), columns=columns_of(t))
-        .to_pandas(date_as_object=False)
+        t: pq.read_table(Path(data_dir, f"{t}.parquet"), columns=columns_of(t)).to_pandas(
+            date_as_object=False
+        )
         for t in TABLES
     }
     agg = next(c for c in CHECKS if c["kind"] == "aggregate")
@@ -135,8 +149,11 @@ def main(data_dir: str) -> None:
             for exp in expectations(check, frames):
                 exp.meta = {"check": check["name"]}
                 suite.add_expectation(exp)
-        batch = source.add_dataframe_asset(name=table).add_batch_definition_whole_dataframe(
-            "all").get_batch(batch_parameters={"dataframe": frames[table]})
+        batch = (
+            source.add_dataframe_asset(name=table)
+            .add_batch_definition_whole_dataframe("all")
+            .get_batch(batch_parameters={"dataframe": frames[table]})
+        )
         report = batch.validate(suite, result_format="BASIC")
         for res in report.results:
             counts[res.expectation_config.meta["check"]] += failed(res)

@@ -25,13 +25,20 @@ class Measurement:
         return self.returncode is None
 
 
-def run_measured(cmd: list[str], *, cwd: Path, timeout_s: float,
-                 env: dict[str, str] | None = None) -> Measurement:
+def run_measured(
+    cmd: list[str], *, cwd: Path, timeout_s: float, env: dict[str, str] | None = None
+) -> Measurement:
     """Start ``cmd``, wait for it (or kill it after ``timeout_s``), return time and memory."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err,
-                                env={**os.environ, **(env or {})}, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            stdout=out,
+            stderr=err,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
         status, rusage = _wait(proc.pid, start + timeout_s)
         wall = time.perf_counter() - start
         proc.returncode = 0  # reaped by wait4 above; keep Popen from waiting again

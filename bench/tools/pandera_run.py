@@ -43,8 +43,9 @@ def column_check(check: Check, frames: dict[str, pl.DataFrame]) -> Any:
         return pa.Check.str_length(max_value=check["max"], **_named(check))
     if kind == "reference":
         keys = frames[check["target"]][check["target_column"]].drop_nulls().unique()
-        return pa.Check(lambda d, k=keys: d.lazyframe.select(pl.col(d.key).is_in(k)),
-                        **_named(check))
+        return pa.Check(
+            lambda d, k=keys: d.lazyframe.select(pl.col(d.key).is_in(k)), **_named(check)
+        )
     raise ValueError(kind)
 
 
@@ -61,8 +62,9 @@ def frame_check(check: Check) -> Any:
         return pa.Check(lambda d: d.lazyframe.select(pl.len() >= check["min"]), **_named(check))
     elif kind == "freshness":
         limit = NOW - timedelta(seconds=check["max_age_s"])
-        return pa.Check(lambda d: d.lazyframe.select(pl.col(check["column"]).max() >= limit),
-                        **_named(check))
+        return pa.Check(
+            lambda d: d.lazyframe.select(pl.col(check["column"]).max() >= limit), **_named(check)
+        )
     else:
         raise ValueError(kind)
     return pa.Check(lambda d, e=expr: d.lazyframe.select(e.fill_null(True)), **_named(check))
@@ -95,23 +97,36 @@ def build_schema(table: str, frames: dict[str, pl.DataFrame]) -> pa.DataFrameSch
         else:
             frame_checks.append(frame_check(check))
     columns = {
-        name: pa.Column(spec.get("dtype"), checks=spec["checks"],
-                        nullable=spec.get("nullable", True), unique=spec.get("unique", False))
-        for name, spec in cols.items() if name in frames[table].columns
+        name: pa.Column(
+            spec.get("dtype"),
+            checks=spec["checks"],
+            nullable=spec.get("nullable", True),
+            unique=spec.get("unique", False),
+        )
+        for name, spec in cols.items()
+        if name in frames[table].columns
     }
     unique = unique_sets[0] if unique_sets else None
     return pa.DataFrameSchema(columns, checks=frame_checks, unique=unique, strict=False)
 
 
 def load(data_dir: str) -> dict[str, pl.DataFrame]:
-    frames = {t: pl.read_parquet(Path(data_dir, f"{t}.parquet"), columns=columns_of(t))
-              for t in TABLES}
+    frames = {
+        t: pl.read_parquet(Path(data_dir, f"{t}.parquet"), columns=columns_of(t)) for t in TABLES
+    }
     agg = next(c for c in CHECKS if c["kind"] == "aggregate")
     col, value = agg["related_exclude"]
-    counts = (frames[agg["related"]].filter(pl.col(col) != value)
-              .group_by(agg["foreign_key"]).agg(pl.len().alias("_related_count")))
-    frames[agg["table"]] = (frames[agg["table"]].join(counts, on=agg["key"], how="left")
-                            .with_columns(pl.col("_related_count").fill_null(0)))
+    counts = (
+        frames[agg["related"]]
+        .filter(pl.col(col) != value)
+        .group_by(agg["foreign_key"])
+        .agg(pl.len().alias("_related_count"))
+    )
+    frames[agg["table"]] = (
+        frames[agg["table"]]
+        .join(counts, on=agg["key"], how="left")
+        .with_columns(pl.col("_related_count").fill_null(0))
+    )
     return frames
 
 
@@ -131,9 +146,14 @@ def _label(table: str, row: tuple[Any, Any]) -> str:
         return check
     if check in ("field_uniqueness", "multiple_fields_uniqueness"):
         single = check == "field_uniqueness"
-        return next(c["name"] for c in CHECKS if c["table"] == table and c["kind"] == "unique"
-                    and (len(c["columns"]) == 1 and not c.get("within")) == single
-                    and (not single or c["columns"][0] == column))
+        return next(
+            c["name"]
+            for c in CHECKS
+            if c["table"] == table
+            and c["kind"] == "unique"
+            and (len(c["columns"]) == 1 and not c.get("within")) == single
+            and (not single or c["columns"][0] == column)
+        )
     if check == "not_nullable":
         return f"{table}.{column}.required"
     if check.startswith("dtype"):

@@ -47,6 +47,8 @@ def breakdown(prof: Path) -> list[tuple[str, float | None]]:
 
 def render(rows: list[tuple[str, float | None]], title: str) -> str:
     lines = [f"| {title} | s |", "|---|---:|"]
-    lines += [f"| {label.replace('  ', '&nbsp;&nbsp;')} | {'-' if s is None else f'{s:.2f}'} |"
-              for label, s in rows]
+    lines += [
+        f"| {label.replace('  ', '&nbsp;&nbsp;')} | {'-' if s is None else f'{s:.2f}'} |"
+        for label, s in rows
+    ]
     return "\n".join(lines)

@@ -88,13 +88,17 @@ def targets(rows: list[Row]) -> list[str]:
         out.append(f"- peak memory < 1 GB: {peak:.0f} MB: {_met(peak < 1024)}")
     sub = at.get("vmsdq")
     if sub and sub.ratio is not None:
-        out.append(f"- subset within 1.5x of hand-written SQL: {sub.ratio:.2f}x: "
-                   f"{_met(sub.ratio <= 1.5)}")
+        out.append(
+            f"- subset within 1.5x of hand-written SQL: {sub.ratio:.2f}x: {_met(sub.ratio <= 1.5)}"
+        )
         others = {t: r.wall_s for t, r in at.items() if t in ("pandera", "soda", "gx")}
-        slower = sorted(t for t, w in others.items() if w is not None and sub.wall_s
-                        and w <= sub.wall_s)
-        out.append(f"- subset faster than every other tool: {_met(not slower)}"
-                   + (f" (faster than vmsdq: {', '.join(slower)})" if slower else ""))
+        slower = sorted(
+            t for t, w in others.items() if w is not None and sub.wall_s and w <= sub.wall_s
+        )
+        out.append(
+            f"- subset faster than every other tool: {_met(not slower)}"
+            + (f" (faster than vmsdq: {', '.join(slower)})" if slower else "")
+        )
     return out
 
 

@@ -76,9 +76,11 @@ def _then(then: dict[str, Any]) -> str:
 def _aggregate_sql(check: Check) -> str:
     col, value = check["related_exclude"]
     fk, key, rel, field = check["foreign_key"], check["key"], check["related"], check["field"]
-    return (f"SELECT count(*) FROM {check['table']} t LEFT JOIN (SELECT {fk}, count(*) AS n "
-            f"FROM {rel} WHERE {col} <> {_q(value)} GROUP BY {fk}) r ON t.{key} = r.{fk} "
-            f"WHERE t.{field} IS NOT NULL AND t.{field} <> coalesce(r.n, 0)")
+    return (
+        f"SELECT count(*) FROM {check['table']} t LEFT JOIN (SELECT {fk}, count(*) AS n "
+        f"FROM {rel} WHERE {col} <> {_q(value)} GROUP BY {fk}) r ON t.{key} = r.{fk} "
+        f"WHERE t.{field} IS NOT NULL AND t.{field} <> coalesce(r.n, 0)"
+    )
 
 
 def table_lines(table: str) -> list[str]:
@@ -86,15 +88,21 @@ def table_lines(table: str) -> list[str]:
     for check in (c for c in CHECKS if c["table"] == table):
         kind, name = check["kind"], check["name"]
         if kind == "reference":
-            lines.append(f"  - values in ({check['column']}) must exist in {check['target']} "
-                         f"({check['target_column']}):")
+            lines.append(
+                f"  - values in ({check['column']}) must exist in {check['target']} "
+                f"({check['target_column']}):"
+            )
         elif kind == "row_count":
             lines.append(f"  - row_count >= {check['min']}:")
         elif kind == "freshness":
             lines.append(f"  - freshness({check['column']}) < {check['max_age_s'] // 86400}d:")
         elif kind == "type":
-            lines += ["  - schema:", "      fail:", "        when wrong column type:",
-                      f"          {check['column']}: DOUBLE"]
+            lines += [
+                "  - schema:",
+                "      fail:",
+                "        when wrong column type:",
+                f"          {check['column']}: DOUBLE",
+            ]
         else:
             line, cfg = sodacl(check)
             lines.append(f"  - {line}:")
@@ -121,8 +129,9 @@ def main(data_dir: str) -> None:
     scan.set_data_source_name("duckdb")
     scan.add_duckdb_connection(con, "duckdb")
     scan._configuration.samples_limit = 0
-    yaml = "\n".join(line for t in TABLES if any(c["table"] == t for c in CHECKS)
-                     for line in table_lines(t))
+    yaml = "\n".join(
+        line for t in TABLES if any(c["table"] == t for c in CHECKS) for line in table_lines(t)
+    )
     scan.add_sodacl_yaml_str(yaml)
     scan.execute()
     print(json.dumps(measured(scan)))
@@ -134,12 +143,19 @@ def measured(scan: Any) -> dict[str, Any]:
         diag = result.get("diagnostics") or {}
         value = diag.get("value")
         if result["name"] in counts:
-            counts[result["name"]] = value if value is not None else int(
-                result["outcome"] == "fail")
+            counts[result["name"]] = (
+                value if value is not None else int(result["outcome"] == "fail")
+            )
     for check in CHECKS:  # table checks report 0/1 like the other tools
         if check["kind"] in ("row_count", "freshness", "type"):
-            outcome = next((r["outcome"] for r in scan.get_scan_results()["checks"]
-                            if r["name"] == check["name"]), None)
+            outcome = next(
+                (
+                    r["outcome"]
+                    for r in scan.get_scan_results()["checks"]
+                    if r["name"] == check["name"]
+                ),
+                None,
+            )
             counts[check["name"]] = None if outcome is None else int(outcome == "fail")
     return counts
 

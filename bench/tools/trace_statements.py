@@ -24,7 +24,7 @@ def _kind(sql: str) -> str:
     head = " ".join(sql.split())[:60].upper()
     for word in ("CREATE TABLE", "CREATE", "COPY", "WITH", "SELECT", "SET", "DROP", "INSERT"):
         if head.startswith(word):
-            return word.lower() + ("  " + head[len(word):][:40].lower() if word != "WITH" else "")
+            return word.lower() + ("  " + head[len(word) :][:40].lower() if word != "WITH" else "")
     return head[:40].lower()
 
 
@@ -35,8 +35,14 @@ class _Relation:
     def write_parquet(self, *args: Any, **kwargs: Any) -> None:
         started = time.perf_counter()
         self._rel.write_parquet(*args, **kwargs)
-        TIMES.append((STAGE["entity"], STAGE["stage"], "write_parquet (failures)",
-                      time.perf_counter() - started))
+        TIMES.append(
+            (
+                STAGE["entity"],
+                STAGE["stage"],
+                "write_parquet (failures)",
+                time.perf_counter() - started,
+            )
+        )
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._rel, name)
@@ -53,7 +59,7 @@ class _Connection:
         target = EXPLAIN.get("entity")
         flags = sql.upper().startswith("CREATE") and "__FLAGS" in sql.upper()[:80]
         if target == STAGE["entity"] and flags and "plan" not in EXPLAIN:
-            select = sql[sql.upper().index(" AS ") + 4:]
+            select = sql[sql.upper().index(" AS ") + 4 :]
             EXPLAIN["plan"] = self._con.execute("EXPLAIN ANALYZE " + select).fetchall()[0][1]
         return out
 

@@ -12,8 +12,16 @@ from typing import Any
 import yaml
 from checks import CHECKS, TABLES, Check, columns_of
 
-DIMENSIONS = ["completeness", "validity", "uniqueness", "integrity", "consistency", "accuracy",
-              "timeliness", "volume"]
+DIMENSIONS = [
+    "completeness",
+    "validity",
+    "uniqueness",
+    "integrity",
+    "consistency",
+    "accuracy",
+    "timeliness",
+    "volume",
+]
 PACK = Path(__file__).resolve().parents[2] / "src" / "vmsdq" / "packs" / "vms" / "entities"
 
 
@@ -32,22 +40,27 @@ def write_project(project_dir: Path, data_dir: Path) -> Path:
     for table in TABLES:
         entity = entity_spec(table)
         (project_dir / "entities" / f"{table}.yaml").write_text(
-            yaml.safe_dump(entity, sort_keys=False, width=200))
+            yaml.safe_dump(entity, sort_keys=False, width=200)
+        )
     return project_dir
 
 
 def entity_spec(table: str) -> dict[str, Any]:
     pack = yaml.safe_load((PACK / f"{table}.yaml").read_text())
     fields: dict[str, dict[str, Any]] = {}
-    for col in sorted({*columns_of(table), pack['key']}):
+    for col in sorted({*columns_of(table), pack["key"]}):
         declared = pack["fields"].get(col, {})
         fields[col] = {"type": declared.get("type", "string"), "check_type": False}
     rules: list[dict[str, Any]] = []
     for check in (c for c in CHECKS if c["table"] == table):
         shorthand(check, fields, rules)
-    return {"entity": table, "key": pack["key"],
-            "sources": {"vms": {"path": pack["sources"]["vms"]["path"]}},
-            "fields": fields, "rules": rules}
+    return {
+        "entity": table,
+        "key": pack["key"],
+        "sources": {"vms": {"path": pack["sources"]["vms"]["path"]}},
+        "fields": fields,
+        "rules": rules,
+    }
 
 
 def shorthand(check: Check, fields: dict[str, dict[str, Any]], rules: list[dict[str, Any]]) -> None:
@@ -80,8 +93,12 @@ def written_rule(check: Check, name: str) -> dict[str, Any]:
     kind = check["kind"]
     if kind == "compare":
         cols = [check["left"], check["right"]]
-        return {"name": name, "type": "expression", "columns": cols,
-                "check": f"{check['left']} {check['op']} {check['right']}"}
+        return {
+            "name": name,
+            "type": "expression",
+            "columns": cols,
+            "check": f"{check['left']} {check['op']} {check['right']}",
+        }
     if kind == "conditional":
         col, value = check["when"]
         then = check["then"]
@@ -94,16 +111,32 @@ def written_rule(check: Check, name: str) -> dict[str, Any]:
         else:
             inner = then["positive"]
             cond = f"coalesce({inner}, 0) > 0"
-        return {"name": name, "type": "expression", "when": f"{col} = '{value}'", "check": cond,
-                "columns": [col, inner]}
+        return {
+            "name": name,
+            "type": "expression",
+            "when": f"{col} = '{value}'",
+            "check": cond,
+            "columns": [col, inner],
+        }
     if kind == "aggregate":
         col, value = check["related_exclude"]
-        return {"name": name, "type": "aggregate", "related": check["related"],
-                "foreign_key": check["foreign_key"], "function": "count",
-                "where": f"{col} <> '{value}'", "compare": "=", "field": check["field"]}
+        return {
+            "name": name,
+            "type": "aggregate",
+            "related": check["related"],
+            "foreign_key": check["foreign_key"],
+            "function": "count",
+            "where": f"{col} <> '{value}'",
+            "compare": "=",
+            "field": check["field"],
+        }
     if kind == "row_count":
         return {"name": name, "type": "row_count", "min": check["min"]}
     if kind == "freshness":
-        return {"name": name, "type": "freshness", "field": check["column"],
-                "max_age": f"{check['max_age_s'] // 86400}d"}
+        return {
+            "name": name,
+            "type": "freshness",
+            "field": check["column"],
+            "max_age": f"{check['max_age_s'] // 86400}d",
+        }
     raise ValueError(kind)

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vmsdq.errors import VmsdqError
+from vmsdq.core.errors import VmsdqError
 
 if TYPE_CHECKING:
     from vmsdq.checks.model import CompiledEntity
-    from vmsdq.engine.results import EntityResult
+    from vmsdq.core.results import EntityResult
     from vmsdq.spec.models import EntitySpec
 
 PUSHED = "__pushdown"  # suffix of the helper result merged into the entity

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vmsdq import snapshots as snapshot_store
-from vmsdq.engine.results import EntityResult, Outcome, RuleResult, RunResult
-from vmsdq.errors import ConfigError, VmsdqError
+from vmsdq.core.errors import ConfigError, VmsdqError
+from vmsdq.core.results import EntityResult, RuleResult, RunResult
+from vmsdq.core.words import Outcome
 
 if TYPE_CHECKING:
     from vmsdq.checks.model import CompiledEntity

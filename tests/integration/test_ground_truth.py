@@ -14,11 +14,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from vmsdq.engine.results import RuleResult, RunResult
+from vmsdq.core.results import RuleResult, RunResult
+from vmsdq.demo import generate_demo
+from vmsdq.demo.generate import load_entity_specs
+from vmsdq.demo.rules import expand_project
 from vmsdq.runner import run_project
-from vmsdq.sources.demo import generate_demo
-from vmsdq.sources.demo.generate import load_entity_specs
-from vmsdq.sources.demo.rules import expand_project
 
 AS_OF = datetime(2026, 3, 14, 9, 30)
 VOLUNTEERS = 1500

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
-from vmsdq.engine.results import RunResult
+from vmsdq.core.results import RunResult
 from vmsdq.runner import run_project
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
-from vmsdq.errors import ConfigError, MissingColumnError, SourceError
+from vmsdq.core.errors import ConfigError, MissingColumnError, SourceError
 from vmsdq.sources.sql import SqlSource
 from vmsdq.spec.models import EntitySpec, MirrorSpec, SqlSourceSpec
 

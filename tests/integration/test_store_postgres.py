@@ -14,8 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, make_url, text
 
-from vmsdq.engine.results import EntityResult, Outcome, RuleResult, RunResult
-from vmsdq.spec.models import Dimension, Severity
+from vmsdq.core.results import EntityResult, RuleResult, RunResult
+from vmsdq.core.words import Dimension, Outcome, Severity
 from vmsdq.store import ResultsStore, ScoreRow, StoreConflictError
 from vmsdq.store.migrate import alembic_config, current_revision
 from vmsdq.store.models import Base

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from vmsdq.errors import ConfigError
+from vmsdq.core.errors import ConfigError
 from vmsdq.scoring.settings import Settings, apply_setting, validate_settings
 from vmsdq.spec.models import EntitySpec, ScoringSpec
 from vmsdq.store import ResultsStore

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from vmsdq.scoring.model import AS_RUN
+from vmsdq.core.scores import AS_RUN
 from vmsdq.store import ResultsStore
 from vmsdq.store.models import EntityResultRow, RuleResultRow, Run, ScoreRowModel
 

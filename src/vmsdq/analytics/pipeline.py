@@ -6,10 +6,10 @@ from sqlalchemy import update
 
 from vmsdq.analytics.anomalies import detect_for_run
 from vmsdq.analytics.config_versions import ConfigVersion, current_config, get_config
-from vmsdq.engine.results import RunResult
-from vmsdq.errors import ConfigError, TerminalError
+from vmsdq.core.errors import ConfigError, TerminalError
+from vmsdq.core.results import RunResult
+from vmsdq.core.scores import AS_RUN, RunScores
 from vmsdq.scoring.compute import score_run
-from vmsdq.scoring.model import AS_RUN, RunScores
 from vmsdq.scoring.overrides import effective_entities
 from vmsdq.spec.models import Project
 from vmsdq.store import ResultsStore, ScoreRow

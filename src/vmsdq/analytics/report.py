@@ -8,7 +8,7 @@ from typing import Any
 from vmsdq.analytics.config_versions import ConfigVersion
 from vmsdq.analytics.history import HistoryPoint
 from vmsdq.analytics.trends import Trend
-from vmsdq.scoring.model import RunScores
+from vmsdq.core.scores import RunScores
 from vmsdq.scoring.settings import flatten
 from vmsdq.store import ScoreRow
 

@@ -15,8 +15,8 @@ from vmsdq.checks.rules.table import compile_freshness, compile_row_count
 from vmsdq.checks.rules.transition import compile_transition
 from vmsdq.checks.rules.type_ import compile_type
 from vmsdq.checks.rules.unique import compile_unique
-from vmsdq.spec.models import Dimension as D
-from vmsdq.spec.models import Severity as S
+from vmsdq.core.words import Dimension as D
+from vmsdq.core.words import Severity as S
 
 register_rule_type("required", compile_required, dimension=D.completeness, severity=S.error)
 register_rule_type("type", compile_type, dimension=D.validity, severity=S.error)

@@ -12,8 +12,9 @@ from vmsdq.checks.model import Check, ColumnSpec, CompiledEntity
 from vmsdq.checks.registry import get_rule_type
 from vmsdq.checks.shorthand import PlannedRule, expand_entity
 from vmsdq.checks.sql import SQL_TYPES
-from vmsdq.errors import ConfigError, ConfigErrors, Location
-from vmsdq.spec.models import EntitySpec, Severity
+from vmsdq.core.errors import ConfigError, ConfigErrors, Location
+from vmsdq.core.words import Severity
+from vmsdq.spec.models import EntitySpec
 
 
 def compile_entity(

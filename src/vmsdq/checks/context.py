@@ -9,8 +9,9 @@ from sqlglot import exp
 
 from vmsdq.checks.model import BASE, Check, Relation, StrictValues
 from vmsdq.checks.sql import col, is_present, qualify, raw_col
-from vmsdq.errors import ConfigError, Location
-from vmsdq.spec.models import Dimension, EntitySpec, FieldSpec, FieldType, Severity
+from vmsdq.core.errors import ConfigError, Location
+from vmsdq.core.words import Dimension, FieldType, Severity
+from vmsdq.spec.models import EntitySpec, FieldSpec
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Literal
 
 from sqlglot import exp
 
-from vmsdq.spec.models import Dimension, Severity
+from vmsdq.core.words import Dimension, Severity
 
 BASE = "base"  # alias of the entity's own rows inside the compiled query
 

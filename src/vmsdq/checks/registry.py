@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from vmsdq.errors import ConfigError
-from vmsdq.spec.models import Dimension, Severity
+from vmsdq.core.errors import ConfigError
+from vmsdq.core.words import Dimension, Severity
 
 if TYPE_CHECKING:
     from vmsdq.checks.context import RuleContext

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from vmsdq.core.words import FieldType
 from vmsdq.spec.models import (
     AllowedOpts,
     EntitySpec,
     FieldSpec,
-    FieldType,
     FormatOpts,
     LengthOpts,
     RangeOpts,

@@ -9,7 +9,8 @@ from typing import Any
 from sqlglot import exp
 
 from vmsdq.checks.model import BASE
-from vmsdq.spec.models import EntitySpec, FieldType
+from vmsdq.core.words import FieldType
+from vmsdq.spec.models import EntitySpec
 
 SQL_TYPES: dict[FieldType, str] = {
     FieldType.string: "VARCHAR",

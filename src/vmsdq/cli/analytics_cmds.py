@@ -15,7 +15,7 @@ import click
 from vmsdq.cli import main
 from vmsdq.cli.core import PROJECT as project_option
 from vmsdq.cli.output import config_errors_exit
-from vmsdq.errors import ConfigError, ConfigErrors
+from vmsdq.core.errors import ConfigError, ConfigErrors
 
 if TYPE_CHECKING:
     from vmsdq.spec.models import Project

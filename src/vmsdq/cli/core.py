@@ -16,10 +16,10 @@ from vmsdq.cli.output import (
     progress_reporter,
     run_to_json,
 )
-from vmsdq.errors import ConfigError, ConfigErrors
+from vmsdq.core.errors import ConfigError, ConfigErrors
 
 if TYPE_CHECKING:
-    from vmsdq.engine.results import RunResult
+    from vmsdq.core.results import RunResult
 
 PROJECT = click.option(
     "--project",
@@ -59,8 +59,8 @@ def demo(
     no_serve: bool,
 ) -> None:
     """Generate the demo VMS data, validate it end to end and print the results."""
+    from vmsdq.demo import generate_demo
     from vmsdq.runner import run_project
-    from vmsdq.sources.demo import generate_demo
 
     if history_days:
         _simulate_history(target, history_days, volunteers, seed)
@@ -78,8 +78,8 @@ def demo(
 
 
 def _run_against_fake_org(target: Path) -> RunResult:
+    from vmsdq.demo.salesforce.org import serve_mirror
     from vmsdq.runner import run_loaded_project
-    from vmsdq.sources.salesforce.demo_org import serve_mirror
     from vmsdq.spec.loader import load_project
 
     with serve_mirror(load_project(target)) as (project, org):
@@ -93,7 +93,7 @@ def _run_against_fake_org(target: Path) -> RunResult:
 def _simulate_history(target: Path, days: int, volunteers: int, seed: int) -> None:
     from rich.progress import Progress
 
-    from vmsdq.analytics.demo_history import simulate
+    from vmsdq.demo.history import simulate
 
     click.echo(f"Simulating {days} days of history in {target}/ ...")
     with Progress(transient=True) as bar:
@@ -153,7 +153,7 @@ def validate(
 
 def _exit_code(run: RunResult, fail_under: float | None) -> int:
     """1 when a critical rule failed or the overall score is below ``fail_under``."""
-    from vmsdq.spec.models import Severity
+    from vmsdq.core.words import Severity
 
     for entity in run.entities:
         if entity.status == "error":

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from vmsdq.errors import ConfigError, ConfigErrors
+from vmsdq.core.errors import ConfigError, ConfigErrors
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from vmsdq.engine.results import EntityResult, RunResult
-    from vmsdq.scoring.model import RunScores
+    from vmsdq.core.results import EntityResult, RunResult
+    from vmsdq.core.scores import RunScores
     from vmsdq.store import ResultsStore
     from vmsdq.store.records import ScoreRow
 

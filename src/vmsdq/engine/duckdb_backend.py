@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 
 from vmsdq.checks.model import CompiledEntity
+from vmsdq.core.results import EntityResult
 from vmsdq.engine.capabilities import DUCKDB, BackendCapabilities
 from vmsdq.engine.entity import validate_entity
-from vmsdq.engine.results import EntityResult
 from vmsdq.engine.views import PREVIOUS, register_snapshots
 from vmsdq.sources.base import Snapshot
 

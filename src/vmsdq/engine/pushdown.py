@@ -17,9 +17,10 @@ import sqlglot
 from sqlglot import exp
 
 from vmsdq.checks.model import Check, CompiledEntity
+from vmsdq.core.errors import SourceError
+from vmsdq.core.results import EntityResult, RuleResult
+from vmsdq.core.words import outcome_for
 from vmsdq.engine.plan import KEY, RowPlan, flags_select
-from vmsdq.engine.results import EntityResult, RuleResult, outcome_for
-from vmsdq.errors import SourceError
 from vmsdq.sources.sql_url import DatabaseUrl, resolve_url
 from vmsdq.spec.models import SqlSourceSpec
 

@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from vmsdq.checks.compiler import compile_entity
+from vmsdq.core.results import EntityResult, RuleResult
 from vmsdq.engine.duckdb_backend import DuckDBBackend
-from vmsdq.engine.results import EntityResult, RuleResult
 from vmsdq.sources.base import RejectedRecord, Snapshot
 from vmsdq.spec.models import EntitySpec
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
-from vmsdq.errors import MissingColumnError
+from vmsdq.core.errors import MissingColumnError
 from vmsdq.sources.base import Snapshot
 
 if TYPE_CHECKING:

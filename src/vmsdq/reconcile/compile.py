@@ -18,9 +18,10 @@ from sqlglot import exp
 
 from vmsdq.checks.model import BASE, Check, ColumnSpec, CompiledEntity, Relation
 from vmsdq.checks.sql import SQL_TYPES, col, is_present, table
+from vmsdq.core.words import Dimension, Severity
 from vmsdq.reconcile.mapping import MappedField, filters, mapped_fields, mirror_of, tolerance
 from vmsdq.reconcile.normalize import compare_value, normalize, picklist, text, typed_ours
-from vmsdq.spec.models import Dimension, EntitySpec, FieldSpec, Severity
+from vmsdq.spec.models import EntitySpec, FieldSpec
 
 THEIRS = "theirs"  # alias of the joined mirror rows
 OURS = "ours"  # alias of the joined VMS keys (missing_in_vms)

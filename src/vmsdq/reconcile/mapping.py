@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 import sqlglot
 from sqlglot import exp
 
-from vmsdq.errors import ConfigError
-from vmsdq.spec.models import EntitySpec, FieldType, MirrorField, MirrorSpec, Normalizer
+from vmsdq.core.errors import ConfigError
+from vmsdq.core.words import FieldType
+from vmsdq.spec.models import EntitySpec, MirrorField, MirrorSpec, Normalizer
 
 PEOPLE = {"volunteer", "student", "teacher", "contact", "person"}
 ORGANIZATIONS = {"organization", "school", "district", "account", "company"}

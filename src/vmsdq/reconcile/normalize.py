@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 from sqlglot import exp
 
-from vmsdq.spec.models import FieldType, Normalizer
+from vmsdq.core.words import FieldType
+from vmsdq.spec.models import Normalizer
 
 TZ_SUFFIX = r":[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"  # time with an offset
 

@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlglot import exp
 
+from vmsdq.core.words import FieldType
 from vmsdq.reconcile.mapping import MappedField
-from vmsdq.spec.models import FieldType, Normalizer
+from vmsdq.spec.models import Normalizer
 
 
 def text(value: Any) -> str | None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from vmsdq.core.scores import DimensionScore, EntityScore, RuleScore, RunScores
 from vmsdq.scoring.bands import band_for, threshold_for
 from vmsdq.scoring.compute import aggregate_entity, overall_score, score_run
 from vmsdq.scoring.explain import Explanation, RuleGain, explain
-from vmsdq.scoring.model import DimensionScore, EntityScore, RuleScore, RunScores
 
 if TYPE_CHECKING:
-    from vmsdq.engine.results import RunResult
+    from vmsdq.core.results import RunResult
     from vmsdq.spec.models import Project
     from vmsdq.store import ResultsStore
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from vmsdq.errors import ConfigError
+from vmsdq.core.errors import ConfigError
 from vmsdq.spec.models import Band, EntitySpec, ScoringSpec
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from vmsdq.engine.results import EntityResult, Outcome, RuleResult, RunResult
-from vmsdq.errors import ConfigError
-from vmsdq.scoring.bands import band_for, threshold_for
-from vmsdq.scoring.model import (
+from vmsdq.core.errors import ConfigError
+from vmsdq.core.results import EntityResult, RuleResult, RunResult
+from vmsdq.core.scores import (
     ERROR,
     SCORED,
     SKIPPED,
@@ -17,7 +16,9 @@ from vmsdq.scoring.model import (
     RuleScore,
     RunScores,
 )
-from vmsdq.spec.models import Dimension, EntitySpec, ScoringSpec
+from vmsdq.core.words import Dimension, Outcome
+from vmsdq.scoring.bands import band_for, threshold_for
+from vmsdq.spec.models import EntitySpec, ScoringSpec
 
 
 def score_run(

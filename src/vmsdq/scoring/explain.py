@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from vmsdq.core.scores import SCORED, EntityScore, RuleScore, RunScores
 from vmsdq.scoring.compute import aggregate_entity
-from vmsdq.scoring.model import SCORED, EntityScore, RuleScore, RunScores
 
 
 @dataclass(frozen=True)

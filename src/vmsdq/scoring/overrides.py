@@ -11,8 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vmsdq.errors import ConfigError
-from vmsdq.spec.models import Dimension, EntitySpec
+from vmsdq.core.errors import ConfigError
+from vmsdq.core.words import Dimension
+from vmsdq.spec.models import EntitySpec
 
 DIMENSIONS = [d.value for d in Dimension]
 

@@ -12,9 +12,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from vmsdq.errors import ConfigError
+from vmsdq.core.errors import ConfigError
+from vmsdq.core.words import Dimension, Severity
 from vmsdq.scoring.overrides import EntityOverride, set_entity_override, validate_overrides
-from vmsdq.spec.models import Dimension, ScoringSpec, Severity
+from vmsdq.spec.models import ScoringSpec
 
 MAP_KEYS = {  # key prefix -> what may follow the dot
     "severity_weights": [s.value for s in Severity],

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from vmsdq.engine.results import EntityResult, Outcome, RuleResult, RunResult, outcome_for
-from vmsdq.spec.models import Dimension, EntitySpec, FieldSpec, Severity
+from vmsdq.core.results import EntityResult, RuleResult, RunResult
+from vmsdq.core.words import Dimension, Outcome, Severity, outcome_for
+from vmsdq.spec.models import EntitySpec, FieldSpec
 
 D, S = Dimension, Severity
 

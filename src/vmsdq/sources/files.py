@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 from sqlglot import exp
 
-from vmsdq.errors import MissingColumnError, SourceError
+from vmsdq.core.errors import MissingColumnError, SourceError
 from vmsdq.sources.base import RejectedRecord, Snapshot
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from vmsdq.errors import ConfigError
+from vmsdq.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from vmsdq.sources.base import Source
@@ -25,7 +25,7 @@ class SourceFactory(Protocol):
 
 BUILTIN: dict[str, str] = {
     "files": "vmsdq.sources.files:FilesSource",
-    "demo": "vmsdq.sources.demo_source:DemoSource",
+    "demo": "vmsdq.demo.source:DemoSource",
     "sql": "vmsdq.sources.sql:SqlSource",
     "salesforce": "vmsdq.sources.salesforce:SalesforceSource",
 }

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from vmsdq.errors import ConfigError, MissingColumnError, SourceError
+from vmsdq.core.errors import ConfigError, MissingColumnError, SourceError
 from vmsdq.sources.base import Snapshot
 from vmsdq.sources.sql_url import DatabaseUrl, resolve_url
 

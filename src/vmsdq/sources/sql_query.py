@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import sqlglot
 from sqlglot import exp
 
-from vmsdq.errors import ConfigError, MissingColumnError
-from vmsdq.spec.models import FieldType
+from vmsdq.core.errors import ConfigError, MissingColumnError
+from vmsdq.core.words import FieldType
 
 if TYPE_CHECKING:
     from vmsdq.spec.models import EntitySpec

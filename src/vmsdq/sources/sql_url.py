@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vmsdq.errors import ConfigError
+from vmsdq.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL

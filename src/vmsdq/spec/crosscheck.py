@@ -10,7 +10,8 @@ import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from vmsdq.errors import ConfigError, SandboxError
+from vmsdq.core.errors import ConfigError, SandboxError
+from vmsdq.core.words import FieldType
 from vmsdq.spec import models as m
 from vmsdq.spec.sandbox import parse_expression
 from vmsdq.spec.yamlpos import YamlDoc, YamlPath, dotted
@@ -134,7 +135,7 @@ def _check_field(checker: Checker, parsed: Parsed, name: str, fspec: m.FieldSpec
 
 def _declares(fspec: m.FieldSpec, kind: str) -> bool:
     if kind == "type":
-        return bool(fspec.check_type) and fspec.type is not m.FieldType.string
+        return bool(fspec.check_type) and fspec.type is not FieldType.string
     if kind == "range":
         return fspec.range is not None or fspec.min is not None or fspec.max is not None
     return bool(getattr(fspec, kind))

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from vmsdq.errors import ConfigError
+from vmsdq.core.errors import ConfigError
 from vmsdq.spec.yamlpos import YamlDoc, YamlPath, dotted
 
 _SCALAR_ERRORS = {

@@ -6,7 +6,7 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from vmsdq.errors import ConfigError
+from vmsdq.core.errors import ConfigError
 
 
 def available_packs() -> list[str]:

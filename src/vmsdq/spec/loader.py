@@ -13,7 +13,7 @@ from typing import NoReturn, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from vmsdq.errors import ConfigError, ConfigErrors, Location
+from vmsdq.core.errors import ConfigError, ConfigErrors, Location
 from vmsdq.spec.crosscheck import Checker, Parsed, check_entity
 from vmsdq.spec.diagnostics import config_errors
 from vmsdq.spec.models import EntitySpec, Project, ProjectSpec

@@ -10,36 +10,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from vmsdq.core.words import Dimension, FieldType, Severity
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Dimension(StrEnum):
-    completeness = "completeness"
-    validity = "validity"
-    uniqueness = "uniqueness"
-    integrity = "integrity"
-    consistency = "consistency"
-    accuracy = "accuracy"
-    timeliness = "timeliness"
-    volume = "volume"
-
-
-class Severity(StrEnum):
-    critical = "critical"
-    error = "error"
-    warning = "warning"
-    info = "info"
-
-
-class FieldType(StrEnum):
-    string = "string"
-    integer = "integer"
-    number = "number"
-    boolean = "boolean"
-    date = "date"
-    timestamp = "timestamp"
 
 
 class RuleMeta(Strict):

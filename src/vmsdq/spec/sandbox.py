@@ -16,7 +16,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 from sqlglot.tokenizer_core import TokenType
 
-from vmsdq.errors import Location, SandboxError
+from vmsdq.core.errors import Location, SandboxError
 
 MAX_LENGTH = 10_000
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from vmsdq.errors import ConfigError, Location
+from vmsdq.core.errors import ConfigError, Location
 
 YamlPath = tuple[str | int, ...]
 _BOOL_TAG = "tag:yaml.org,2002:bool"

@@ -7,8 +7,8 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from vmsdq.engine.results import EntityResult, Outcome, RuleResult, RunResult
-from vmsdq.spec.models import Dimension, Severity
+from vmsdq.core.results import EntityResult, RuleResult, RunResult
+from vmsdq.core.words import Dimension, Outcome, Severity
 from vmsdq.store.models import EntityResultRow, RuleResultRow, Run
 
 LEVELS = ("rule", "dimension", "entity", "overall")

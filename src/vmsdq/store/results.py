@@ -14,8 +14,8 @@ from sqlalchemy import URL, Engine, create_engine, delete, event, insert, make_u
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from vmsdq.engine.results import RunResult
-from vmsdq.errors import TerminalError, TransientError
+from vmsdq.core.errors import TerminalError, TransientError
+from vmsdq.core.results import RunResult
 from vmsdq.store import records
 from vmsdq.store.migrate import upgrade
 from vmsdq.store.models import EntityResultRow, RuleResultRow, Run, ScoreRowModel

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from vmsdq.analytics.demo_history import plan
+from vmsdq.demo.history import plan
 
 END = datetime(2026, 11, 26, 6, tzinfo=UTC)  # a Thursday
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from vmsdq.analytics.demo_history import simulate
 from vmsdq.analytics.history import entity_history, overall_history
+from vmsdq.demo.history import simulate
 from vmsdq.store import ResultsStore
 
 

@@ -14,7 +14,7 @@ from vmsdq.analytics.anomalies import list_anomalies
 from vmsdq.analytics.config_versions import current_config, list_configs, set_config
 from vmsdq.analytics.history import entity_history, overall_history, rule_history
 from vmsdq.analytics.pipeline import persist_scores, rescore
-from vmsdq.errors import ConfigError
+from vmsdq.core.errors import ConfigError
 from vmsdq.scoring.testing import D, S, entity, rule, run, spec
 from vmsdq.spec.models import Project, ProjectSpec, ScoringSpec
 from vmsdq.store import ResultsStore

@@ -1,10 +1,9 @@
 import pytest
 
 from vmsdq.checks import compile_entity
-from vmsdq.engine.results import Outcome
+from vmsdq.core.errors import ConfigErrors
+from vmsdq.core.words import Dimension, Outcome, Severity
 from vmsdq.engine.testing import TableCase
-from vmsdq.errors import ConfigErrors
-from vmsdq.spec.models import Dimension, Severity
 
 FIELDS = {
     "id": {},

@@ -4,9 +4,9 @@ import sqlglot
 
 from vmsdq.checks.rules.format import PATTERNS, salesforce_id_fails
 from vmsdq.checks.sql import col
-from vmsdq.engine.results import Outcome
+from vmsdq.core.words import Outcome, Severity
 from vmsdq.engine.testing import TableCase
-from vmsdq.spec.models import FormatName, Severity
+from vmsdq.spec.models import FormatName
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 

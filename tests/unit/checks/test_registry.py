@@ -4,9 +4,9 @@ from sqlglot import exp
 
 from vmsdq.checks import compile_entity, get_rule_type, register_rule_type, rule_types
 from vmsdq.checks.registry import _RULE_TYPES
+from vmsdq.core.errors import ConfigError, ConfigErrors
+from vmsdq.core.words import Dimension, Severity
 from vmsdq.engine.testing import TableCase
-from vmsdq.errors import ConfigError, ConfigErrors
-from vmsdq.spec.models import Dimension, Severity
 
 
 def test_every_documented_kind_is_registered():

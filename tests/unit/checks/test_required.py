@@ -1,6 +1,5 @@
-from vmsdq.engine.results import Outcome
+from vmsdq.core.words import Dimension, Outcome, Severity
 from vmsdq.engine.testing import TableCase
-from vmsdq.spec.models import Dimension, Severity
 
 
 def test_required_fails_null_and_blank_rows(tmp_path):

@@ -1,8 +1,7 @@
 from datetime import UTC, datetime
 
-from vmsdq.engine.results import Outcome
+from vmsdq.core.words import Dimension, Outcome, Severity
 from vmsdq.engine.testing import TableCase
-from vmsdq.spec.models import Dimension, Severity
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 

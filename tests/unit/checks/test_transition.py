@@ -1,4 +1,4 @@
-from vmsdq.engine.results import Outcome
+from vmsdq.core.words import Outcome
 from vmsdq.engine.testing import TableCase
 
 RULE = {

@@ -1,7 +1,7 @@
 import pyarrow as pa
 
+from vmsdq.core.words import Severity
 from vmsdq.engine.testing import TableCase
-from vmsdq.spec.models import Severity
 
 
 def test_type_fails_present_values_that_do_not_cast(tmp_path):

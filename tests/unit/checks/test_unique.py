@@ -1,8 +1,8 @@
 import sqlglot
 
 from vmsdq.checks import compile_entity
+from vmsdq.core.words import Dimension, Severity
 from vmsdq.engine.testing import TableCase
-from vmsdq.spec.models import Dimension, Severity
 
 
 def test_every_member_of_a_duplicate_group_fails(tmp_path):

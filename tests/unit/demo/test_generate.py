@@ -10,9 +10,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from vmsdq.sources.demo import DemoManifest, generate_demo
-from vmsdq.sources.demo.generate import DEFECT_RATES, load_entity_specs
-from vmsdq.sources.demo.rules import expand_project
+from vmsdq.demo import DemoManifest, generate_demo
+from vmsdq.demo.generate import DEFECT_RATES, load_entity_specs
+from vmsdq.demo.rules import expand_project
 
 AS_OF = datetime(2026, 5, 4, 12, 0)
 
@@ -122,7 +122,7 @@ def test_malformed_csv_lines_are_the_parseable_truth(demo: DemoManifest) -> None
 
 
 def test_a_custom_rule_is_named_not_fatal(tmp_path: Path) -> None:
-    from vmsdq.sources.demo import install_pack
+    from vmsdq.demo import install_pack
 
     install_pack(tmp_path)
     entity = tmp_path / "entities" / "volunteer.yaml"

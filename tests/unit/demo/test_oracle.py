@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from vmsdq.sources.demo.inject import checksum
-from vmsdq.sources.demo.oracle import Rows, evaluate, salesforce_id_ok, try_cast
-from vmsdq.sources.demo.rules import expand_entity
-from vmsdq.spec.models import EntitySpec, FieldType
+from vmsdq.core.words import FieldType
+from vmsdq.demo.inject import checksum
+from vmsdq.demo.oracle import Rows, evaluate, salesforce_id_ok, try_cast
+from vmsdq.demo.rules import expand_entity
+from vmsdq.spec.models import EntitySpec
 
 NOW = datetime(2026, 1, 10, 12, 0)
 

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from vmsdq.sources.demo import install_pack
-from vmsdq.sources.demo.generate import load_entity_specs
-from vmsdq.sources.demo.predicates import FAILS, FILTERS
-from vmsdq.sources.demo.rules import expand_project
-from vmsdq.spec.models import Dimension, ExpressionRule
+from vmsdq.core.words import Dimension
+from vmsdq.demo import install_pack
+from vmsdq.demo.generate import load_entity_specs
+from vmsdq.demo.predicates import FAILS, FILTERS
+from vmsdq.demo.rules import expand_project
+from vmsdq.spec.models import ExpressionRule
 from vmsdq.spec.sandbox import parse_expression
 
 ENTITIES = {"volunteer", "organization", "event", "student", "teacher", "school", "district",

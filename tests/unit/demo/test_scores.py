@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from vmsdq.demo import generate_demo
 from vmsdq.runner import run_project
 from vmsdq.scoring import score_run
-from vmsdq.sources.demo import generate_demo
 from vmsdq.spec.loader import load_project
 
 AS_OF = datetime(2026, 5, 4, 12, 0)

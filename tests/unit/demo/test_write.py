@@ -8,8 +8,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from vmsdq.sources.demo import generate_demo
-from vmsdq.sources.demo.write import ROW_GROUP_ROWS, write_parquet
+from vmsdq.demo import generate_demo
+from vmsdq.demo.write import ROW_GROUP_ROWS, write_parquet
 
 
 def _groups(path: Path) -> list[int]:

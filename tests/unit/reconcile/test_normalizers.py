@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
+from vmsdq.core.words import FieldType
 from vmsdq.reconcile.mapping import MappedField
 from vmsdq.reconcile.normalize import compare_value, normalize
 from vmsdq.reconcile.reference import compared
-from vmsdq.spec.models import FieldType, Normalizer
+from vmsdq.spec.models import Normalizer
 
 CON = duckdb.connect()
 CON.execute("SET TimeZone = 'UTC'")

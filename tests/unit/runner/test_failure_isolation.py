@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from vmsdq.engine.results import Outcome, RunResult
+from vmsdq.core.results import RunResult
+from vmsdq.core.words import Outcome
+from vmsdq.demo import generate_demo
 from vmsdq.runner import run_project
-from vmsdq.sources.demo import generate_demo
 
 
 @pytest.fixture

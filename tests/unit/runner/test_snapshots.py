@@ -5,7 +5,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from vmsdq import snapshots
-from vmsdq.errors import ConfigError
+from vmsdq.core.errors import ConfigError
 from vmsdq.sources.base import RejectedRecord, Snapshot
 
 

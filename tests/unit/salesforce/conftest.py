@@ -10,9 +10,9 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from vmsdq.demo.salesforce.fake_server import FakeCredentials, FakeSalesforce
 from vmsdq.sources.salesforce import SalesforceSource
 from vmsdq.sources.salesforce.client import RetryPolicy
-from vmsdq.sources.salesforce.fake_server import FakeCredentials, FakeSalesforce
 from vmsdq.sources.salesforce.reader import BulkOptions
 from vmsdq.spec.models import EntitySpec, SalesforceSourceSpec
 

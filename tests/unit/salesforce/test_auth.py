@@ -9,10 +9,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from vmsdq.errors import TerminalError
+from vmsdq.core.errors import TerminalError
+from vmsdq.demo.salesforce.fake_server import FakeCredentials, FakeSalesforce
 from vmsdq.sources.salesforce import SalesforceSource
 from vmsdq.sources.salesforce.errors import SalesforceAuthError, SalesforceConfigError
-from vmsdq.sources.salesforce.fake_server import FakeCredentials, FakeSalesforce
 from vmsdq.spec.models import SalesforceSourceSpec
 
 from .conftest import FAST_BULK, FAST_RETRY, SourceFactory, contacts, volunteer_entity

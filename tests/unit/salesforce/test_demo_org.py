@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from vmsdq.demo import generate_demo
+from vmsdq.demo.salesforce.org import object_tables, serve_mirror
 from vmsdq.runner import run_loaded_project
-from vmsdq.sources.demo import generate_demo
-from vmsdq.sources.salesforce.demo_org import object_tables, serve_mirror
 from vmsdq.spec.loader import load_project
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from vmsdq.sources.salesforce.fake_server import FakeSalesforce
+from vmsdq.demo.salesforce.fake_server import FakeSalesforce
 
 SOAP = """<?xml version="1.0" encoding="utf-8" ?>
 <env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/">

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vmsdq.sources.salesforce.fake_server import FakeSalesforce
+from vmsdq.demo.salesforce.fake_server import FakeSalesforce
 
 from .conftest import T0, SourceFactory, contacts, volunteer_entity
 
@@ -153,7 +153,7 @@ def test_deleted_records_only_through_query_all(
 
 def test_bulk_call_count_formula() -> None:
     """calls = COUNT() + create + status polls + ceil(records / maxRecords) result pages."""
-    from vmsdq.sources.salesforce.bench_calls import measure
+    from vmsdq.demo.salesforce.calls import measure
 
     result = measure(2_500, page_size=1_000, polls=1)
     assert result["rows_read"] == 2_500 and result["mode"] == "bulk"

@@ -6,13 +6,13 @@ import pickle
 
 import pytest
 
-from vmsdq.errors import SourceError, TerminalError, TransientError
+from vmsdq.core.errors import SourceError, TerminalError, TransientError
+from vmsdq.demo.salesforce.fake_server import FakeSalesforce
 from vmsdq.sources.salesforce.errors import (
     SalesforceAuthError,
     SalesforceQueryError,
     SalesforceUnavailableError,
 )
-from vmsdq.sources.salesforce.fake_server import FakeSalesforce
 
 from .conftest import SourceFactory, volunteer_entity
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vmsdq.errors import ConfigError
+from vmsdq.core.errors import ConfigError
 from vmsdq.scoring import band_for, explain, score_run
 from vmsdq.scoring.testing import D, S, entity, rule, run, spec
 from vmsdq.spec.models import Band, ScoringSpec

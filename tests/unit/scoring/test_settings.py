@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vmsdq.errors import ConfigError
+from vmsdq.core.errors import ConfigError
 from vmsdq.scoring.overrides import effective_entities
 from vmsdq.scoring.settings import Settings, apply_setting, flatten
 from vmsdq.scoring.testing import D, spec

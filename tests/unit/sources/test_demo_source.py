@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from vmsdq.errors import SourceError
+from vmsdq.core.errors import SourceError
 from vmsdq.runner import run_project
 from vmsdq.sources.registry import get_source
 from vmsdq.spec.init import init_project

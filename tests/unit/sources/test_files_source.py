@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from vmsdq.errors import MissingColumnError, SourceError
+from vmsdq.core.errors import MissingColumnError, SourceError
 from vmsdq.sources.base import Snapshot
 from vmsdq.sources.files import FilesSource
 from vmsdq.spec.models import EntitySpec, FilesSourceSpec

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from vmsdq.errors import ConfigError
+from vmsdq.core.errors import ConfigError
 from vmsdq.sources import registry
 from vmsdq.sources.base import Snapshot
 from vmsdq.sources.files import FilesSource

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from vmsdq.errors import ConfigError, Location, SandboxError
+from vmsdq.core.errors import ConfigError, Location, SandboxError
 from vmsdq.spec import sandbox
 from vmsdq.spec.sandbox import parse_expression
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from vmsdq.cli import main
-from vmsdq.errors import ConfigError
+from vmsdq.core.errors import ConfigError
 from vmsdq.spec.init import available_packs, init_project
 from vmsdq.spec.schema import entity_json_schema, project_json_schema
 

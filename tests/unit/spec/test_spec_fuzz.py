@@ -11,7 +11,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vmsdq.errors import ConfigError, ConfigErrors
+from vmsdq.core.errors import ConfigError, ConfigErrors
 from vmsdq.spec.loader import load_project
 
 PACK = Path(__file__).parents[3] / "src" / "vmsdq" / "packs" / "vms"

@@ -7,7 +7,7 @@ from textwrap import dedent
 
 import pytest
 
-from vmsdq.errors import ConfigError, ConfigErrors
+from vmsdq.core.errors import ConfigError, ConfigErrors
 from vmsdq.spec.loader import load_entity_file, load_project, rule_location
 
 PROJECT = """\

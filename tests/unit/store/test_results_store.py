@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from vmsdq.engine.results import EntityResult, Outcome, RuleResult, RunResult
-from vmsdq.spec.models import Dimension, Severity
+from vmsdq.core.results import EntityResult, RuleResult, RunResult
+from vmsdq.core.words import Dimension, Outcome, Severity
 from vmsdq.store import (
     ResultsStore,
     ScoreRow,

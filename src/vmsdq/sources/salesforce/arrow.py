@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from vmsdq.spec.models import FieldType
+from vmsdq.core.words import FieldType
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from vmsdq.errors import SourceError, TerminalError, TransientError
+from vmsdq.core.errors import SourceError, TerminalError, TransientError
 
 
 class SalesforceError(SourceError):

@@ -14,8 +14,9 @@ from typing import cast
 import sqlglot
 from sqlglot import exp
 
+from vmsdq.core.words import FieldType
 from vmsdq.sources.salesforce.errors import SalesforceConfigError
-from vmsdq.spec.models import EntitySpec, FieldType, MirrorField, MirrorSpec
+from vmsdq.spec.models import EntitySpec, MirrorField, MirrorSpec
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$")

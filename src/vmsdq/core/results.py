@@ -5,29 +5,38 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from vmsdq.spec.models import Dimension, Severity
+from vmsdq.core.words import Dimension, Outcome, Severity
 
 if TYPE_CHECKING:
-    from vmsdq.checks.model import Check
-    from vmsdq.scoring.model import RunScores
+    from vmsdq.core.scores import RunScores
 
 
-class Outcome(StrEnum):
-    passed = "passed"
-    failed = "failed"  # failures on a critical or error rule
-    warn = "warn"  # failures on a warning or info rule
-    error = "error"  # the rule could not be evaluated; see message
-    skipped = "skipped"  # no row was evaluated (empty entity, condition never true)
+class RuleLike(Protocol):
+    """What a result needs to know of a compiled rule (``vmsdq.checks.model.Check``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def entity(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def dimension(self) -> Dimension: ...
+    @property
+    def severity(self) -> Severity: ...
+    @property
+    def weight(self) -> float: ...
 
 
-def outcome_for(severity: Severity, evaluated: int, failed: int) -> Outcome:
-    if evaluated == 0:
-        return Outcome.skipped
-    if failed == 0:
-        return Outcome.passed
-    return Outcome.failed if severity in (Severity.critical, Severity.error) else Outcome.warn
+class Verdict(StrEnum):
+    """The one answer to "did this run pass?", read by exit codes, the API and alerts."""
+
+    passed = "passed"  # every evaluated rule passed
+    warned = "warned"  # some rules found failing rows, none critical, score above the bar
+    failed = "failed"  # a critical rule failed, or the score is under the bar
+    incomplete = "incomplete"  # a rule or entity could not be evaluated
 
 
 @dataclass
@@ -45,7 +54,7 @@ class RuleResult:
     observed: float | None = None  # table rules: the measured value (row count, age in s)
 
     @classmethod
-    def for_check(cls, check: Check, outcome: Outcome, message: str = "") -> RuleResult:
+    def for_check(cls, check: RuleLike, outcome: Outcome, message: str = "") -> RuleResult:
         """A result with nothing evaluated yet; ``outcome`` says why (skipped, error)."""
         return cls(
             rule=check.name,
@@ -97,6 +106,11 @@ class EntityResult:
     rejected: int = 0  # records quarantined by the source
     seconds: float = 0.0
 
+    @property
+    def has_errors(self) -> bool:
+        """The entity, or one of its rules, could not be evaluated."""
+        return self.status == "error" or any(r.outcome is Outcome.error for r in self.rules)
+
 
 @dataclass
 class RunResult:
@@ -109,3 +123,34 @@ class RunResult:
     config_version: int | None = None
     scores: RunScores | None = None  # set by the runner once the run is scored
     scoring_error: str = ""  # why the run has no scores (e.g. a weight config error)
+    message: str = ""  # why the run failed or was cancelled
+
+    @property
+    def rules(self) -> list[RuleResult]:
+        return [r for e in self.entities for r in e.rules]
+
+    @property
+    def has_errors(self) -> bool:
+        """Some entity or rule could not be evaluated: the run's answer is incomplete."""
+        return any(e.has_errors for e in self.entities)
+
+    @property
+    def critical_failures(self) -> list[RuleResult]:
+        return [r for r in self.rules if r.severity is Severity.critical and r.failed]
+
+    @property
+    def overall_score(self) -> float | None:
+        return self.scores.overall if self.scores is not None else None
+
+    def verdict(self, fail_under: float | None = None) -> Verdict:
+        """``incomplete`` > ``failed`` (critical failure, or score under ``fail_under``) >
+        ``warned`` (rows failed somewhere) > ``passed``."""
+        if self.has_errors or self.status in ("failed", "cancelled"):
+            return Verdict.incomplete
+        score = self.overall_score
+        below = fail_under is not None and (score is None or score < fail_under)
+        if self.critical_failures or below:
+            return Verdict.failed
+        if any(r.outcome in (Outcome.failed, Outcome.warn) for r in self.rules):
+            return Verdict.warned
+        return Verdict.passed

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from vmsdq.sources.demo.frame import Frame
-from vmsdq.sources.demo.inject_rules import TABLE_KEY
-from vmsdq.sources.demo.manifest import DemoManifest
-from vmsdq.sources.demo.oracle import Rows, evaluate
-from vmsdq.sources.demo.rules import TruthRule
-from vmsdq.sources.demo.write import write_parquet
+from vmsdq.demo.frame import Frame
+from vmsdq.demo.inject_rules import TABLE_KEY
+from vmsdq.demo.manifest import DemoManifest
+from vmsdq.demo.oracle import Rows, evaluate
+from vmsdq.demo.rules import TruthRule
+from vmsdq.demo.write import write_parquet
 from vmsdq.spec.models import EntitySpec
 
 

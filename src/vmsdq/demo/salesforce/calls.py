@@ -1,6 +1,6 @@
 """Measure the API calls (and time) of a Bulk 2.0 read of N records from the fake org.
 
-    python -m vmsdq.sources.salesforce.bench_calls --records 1000000 --page-size 100000
+    python -m vmsdq.demo.salesforce.calls --records 1000000 --page-size 100000
 
 Serves N synthetic Contact records over real HTTP, reads them with ``SalesforceSource``
 and prints the calls the client made, the calls the server counted, by kind, and the time.
@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from vmsdq.demo.salesforce.fake_server import FakeSalesforce
 from vmsdq.sources.salesforce.client import RetryPolicy
-from vmsdq.sources.salesforce.fake_server import FakeSalesforce
 from vmsdq.sources.salesforce.reader import BulkOptions
 from vmsdq.sources.salesforce.source import SalesforceSource
 from vmsdq.spec.models import EntitySpec, SalesforceSourceSpec

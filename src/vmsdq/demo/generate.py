@@ -13,15 +13,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
-from vmsdq.sources.demo import build, build_events, build_people
-from vmsdq.sources.demo.columns import US_PER_DAY
-from vmsdq.sources.demo.frame import Frame
-from vmsdq.sources.demo.inject import inject_field_rule
-from vmsdq.sources.demo.inject_rules import TABLE_KEY, inject_written
-from vmsdq.sources.demo.manifest import DemoManifest
-from vmsdq.sources.demo.rules import TruthRule, expand_project
-from vmsdq.sources.demo.truth import write_truth_file
-from vmsdq.sources.demo.write import as_text, write_csv, write_parquet
+from vmsdq.demo import build, build_events, build_people
+from vmsdq.demo.columns import US_PER_DAY
+from vmsdq.demo.frame import Frame
+from vmsdq.demo.inject import inject_field_rule
+from vmsdq.demo.inject_rules import TABLE_KEY, inject_written
+from vmsdq.demo.manifest import DemoManifest
+from vmsdq.demo.rules import TruthRule, expand_project
+from vmsdq.demo.truth import write_truth_file
+from vmsdq.demo.write import as_text, write_csv, write_parquet
 from vmsdq.spec.models import EntitySpec, TransitionRule
 
 DEFECT_RATES = {  # share of rows damaged per rule at defect_scale 1: a messy CRM
@@ -102,7 +102,7 @@ def _drop_stale_outputs(project_dir: Path, specs: dict[str, EntitySpec]) -> None
 
 def _salesforce_side(project_dir: Path, manifest: DemoManifest) -> None:
     """The Salesforce-side copy with drift, written by ``salesforce_copy`` (after the truth)."""
-    from vmsdq.sources.demo.salesforce_copy import write_salesforce_copy
+    from vmsdq.demo.salesforce_copy import write_salesforce_copy
 
     manifest.salesforce = write_salesforce_copy(
         project_dir, seed=manifest.seed, drift_scale=manifest.defect_scale
@@ -235,7 +235,7 @@ def _whole_row_budget(rules: list[TruthRule], n: int, scale: float) -> dict[str,
 
 def _colliding_emails(frame: Frame) -> None:
     """Two volunteers typed the same placeholder: a format failure that also duplicates."""
-    from vmsdq.sources.demo.inject import present
+    from vmsdq.demo.inject import present
 
     rows = frame.take_rows(2, present(frame, "email"), ["email"])
     frame.set("email", rows, ["n/a"] * len(rows))

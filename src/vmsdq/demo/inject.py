@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from vmsdq.sources.demo.frame import Frame
-from vmsdq.sources.demo.rules import TruthRule
-from vmsdq.spec.models import EntitySpec, FieldType
+from vmsdq.core.words import FieldType
+from vmsdq.demo.frame import Frame
+from vmsdq.demo.rules import TruthRule
+from vmsdq.spec.models import EntitySpec
 
 BAD_TEXT = {
     FieldType.integer: ["ten", "n/a", "K", "3 yrs"],

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 if TYPE_CHECKING:
-    from vmsdq.sources.salesforce.fake_server import FakeSalesforce
+    from vmsdq.demo.salesforce.fake_server import FakeSalesforce
 
 _PARTNER = "urn:partner.soap.sforce.com"
 _ENVELOPE = (

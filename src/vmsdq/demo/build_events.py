@@ -6,8 +6,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vmsdq.sources.demo import vocab as V
-from vmsdq.sources.demo.columns import (
+from vmsdq.demo import vocab as V
+from vmsdq.demo.columns import (
     US_PER_DAY,
     US_PER_MIN,
     join,
@@ -18,7 +18,7 @@ from vmsdq.sources.demo.columns import (
     salesforce_ids,
     timestamps,
 )
-from vmsdq.sources.demo.frame import Frame
+from vmsdq.demo.frame import Frame
 
 FUTURE_STATUSES = ["Draft", "Scheduled", "Confirmed", "Postponed", "Cancelled"]
 FUTURE_WEIGHTS = [0.1, 0.45, 0.3, 0.05, 0.1]

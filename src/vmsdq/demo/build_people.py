@@ -6,9 +6,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vmsdq.sources.demo import vocab as V
-from vmsdq.sources.demo.build import _updated, emails, people_names
-from vmsdq.sources.demo.columns import (
+from vmsdq.demo import vocab as V
+from vmsdq.demo.build import _updated, emails, people_names
+from vmsdq.demo.columns import (
     US_PER_DAY,
     dates,
     null_out,
@@ -19,7 +19,7 @@ from vmsdq.sources.demo.columns import (
     salesforce_ids,
     timestamps,
 )
-from vmsdq.sources.demo.frame import Frame
+from vmsdq.demo.frame import Frame
 
 VOLUNTEER_STATUSES = ["Active", "Inactive", "Pending", "Do Not Contact"]
 VOLUNTEER_STATUS_WEIGHTS = [0.7, 0.15, 0.1, 0.05]

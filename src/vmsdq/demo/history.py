@@ -66,8 +66,8 @@ def simulate(
     ``run_project(project_dir, now=day)``, which saves and scores the run (and flags its
     anomalies against the days before).
     """
+    from vmsdq.demo import generate_demo
     from vmsdq.runner import run_project
-    from vmsdq.sources.demo import generate_demo
 
     run_ids = []
     for i, p in enumerate(plan(days, volunteers=volunteers, seed=seed, end=end)):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from vmsdq.spec.models import Dimension, Severity
+from vmsdq.core.words import Dimension, Severity
 
 SCORED = "scored"
 SKIPPED = "skipped"  # no row evaluated: excluded from every mean

@@ -9,9 +9,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vmsdq.sources.demo.columns import US_PER_DAY, US_PER_MIN
-from vmsdq.sources.demo.frame import Frame
-from vmsdq.sources.demo.inject import duplicate_rows, present, put
+from vmsdq.demo.columns import US_PER_DAY, US_PER_MIN
+from vmsdq.demo.frame import Frame
+from vmsdq.demo.inject import duplicate_rows, present, put
 
 Frames = dict[str, Frame]
 Injector = Callable[[Frame, int, Frames], None]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vmsdq.sources.demo.generate import generate_demo, install_pack
-from vmsdq.sources.demo.manifest import DemoManifest
+from vmsdq.demo.generate import generate_demo, install_pack
+from vmsdq.demo.manifest import DemoManifest
 
 __all__ = ["DemoManifest", "generate_demo", "install_pack"]

@@ -13,13 +13,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vmsdq.errors import ConfigError
+from vmsdq.core.errors import ConfigError
 from vmsdq.spec.models import FilesSourceSpec, SalesforceSourceSpec
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from vmsdq.sources.salesforce.fake_server import FakeSalesforce
+    from vmsdq.demo.salesforce.fake_server import FakeSalesforce
     from vmsdq.spec.models import Project
 
 ENV_PREFIX = "VMSDQ_DEMO_SF_"
@@ -49,7 +49,7 @@ def object_tables(project: Project, source: str) -> dict[str, pa.Table]:
 @contextmanager
 def serve_mirror(project: Project) -> Iterator[tuple[Project, FakeSalesforce]]:
     """Start the fake org with the mirror files; yield the project reading it over HTTP."""
-    from vmsdq.sources.salesforce.fake_server import FakeSalesforce
+    from vmsdq.demo.salesforce.fake_server import FakeSalesforce
 
     mirror = project.spec.reconcile.get(project.spec.default_source)
     if mirror is None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from vmsdq.core.words import FieldType
 from vmsdq.spec.models import (
     AllowedOpts,
     EntitySpec,
     FieldSpec,
-    FieldType,
     FormatOpts,
     LengthOpts,
     RangeOpts,

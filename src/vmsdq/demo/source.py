@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vmsdq.errors import SourceError
+from vmsdq.core.errors import SourceError
 
 if TYPE_CHECKING:
     from vmsdq.sources.base import Snapshot
@@ -58,7 +58,7 @@ class DemoSource:
 
     def _generate(self) -> None:
         """Generate once; a half-written dataset never becomes visible (rename at the end)."""
-        from vmsdq.sources.demo import generate_demo
+        from vmsdq.demo import generate_demo
 
         if (self.folder / "vmsdq.yaml").exists():
             return

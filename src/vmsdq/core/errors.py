@@ -64,6 +64,18 @@ class SandboxError(ConfigError):
     """A user-written rule expression uses something the sandbox does not allow."""
 
 
+class NotFoundError(TerminalError):
+    """A run, rule, entity or version that does not exist (for this tenant and project)."""
+
+
+class ConflictError(TerminalError):
+    """A request that clashes with the current state (a run id taken, a finished run)."""
+
+
+class PermissionDeniedError(TerminalError):
+    """The actor may not do this."""
+
+
 class SourceError(VmsdqError):
     """A source could not be read (missing file, missing column, unreachable server)."""
 

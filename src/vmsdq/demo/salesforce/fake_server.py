@@ -23,7 +23,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from vmsdq.sources.salesforce.fake_soql import CompiledSoql, compile_soql, view_name
+from vmsdq.demo.salesforce.fake_soql import CompiledSoql, compile_soql, view_name
 
 if TYPE_CHECKING:
     import duckdb
@@ -119,7 +119,7 @@ class FakeSalesforce:
     # ---- lifecycle ----
 
     def start(self) -> Self:
-        from vmsdq.sources.salesforce.fake_http import FakeHandler
+        from vmsdq.demo.salesforce.fake_http import FakeHandler
 
         server = ThreadingHTTPServer(self._address, FakeHandler)
         server.daemon_threads = True
@@ -248,7 +248,7 @@ def jsonable(value: Any) -> Any:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m vmsdq.sources.salesforce.fake_server DIR``: serve DIR until Ctrl-C."""
+    """``python -m vmsdq.demo.salesforce.fake_server DIR``: serve DIR until Ctrl-C."""
     import argparse
     import time
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from vmsdq.sources.demo.predicates import FAILS, FILTERS
-from vmsdq.sources.demo.rules import TruthRule
-from vmsdq.spec.models import EntitySpec, FieldType
+from vmsdq.core.words import FieldType
+from vmsdq.demo.predicates import FAILS, FILTERS
+from vmsdq.demo.rules import TruthRule
+from vmsdq.spec.models import EntitySpec
 
 TABLE_KEY = ""
 EMAIL = re.compile(

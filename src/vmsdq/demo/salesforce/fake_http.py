@@ -11,14 +11,14 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from vmsdq.sources.salesforce.fake_auth import jwt_login, soap_login
-from vmsdq.sources.salesforce.fake_server import BulkJob, jsonable
-from vmsdq.sources.salesforce.fake_soql import SoqlError
+from vmsdq.demo.salesforce.fake_auth import jwt_login, soap_login
+from vmsdq.demo.salesforce.fake_server import BulkJob, jsonable
+from vmsdq.demo.salesforce.fake_soql import SoqlError
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from vmsdq.sources.salesforce.fake_server import FakeSalesforce
+    from vmsdq.demo.salesforce.fake_server import FakeSalesforce
 
 _DATA = re.compile(r"^/services/data/v(\d+\.\d+)/(.*)$")
 _MORE = re.compile(r"^(query|queryAll)/(01g\w+)-(\d+)$")

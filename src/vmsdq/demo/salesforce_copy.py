@@ -22,10 +22,11 @@ from typing import Any
 
 from sqlglot import exp
 
+from vmsdq.core.words import FieldType
 from vmsdq.reconcile import reference
 from vmsdq.reconcile.mapping import MappedField, filters, mapped_fields, mirror_of
 from vmsdq.reconcile.reference import text
-from vmsdq.spec.models import EntitySpec, FieldType, Normalizer, Project
+from vmsdq.spec.models import EntitySpec, Normalizer, Project
 
 RATES = {"missing_sf": 0.03, "missing_vms": 0.03, "changed": 0.08, "format": 0.06}
 BLANK = " \t\r\n"
@@ -335,7 +336,7 @@ def _new_salesforce_id(rng: random.Random, taken: set[str]) -> str:
 def _write_rows(path: Path, columns: list[str], rows: list[Row]) -> None:
     import pyarrow as pa
 
-    from vmsdq.sources.demo.write import write_parquet
+    from vmsdq.demo.write import write_parquet
 
     data = {c: pa.array([r.get(c) for r in rows], type=pa.string()) for c in columns}
     write_parquet(pa.table(data), path)
@@ -347,7 +348,7 @@ def _append_truth(path: Path, truth: dict[str, set[str]]) -> None:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from vmsdq.sources.demo.write import write_parquet
+    from vmsdq.demo.write import write_parquet
 
     rows = sorted((rule, key) for rule, keys in truth.items() for key in keys)
     ours = pa.table(

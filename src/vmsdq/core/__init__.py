@@ -1,0 +1,1 @@
+"""The shared words of vmsdq: dimensions, severities, outcomes, statuses, errors, run results."""
