@@ -18,6 +18,8 @@ def _register() -> None:
     from vmsdq.cli import (
         analytics_cmds,  # noqa: F401
         core,  # noqa: F401
+        db_cmds,  # noqa: F401
+        runs_cmds,  # noqa: F401
         spec_cmds,  # noqa: F401
     )
 

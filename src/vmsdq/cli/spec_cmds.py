@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from vmsdq.cli import main
-from vmsdq.cli.output import config_errors_exit
-from vmsdq.core.errors import ConfigError, ConfigErrors
-
-if TYPE_CHECKING:
-    from vmsdq.spec.models import Project
+from vmsdq.cli.errors import handled
+from vmsdq.cli.options import PROJECT
 
 
 @main.command()
@@ -24,10 +20,8 @@ def init(directory: Path, pack: str, force: bool) -> None:
     """Create a project in DIRECTORY from a packaged rule pack."""
     from vmsdq.spec.init import init_project
 
-    try:
+    with handled():
         written = init_project(directory, pack=pack, force=force)
-    except ConfigError as exc:
-        config_errors_exit(exc)
     for path in written:
         click.echo(f"wrote {path}")
     click.echo(
@@ -52,45 +46,11 @@ def schema(kind: str) -> None:
 
 
 @main.command()
-@click.option(
-    "--project",
-    "project_dir",
-    type=click.Path(path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Project folder (holds vmsdq.yaml).",
-)
+@PROJECT
 def check(project_dir: Path) -> None:
     """Validate the project's configuration (files and rule compilation) without reading data."""
-    from vmsdq.spec.loader import load_project
+    from vmsdq.services.project import check_project
 
-    try:
-        project = load_project(project_dir)
-        rules = _compile_all(project)
-    except (ConfigError, ConfigErrors) as exc:
-        config_errors_exit(exc)
-    click.echo(f"OK: {len(project.entities)} entities, {rules} rules in {project_dir}")
-
-
-def _compile_all(project: Project) -> int:
-    """Compile every entity as a run would; the number of rules, or every compile error."""
-    from vmsdq.checks import compile_entity
-
-    rules, errors = 0, []
-    for name, entity in project.entities.items():
-        try:
-            compiled = compile_entity(
-                entity,
-                project.entities,
-                source_file=project.entity_files.get(name, ""),
-                rule_locations=project.rule_locations,
-            )
-        except ConfigErrors as many:
-            errors.extend(many.errors)
-        except ConfigError as one:
-            errors.append(one)
-        else:
-            rules += len(compiled.checks)
-    if errors:
-        raise ConfigErrors(errors) if len(errors) > 1 else errors[0]
-    return rules
+    with handled():
+        report = check_project(project_dir)
+    click.echo(f"OK: {report.entities} entities, {report.rules} rules in {project_dir}")

@@ -1,13 +1,11 @@
-"""Simulated daily history for the demo: data that improves, then degrades, with a weekly
-rhythm and a few injected anomaly days, validated and scored one day at a time."""
+"""The plan of the demo's simulated daily history: data that improves, then degrades, with a
+weekly rhythm and a few injected anomaly days (``vmsdq.services.demo`` runs it)."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 IMPROVE_SHARE = 0.6  # the first 60 % of the days improve, the rest degrade
 START_SCALE, BEST_SCALE, END_SCALE = 2.5, 0.3, 1.5  # overall score ~72 -> ~92 -> ~76
@@ -49,39 +47,6 @@ def plan(days: int, *, volunteers: int, seed: int, end: datetime | None = None) 
             scale, people = MAX_SCALE, people * ANOMALY_LOAD
         out.append(DayPlan(day, round(scale, 4), int(people), i in anomalies))
     return out
-
-
-def simulate(
-    project_dir: Path,
-    days: int,
-    *,
-    volunteers: int,
-    seed: int,
-    end: datetime | None = None,
-    progress: Callable[[int, DayPlan], None] | None = None,
-) -> list[str]:
-    """Generate, validate, store and score one run per simulated day; returns the run ids.
-
-    Each day calls ``generate_demo(..., defect_scale=<plan>, as_of=day)`` then
-    ``run_project(project_dir, now=day)``, which saves and scores the run (and flags its
-    anomalies against the days before).
-    """
-    from vmsdq.demo import generate_demo
-    from vmsdq.runner import run_project
-
-    run_ids = []
-    for i, p in enumerate(plan(days, volunteers=volunteers, seed=seed, end=end)):
-        if progress is not None:
-            progress(i, p)
-        generate_demo(
-            project_dir,
-            volunteers=p.volunteers,
-            seed=seed + i,
-            defect_scale=p.defect_scale,
-            as_of=p.day,
-        )
-        run_ids.append(run_project(project_dir, now=p.day).run_id)
-    return run_ids
 
 
 def _trend(i: int, days: int) -> float:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from vmsdq.core.errors import SourceError
 
 if TYPE_CHECKING:
-    from vmsdq.sources.base import Snapshot
+    from vmsdq.core.snapshots import Snapshot
     from vmsdq.sources.files import FilesSource
     from vmsdq.spec.models import DemoSourceSpec, EntitySpec, Project
 

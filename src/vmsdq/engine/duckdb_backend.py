@@ -10,10 +10,10 @@ import duckdb
 
 from vmsdq.checks.model import CompiledEntity
 from vmsdq.core.results import EntityResult
+from vmsdq.core.snapshots import Snapshot
 from vmsdq.engine.capabilities import DUCKDB, BackendCapabilities
 from vmsdq.engine.entity import validate_entity
 from vmsdq.engine.views import PREVIOUS, register_snapshots
-from vmsdq.sources.base import Snapshot
 
 Progress = Callable[[str, str], None]
 

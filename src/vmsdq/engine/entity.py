@@ -12,13 +12,13 @@ from sqlglot import exp
 
 from vmsdq.checks.model import Check, CompiledEntity
 from vmsdq.core.results import EntityResult, RuleResult
+from vmsdq.core.snapshots import Snapshot
 from vmsdq.core.words import Dimension, Outcome, Severity, outcome_for
 from vmsdq.engine.failures import parseable_rule, write_failures
 from vmsdq.engine.rows import RowOutcome, drop_flags, run_row_checks
 from vmsdq.engine.strict import build_strict_table
 from vmsdq.engine.tables import run_table_checks
 from vmsdq.engine.views import PREVIOUS, missing_column
-from vmsdq.sources.base import Snapshot
 
 
 def validate_entity(

@@ -10,8 +10,8 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
+from vmsdq.core.snapshots import RejectedRecord
 from vmsdq.engine.plan import RowPlan, failures_select
-from vmsdq.sources.base import RejectedRecord
 
 REJECTS = "__rejects"
 ZSTD_LEVEL = 1  # same file size as DuckDB's default level 3 on failure rows, ~10 % less CPU

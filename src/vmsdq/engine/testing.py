@@ -20,8 +20,8 @@ import pyarrow.parquet as pq
 
 from vmsdq.checks.compiler import compile_entity
 from vmsdq.core.results import EntityResult, RuleResult
+from vmsdq.core.snapshots import RejectedRecord, Snapshot
 from vmsdq.engine.duckdb_backend import DuckDBBackend
-from vmsdq.sources.base import RejectedRecord, Snapshot
 from vmsdq.spec.models import EntitySpec
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)

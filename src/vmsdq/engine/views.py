@@ -9,7 +9,7 @@ import duckdb
 import pyarrow as pa
 
 from vmsdq.core.errors import MissingColumnError
-from vmsdq.sources.base import Snapshot
+from vmsdq.core.snapshots import Snapshot
 
 if TYPE_CHECKING:
     from vmsdq.checks.model import CompiledEntity

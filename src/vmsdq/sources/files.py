@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 from sqlglot import exp
 
 from vmsdq.core.errors import MissingColumnError, SourceError
-from vmsdq.sources.base import RejectedRecord, Snapshot
+from vmsdq.core.snapshots import RejectedRecord, Snapshot
 
 if TYPE_CHECKING:
     import duckdb

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from vmsdq.core.errors import ConfigError, MissingColumnError, SourceError
-from vmsdq.sources.base import Snapshot
+from vmsdq.core.snapshots import Snapshot
 from vmsdq.sources.sql_url import DatabaseUrl, resolve_url
 
 if TYPE_CHECKING:

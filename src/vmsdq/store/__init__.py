@@ -1,21 +1,27 @@
-"""Results database (runs, rule results, scores) and the artifact folder."""
+"""The results database (runs, steps, results, scores, settings, anomalies) and artifacts."""
 
 from vmsdq.store.artifacts import ArtifactStore
-from vmsdq.store.records import RuleHistoryRow, ScoreRow
-from vmsdq.store.results import (
-    ResultsStore,
-    StoreConflictError,
+from vmsdq.store.db import (
+    Database,
+    StoreOutdatedError,
     StoreUnavailableError,
     resolve_url,
     safe_url,
 )
+from vmsdq.store.pages import Page
+from vmsdq.store.records import RuleHistoryRow, RunSummary, ScoreRow, StepRecord
+from vmsdq.store.repos import Repositories
 
 __all__ = [
     "ArtifactStore",
-    "ResultsStore",
+    "Database",
+    "Page",
+    "Repositories",
     "RuleHistoryRow",
+    "RunSummary",
     "ScoreRow",
-    "StoreConflictError",
+    "StepRecord",
+    "StoreOutdatedError",
     "StoreUnavailableError",
     "resolve_url",
     "safe_url",

@@ -1,36 +1,81 @@
-"""The artifact folder: per-run failure files and snapshots, and state kept between runs."""
+"""The artifact folder, and the only place that builds paths inside it.
+
+Layout below the root (``store.artifacts`` of ``vmsdq.yaml``)::
+
+    runs/<run>/snapshots/<view>.<i>.parquet + <view>.json   what the run read (its archive)
+    runs/<run>/failures/<entity>.parquet                    failing rows (engine/failures.py)
+    runs/<run>/work/<source>/                               a source's scratch files for the run
+    state/<source>/                                         kept between runs (watermarks)
+    cache/<name>/                                           shared, rebuilt when missing
+
+Every identifier that becomes a path (run id, view, entity, source) is checked first: a
+name that could leave the folder (``..``, a slash, a leading dot) is refused.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
-_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+from vmsdq.core.errors import ConfigError
+from vmsdq.core.snapshots import RejectedRecord, Snapshot
+
+_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$")
+PREVIOUS = "__previous"
+
+
+class UnsafeNameError(ConfigError):
+    """An identifier that would reach outside the artifact folder."""
+
+
+def checked(name: str, what: str) -> str:
+    """``name`` when it is safe as one path component; UnsafeNameError otherwise."""
+    if not isinstance(name, str) or not _SAFE.match(name) or ".." in name:
+        raise UnsafeNameError(
+            f"{what} '{name}' is not allowed: use letters, digits, '_', '-' and '.' "
+            "(no '..', no slash, at most 200 characters)"
+        )
+    return name
 
 
 class ArtifactStore:
-    """Folders ``runs/<run_id>/failures/``, ``runs/<run_id>/snapshots/`` and ``state/``."""
+    """Paths below one artifact folder, and the archive of what each run read."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
     def run_dir(self, run_id: str) -> Path:
-        return self.root / "runs" / _checked(run_id, "run id")
+        return self.root / "runs" / checked(run_id, "run id")
 
     def failures_dir(self, run_id: str, *, create: bool = True) -> Path:
-        return self._dir(self.run_dir(run_id) / "failures", create)
-
-    def snapshots_dir(self, run_id: str, *, create: bool = True) -> Path:
-        return self._dir(self.run_dir(run_id) / "snapshots", create)
+        return _dir(self.run_dir(run_id) / "failures", create)
 
     def failures_file(self, run_id: str, entity: str) -> Path:
-        """Where the engine writes an entity's failing rows (see docs/rules.md)."""
-        return self.failures_dir(run_id, create=False) / f"{_checked(entity, 'entity')}.parquet"
+        return self.failures_dir(run_id, create=False) / f"{checked(entity, 'entity')}.parquet"
 
-    def state_dir(self, *, create: bool = True) -> Path:
-        """State kept between runs (watermarks, previous snapshots)."""
-        return self._dir(self.root / "state", create)
+    def failure_files(self, run_id: str) -> list[Path]:
+        """The run's failure files (none when the run wrote none or does not exist)."""
+        folder = self.failures_dir(run_id, create=False)
+        return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+    def snapshots_dir(self, run_id: str, *, create: bool = True) -> Path:
+        return _dir(self.run_dir(run_id) / "snapshots", create)
+
+    def work_dir(self, run_id: str, source: str) -> Path:
+        """Scratch space of one source for one run (never shared by two runs)."""
+        return _dir(self.run_dir(run_id) / "work" / checked(source, "source"), True)
+
+    def state_dir(self, *parts: str) -> Path:
+        """State a source keeps between runs (watermarks, previous snapshots)."""
+        return _dir(self.root.joinpath("state", *(checked(p, "state name") for p in parts)), True)
+
+    def cache_dir(self, *parts: str) -> Path:
+        return _dir(self.root.joinpath("cache", *(checked(p, "cache name") for p in parts)), True)
 
     def run_ids(self) -> list[str]:
         """Runs with a folder, oldest first (run ids sort by time)."""
@@ -38,18 +83,119 @@ class ArtifactStore:
         return sorted(p.name for p in runs.iterdir() if p.is_dir()) if runs.is_dir() else []
 
     def delete_run(self, run_id: str) -> None:
-        """Remove a run's folder (failures and snapshots)."""
         shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
 
-    @staticmethod
-    def _dir(path: Path, create: bool) -> Path:
-        if create:
-            path.mkdir(parents=True, exist_ok=True)
-        return path
+    def archive(self, run_id: str, view: str, snap: Snapshot) -> Snapshot:
+        """Keep what the run read of ``view`` (and its previous state); returns the archived
+        snapshot, which reads from the run's folder only. Writing twice replaces."""
+        folder = self.snapshots_dir(run_id)
+        _write_one(snap, folder, checked(view, "view"))
+        if snap.previous is not None:
+            _write_one(snap.previous, folder, view + PREVIOUS)
+        found = self.snapshot(run_id, view)
+        assert found is not None
+        return found
+
+    def snapshot(self, run_id: str, view: str) -> Snapshot | None:
+        """The archived snapshot of ``view`` in ``run_id`` (with its previous state), or None."""
+        folder = self.snapshots_dir(run_id, create=False)
+        snap = _load_one(folder, checked(view, "view"), run_id)
+        if snap is not None:
+            snap.previous = _load_one(folder, view + PREVIOUS, run_id)
+        return snap
+
+    def snapshot_views(self, run_id: str) -> list[str]:
+        folder = self.snapshots_dir(run_id, create=False)
+        if not folder.is_dir():
+            return []
+        return sorted(p.stem for p in folder.glob("*.json") if not p.stem.endswith(PREVIOUS))
+
+    def copy_snapshot(self, from_run: str, run_id: str, view: str) -> Snapshot | None:
+        """Archive ``from_run``'s snapshot of ``view`` under ``run_id`` (hard links)."""
+        found = self.snapshot(from_run, view)
+        if found is None:
+            return None
+        found.meta["from_run"] = from_run
+        found.location = f"snapshot of run {from_run}: {found.location}"
+        return self.archive(run_id, view, found)
+
+    def drop_snapshots(self, run_id: str) -> None:
+        shutil.rmtree(self.snapshots_dir(run_id, create=False), ignore_errors=True)
 
 
-def _checked(name: str, what: str) -> str:
-    """Refuse names that could escape the folder (``..``, slashes)."""
-    if not _SAFE.match(name) or ".." in name:
-        raise ValueError(f"{what} '{name}' may hold only letters, digits, '_', '-' and '.'")
-    return name
+def _dir(path: Path, create: bool) -> Path:
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _write_one(snap: Snapshot, folder: Path, view: str) -> None:
+    for old in folder.glob(f"{view}.*.parquet"):
+        old.unlink()
+    files = _write_data(snap, folder, view)
+    meta: dict[str, Any] = {
+        **{k: _jsonable(v) for k, v in snap.meta.items()},
+        "entity": snap.entity,
+        "location": snap.location,
+        "files": [f.name for f in files],
+        "rejects": [asdict(r) for r in snap.rejects],
+        "rows": _rows(files),
+    }
+    tmp = folder / f".{view}.json.tmp"
+    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True))
+    tmp.replace(folder / f"{view}.json")  # the metadata appears last: a half archive is none
+
+
+def _write_data(snap: Snapshot, folder: Path, view: str) -> list[Path]:
+    if snap.table is not None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        target = folder / f"{view}.0.parquet"
+        if isinstance(snap.table, pa.RecordBatchReader):
+            with pq.ParquetWriter(target, snap.table.schema) as writer:
+                for batch in snap.table:
+                    writer.write_batch(batch)
+        else:
+            pq.write_table(snap.table, target)
+        return [target]
+    out = []
+    for i, src in enumerate(snap.parquet):
+        target = folder / f"{view}.{i}.parquet"
+        if Path(src).resolve() == target.resolve():
+            out.append(target)
+            continue
+        try:
+            os.link(src, target)
+        except OSError:
+            shutil.copyfile(src, target)
+        out.append(target)
+    return out
+
+
+def _rows(files: list[Path]) -> int:
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+
+
+def _load_one(folder: Path, view: str, run_id: str) -> Snapshot | None:
+    meta_file = folder / f"{view}.json"
+    if not meta_file.is_file():
+        return None
+    meta = json.loads(meta_file.read_text())
+    return Snapshot(
+        entity=meta.pop("entity"),
+        location=meta.pop("location"),
+        parquet=[str(folder / name) for name in meta.pop("files")],
+        rejects=[RejectedRecord(**r) for r in meta.pop("rejects", [])],
+        meta={**meta, "run": run_id},
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value)
+    except TypeError:
+        return str(value)
+    return value

@@ -1,4 +1,8 @@
-"""SQLAlchemy models of the results database. Every row carries ``tenant_id``."""
+"""SQLAlchemy models of the results database.
+
+Every row carries ``tenant_id`` and ``project`` (the :class:`Scoped` columns); repositories
+add both to every query in one place (``vmsdq.store.scope``), never by hand.
+"""
 
 from __future__ import annotations
 
@@ -51,12 +55,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-class Run(Base):
+class Scoped:
+    """The columns that say whose a row is: a tenant's project."""
+
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    project: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Run(Scoped, Base):
     __tablename__ = "runs"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    project: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(32))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -66,15 +75,44 @@ class Run(Base):
     failed_rule_count: Mapped[int] = mapped_column(Integer, default=0)
     source_info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     rescored_from: Mapped[str | None] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text, default="")  # why it failed or was cancelled
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # what start decided
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # last progress
 
-    __table_args__ = (Index("ix_runs_tenant_started", "tenant_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_runs_tenant_started", "tenant_id", "started_at"),
+        Index("ix_runs_scope_started", "tenant_id", "project", "started_at", "id"),
+    )
 
 
-class EntityResultRow(Base):
+class RunStep(Scoped, Base):
+    """One phase of a run: reading a view or validating an entity, with its progress."""
+
+    __tablename__ = "run_steps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # read | validate
+    name: Mapped[str] = mapped_column(String(400))  # view name (read) or entity (validate)
+    position: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32))  # queued | running | completed | failed...
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    rules_total: Mapped[int] = mapped_column(Integer, default=0)
+    rules_done: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("run_id", "kind", "name", name="uq_run_steps_run_kind_name"),
+    )
+
+
+class EntityResultRow(Scoped, Base):
     __tablename__ = "entity_results"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     entity: Mapped[str] = mapped_column(String(200))
@@ -92,11 +130,10 @@ class EntityResultRow(Base):
     )
 
 
-class RuleResultRow(Base):
+class RuleResultRow(Scoped, Base):
     __tablename__ = "rule_results"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     entity_index: Mapped[int] = mapped_column(Integer)  # position of its EntityResult
@@ -117,14 +154,14 @@ class RuleResultRow(Base):
         Index("ix_rule_results_run", "run_id"),
         Index("ix_rule_results_tenant_entity_rule", "tenant_id", "entity", "rule"),
         Index("ix_rule_results_tenant_rule", "tenant_id", "rule"),
+        Index("ix_rule_results_run_outcome", "run_id", "outcome"),
     )
 
 
-class ScoreRowModel(Base):
+class ScoreRowModel(Scoped, Base):
     __tablename__ = "scores"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     level: Mapped[str] = mapped_column(String(16))  # rule | dimension | entity | overall

@@ -8,16 +8,15 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vmsdq.store.models import Base, UTCDateTime
+from vmsdq.store.models import Base, Scoped, UTCDateTime
 
 
-class ConfigVersionRow(Base):
+class ConfigVersionRow(Scoped, Base):
     """One numbered version of the scoring settings (weights, thresholds, bands, sensitivity)."""
 
     __tablename__ = "config_versions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON)
     yaml_digest: Mapped[str] = mapped_column(String(64))
@@ -25,17 +24,18 @@ class ConfigVersionRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (
-        UniqueConstraint("tenant_id", "version", name="uq_config_versions_tenant_version"),
+        UniqueConstraint(
+            "tenant_id", "project", "version", name="uq_config_versions_scope_version"
+        ),
     )
 
 
-class AnomalyRow(Base):
+class AnomalyRow(Scoped, Base):
     """A point of a history series flagged as anomalous, attached to the run it came from."""
 
     __tablename__ = "anomalies"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tenant_id: Mapped[str] = mapped_column(String(64))
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     metric: Mapped[str] = mapped_column(String(32))  # see vmsdq.analytics.series.METRICS

@@ -65,50 +65,25 @@ class RuleHistoryRow:
     observed: float | None
 
 
-def run_values(run: RunResult, tenant: str) -> dict[str, Any]:
-    rules = [r for e in run.entities for r in e.rules]
+def entity_values(run_id: str, position: int, e: EntityResult) -> dict[str, Any]:
     return {
-        "tenant_id": tenant,
-        "status": run.status,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-        "config_version": run.config_version,
-        "entity_count": len(run.entities),
-        "rule_count": len(rules),
-        "failed_rule_count": sum(r.outcome in (Outcome.failed, Outcome.error) for r in rules),
+        "run_id": run_id,
+        "position": position,
+        "entity": e.entity,
+        "rows": e.rows,
+        "status": e.status,
+        "message": e.message,
+        "location": e.location,
+        "failures_path": e.failures_path,
+        "rejected": e.rejected,
+        "seconds": e.seconds,
     }
 
 
-def entity_values(run: RunResult, tenant: str) -> list[dict[str, Any]]:
+def rule_values(run_id: str, position: int, e: EntityResult) -> list[dict[str, Any]]:
     return [
-        {
-            "tenant_id": tenant,
-            "run_id": run.run_id,
-            "position": i,
-            "entity": e.entity,
-            "rows": e.rows,
-            "status": e.status,
-            "message": e.message,
-            "location": e.location,
-            "failures_path": e.failures_path,
-            "rejected": e.rejected,
-            "seconds": e.seconds,
-        }
-        for i, e in enumerate(run.entities)
-    ]
-
-
-def rule_values(run: RunResult, tenant: str) -> list[dict[str, Any]]:
-    rules = [(owner, r) for owner, e in enumerate(run.entities) for r in e.rules]
-    return [
-        {
-            "tenant_id": tenant,
-            "run_id": run.run_id,
-            "position": i,
-            "entity_index": owner,
-            **r.to_dict(),
-        }
-        for i, (owner, r) in enumerate(rules)
+        {"run_id": run_id, "position": i, "entity_index": position, **r.to_dict()}
+        for i, r in enumerate(e.rules)
     ]
 
 
@@ -130,8 +105,8 @@ def to_rule(row: RuleResultRow) -> RuleResult:
 
 def to_run(run: Run, entities: list[EntityResultRow], rules: list[RuleResultRow]) -> RunResult:
     """Rebuild a run; each rule returns to the entity result it was saved under."""
-    results = [
-        EntityResult(
+    by_position = {
+        e.position: EntityResult(
             entity=e.entity,
             rows=e.rows,
             status=e.status,
@@ -141,16 +116,86 @@ def to_run(run: Run, entities: list[EntityResultRow], rules: list[RuleResultRow]
             rejected=e.rejected,
             seconds=e.seconds,
         )
-        for e in sorted(entities, key=lambda e: e.position)
-    ]
-    for rule in sorted(rules, key=lambda r: r.position):
-        results[rule.entity_index].rules.append(to_rule(rule))
+        for e in entities
+    }
+    for rule in sorted(rules, key=lambda r: (r.entity_index, r.position)):
+        owner = by_position.get(rule.entity_index)
+        if owner is not None:
+            owner.rules.append(to_rule(rule))
     return RunResult(
         run_id=run.id,
         tenant=run.tenant_id,
         started_at=run.started_at,
         finished_at=run.finished_at,
         status=run.status,
-        entities=results,
+        entities=[by_position[k] for k in sorted(by_position)],
         config_version=run.config_version,
+        message=run.message,
     )
+
+
+def to_history(r: RuleResultRow, run: Run) -> RuleHistoryRow:
+    rule = to_rule(r)
+    return RuleHistoryRow(
+        run_id=run.id,
+        started_at=run.started_at,
+        run_status=run.status,
+        config_version=run.config_version,
+        entity=r.entity,
+        rule=r.rule,
+        kind=r.kind,
+        dimension=rule.dimension,
+        severity=rule.severity,
+        weight=r.weight,
+        evaluated=r.evaluated,
+        failed=r.failed,
+        pass_rate=r.pass_rate,
+        outcome=rule.outcome,
+        observed=r.observed,
+    )
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """A run without its rule results: what lists of runs show (from the run row's counters)."""
+
+    run_id: str
+    project: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    config_version: int | None
+    entity_count: int
+    rule_count: int
+    failed_rule_count: int
+    message: str
+    updated_at: datetime | None
+    score: float | None = None  # overall score as run, when scored
+    band: str | None = None
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One phase of a run (``read`` of a view, ``validate`` of an entity) and its progress."""
+
+    kind: str
+    name: str
+    status: str
+    rows: int
+    rules_total: int
+    rules_done: int
+    attempts: int
+    message: str
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StoredConfig:
+    """One numbered version of the settings as stored (``settings`` is their JSON form)."""
+
+    version: int
+    settings: dict[str, Any]
+    note: str
+    created_at: datetime
+    yaml_digest: str

@@ -64,8 +64,8 @@ def test_unknown_target_is_a_config_error():
 def test_target_not_read_in_the_run_is_an_error_outcome(tmp_path):
     import pyarrow as pa
 
+    from vmsdq.core.snapshots import Snapshot
     from vmsdq.engine.duckdb_backend import DuckDBBackend
-    from vmsdq.sources.base import Snapshot
     from vmsdq.spec.models import EntitySpec
 
     vol = TableCase("vol", {"id": {}, "org": {"references": "org"}}).spec()

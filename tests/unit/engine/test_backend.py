@@ -8,10 +8,10 @@ from sqlglot import exp
 from vmsdq.checks import compile_entity
 from vmsdq.checks.model import Check, ColumnSpec, CompiledEntity
 from vmsdq.checks.sql import col
+from vmsdq.core.snapshots import RejectedRecord, Snapshot
 from vmsdq.core.words import Dimension, Outcome, Severity
 from vmsdq.engine.duckdb_backend import DuckDBBackend
 from vmsdq.engine.testing import TableCase
-from vmsdq.sources.base import RejectedRecord, Snapshot
 from vmsdq.spec.models import EntitySpec
 
 NOW = datetime(2026, 1, 15, tzinfo=UTC)

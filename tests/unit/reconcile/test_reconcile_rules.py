@@ -12,10 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from vmsdq.core.results import RuleResult
+from vmsdq.core.snapshots import Snapshot
 from vmsdq.core.words import Outcome
 from vmsdq.engine.duckdb_backend import DuckDBBackend
 from vmsdq.reconcile import compile_reconciliation, mirror_entity, tolerance
-from vmsdq.sources.base import Snapshot
 from vmsdq.spec.models import EntitySpec
 
 

@@ -11,11 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from vmsdq.core.results import EntityResult
+from vmsdq.core.snapshots import Snapshot
 from vmsdq.core.words import Outcome
 from vmsdq.demo import generate_demo, install_pack
 from vmsdq.engine.duckdb_backend import DuckDBBackend
 from vmsdq.reconcile import compile_reconciliation, mirror_entity
-from vmsdq.sources.base import Snapshot
 from vmsdq.sources.registry import get_source
 from vmsdq.spec.loader import load_project
 from vmsdq.spec.models import Project

@@ -6,7 +6,7 @@ import pytest
 
 from vmsdq import snapshots
 from vmsdq.core.errors import ConfigError
-from vmsdq.sources.base import RejectedRecord, Snapshot
+from vmsdq.core.snapshots import RejectedRecord, Snapshot
 
 
 def test_arrow_and_parquet_snapshots_round_trip(tmp_path: Path) -> None:

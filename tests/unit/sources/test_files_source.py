@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from vmsdq.core.errors import MissingColumnError, SourceError
-from vmsdq.sources.base import Snapshot
+from vmsdq.core.snapshots import Snapshot
 from vmsdq.sources.files import FilesSource
 from vmsdq.spec.models import EntitySpec, FilesSourceSpec
 

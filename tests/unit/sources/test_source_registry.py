@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from vmsdq.core.errors import ConfigError
+from vmsdq.core.snapshots import Snapshot
 from vmsdq.sources import registry
-from vmsdq.sources.base import Snapshot
 from vmsdq.sources.files import FilesSource
 from vmsdq.spec.models import EntitySpec, FilesSourceSpec
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vmsdq.sources.base import Snapshot
+from vmsdq.core.snapshots import Snapshot
 from vmsdq.sources.salesforce.client import RetryPolicy, SalesforceClient
 from vmsdq.sources.salesforce.credentials import load_credentials
 from vmsdq.sources.salesforce.reader import BulkOptions, count_records, read_bulk, read_rest

@@ -1,16 +1,16 @@
-"""Plain-text renderings of scores, history, trends and settings (CLI; the web reuses the data)."""
+"""Plain-text renderings of scores, history, trends and settings for the command line."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from vmsdq.analytics.config_versions import ConfigVersion
-from vmsdq.analytics.history import HistoryPoint
 from vmsdq.analytics.trends import Trend
+from vmsdq.core.history import HistoryPoint
 from vmsdq.core.scores import RunScores
 from vmsdq.scoring.settings import flatten
-from vmsdq.store import ScoreRow
+from vmsdq.services.scores import ScorePreview
+from vmsdq.services.settings import ConfigVersion
 
 
 def num(value: float | None, fmt: str = ".1f", signed: bool = False) -> str:
@@ -48,19 +48,6 @@ def scores_lines(scores: RunScores) -> list[str]:
         for r in scores.excluded_rules
     ]
     out += [f"no score: {e.entity} ({e.status}: {e.message})" for e in scores.unscored_entities]
-    return out
-
-
-def stored_scores_lines(run_id: str, rows: Sequence[ScoreRow]) -> list[str]:
-    out: list[str] = []
-    for label in dict.fromkeys(r.label for r in rows):
-        mine = [r for r in rows if r.label == label and r.level in ("overall", "entity")]
-        version = next((r.config_version for r in mine), None)
-        out.append(f"run {run_id}: config v{version}, {label}")
-        out += table(
-            ["level", "entity", "score", "band", "weight"],
-            [[r.level, r.entity or "", num(r.score), r.band or "-", f"{r.weight:g}"] for r in mine],
-        )
     return out
 
 
@@ -103,11 +90,41 @@ def trend_lines(trends: Sequence[tuple[str, Trend]], tolerance: float) -> list[s
 
 
 def settings_lines(config: ConfigVersion) -> list[str]:
-    out = [f"config v{config.version} ({config.note}; {config.created_at:%Y-%m-%d %H:%M} UTC)"]
+    when = f"{config.created_at:%Y-%m-%d %H:%M} UTC" if config.created_at else "not recorded yet"
+    out = [f"config v{config.version} ({config.note}; {when})"]
     out += [f"{k} = {'null' if v is None else v}" for k, v in flatten(config.settings).items()]
     return out
 
 
 def config_history_lines(configs: Sequence[ConfigVersion]) -> list[str]:
-    rows = [[f"v{c.version}", f"{c.created_at:%Y-%m-%d %H:%M}", c.note] for c in configs]
+    rows = [
+        [f"v{c.version}", f"{c.created_at:%Y-%m-%d %H:%M}" if c.created_at else "pending", c.note]
+        for c in configs
+    ]
     return table(["version", "created (UTC)", "change"], rows)
+
+
+def preview_lines(p: ScorePreview) -> list[str]:
+    """Before and after, overall and per entity, with the change."""
+    rows = [
+        [
+            "overall",
+            num(p.before.overall),
+            num(p.after.overall),
+            _delta(p.before.overall, p.after.overall),
+            p.after.overall_band or "-",
+        ]
+    ]
+    for name, before in p.before.entities.items():
+        after = p.after.entities.get(name)
+        new = after.score if after is not None else None
+        band = (after.band if after is not None else None) or "-"
+        rows.append([name, num(before.score), num(new), _delta(before.score, new), band])
+    return [
+        f"preview of {p.key} = {p.value} on run {p.before.run_id} (nothing saved)",
+        *table(["scope", "now", "with change", "change", "band"], rows),
+    ]
+
+
+def _delta(before: float | None, after: float | None) -> str:
+    return num(after - before, signed=True) if before is not None and after is not None else "-"

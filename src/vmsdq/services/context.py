@@ -1,0 +1,120 @@
+"""What every use case runs in: tenant, project, actor, repositories, artifacts, clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from vmsdq.core.errors import PermissionDeniedError
+from vmsdq.spec.models import Project
+from vmsdq.store.artifacts import ArtifactStore
+from vmsdq.store.db import Database, resolve_url
+from vmsdq.store.repos import Repositories
+
+ROLES = ("viewer", "steward", "admin")  # each role may do what the ones before it may
+PERMISSIONS = {  # permission -> least role that holds it
+    "read": "viewer",
+    "read_rows": "steward",  # row-level (personal) data: failing rows, exports
+    "run": "steward",
+    "edit_rules": "steward",
+    "settings": "admin",
+    "admin": "admin",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is calling: a person, a token or the local command line."""
+
+    name: str
+    role: str = "admin"
+
+    def may(self, permission: str) -> bool:
+        return ROLES.index(self.role) >= ROLES.index(PERMISSIONS[permission])
+
+
+LOCAL = Actor("local", "admin")  # the command line on the project's own machine
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Context:
+    project: Project
+    db: Database
+    artifacts: ArtifactStore
+    actor: Actor = LOCAL
+    clock: Callable[[], datetime] = utc_now
+    tenant: str = ""
+    settings_db: Database | None = None  # where settings in force are read (default: db)
+    repos: Repositories = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tenant = self.tenant or self.project.spec.tenant
+        self.repos = Repositories(self.db, self.tenant, self.project.spec.name)
+
+    @property
+    def settings_repos(self) -> Repositories | None:
+        """The repositories holding the settings in force (None: only ``vmsdq.yaml``)."""
+        if self.settings_db is None:
+            return self.repos
+        return Repositories(self.settings_db, self.tenant, self.project.spec.name)
+
+    def require(self, permission: str) -> None:
+        """PermissionDeniedError unless the actor holds ``permission``."""
+        if not self.actor.may(permission):
+            raise PermissionDeniedError(
+                f"{self.actor.name} ({self.actor.role}) may not {permission.replace('_', ' ')}"
+            )
+
+
+def store_url(project: Project) -> str:
+    """The results database of a project (``$VMSDQ_DATABASE_URL`` wins over ``store.url``)."""
+    return resolve_url(project.spec.store.url, Path(project.root)).render_as_string(
+        hide_password=False
+    )
+
+
+def artifacts_of(project: Project) -> ArtifactStore:
+    return ArtifactStore(Path(project.root) / project.spec.store.artifacts)
+
+
+def open_context(
+    project: Project | Path | str,
+    *,
+    actor: Actor = LOCAL,
+    clock: Callable[[], datetime] = utc_now,
+) -> Context:
+    """The context of a project folder (or loaded project) over its results database."""
+    loaded = project if isinstance(project, Project) else load(project)
+    db = Database.connect(store_url(loaded))
+    return Context(project=loaded, db=db, artifacts=artifacts_of(loaded), actor=actor, clock=clock)
+
+
+def scratch_context(project: Project, *, clock: Callable[[], datetime] = utc_now) -> Context:
+    """A context whose runs are kept in memory only (``validate --no-store``); the settings
+    in force are still read, never written, from the project's results database."""
+    url = resolve_url(project.spec.store.url, Path(project.root))
+    settings_db = None
+    if url.get_backend_name() != "sqlite" or Path(str(url.database)).is_file():
+        settings_db = Database.connect(url)
+    ctx = Context(
+        project=project,
+        db=Database.connect("sqlite://"),
+        artifacts=artifacts_of(project),
+        clock=clock,
+    )
+    ctx.settings_db = settings_db
+    if settings_db is None:
+        ctx.settings_db = ctx.db  # nothing stored yet: only vmsdq.yaml is in force
+    return ctx
+
+
+def load(project_dir: Path | str) -> Project:
+    from vmsdq.spec.loader import load_project
+
+    return load_project(project_dir)

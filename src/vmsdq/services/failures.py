@@ -1,0 +1,214 @@
+"""Failing rows of a run: filtered, sorted and paged, or exported whole as a stream.
+
+The rows live in the run's failure files (``rule, key, values``: see docs/rules.md); DuckDB
+reads them where they are, so a page or an export never loads the whole run into memory.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from vmsdq.core.errors import ConfigError, NotFoundError
+from vmsdq.services.context import Context
+from vmsdq.store.pages import Page, checked_limit, decode_cursor, encode_cursor
+
+SORTS = ("key", "rule")
+FORMATS = ("csv", "json", "parquet")
+BATCH_ROWS = 50_000
+EMPTY = 'SELECT NULL::VARCHAR AS key, NULL::VARCHAR AS "values", NULL::VARCHAR AS rule LIMIT 0'
+
+
+@dataclass(frozen=True)
+class FailureRow:
+    rule: str
+    key: str
+    values: dict[str, Any]
+
+
+def list_failures(
+    ctx: Context,
+    run_id: str,
+    *,
+    rule: str | None = None,
+    entity: str | None = None,
+    search: str | None = None,
+    sort: str = "key",
+    descending: bool = False,
+    cursor: str | None = None,
+    limit: int = 100,
+) -> Page[FailureRow]:
+    """One page of failing rows; ``search`` matches the key or any offending value."""
+    ctx.require("read_rows")
+    run_id, files = _files(ctx, run_id, rule)
+    if sort not in SORTS:
+        raise ConfigError(f"sort '{sort}' is not one of: {', '.join(SORTS)}")
+    if not files:
+        return Page([])
+    where, params = _where(rule, entity, search)
+    direction = "DESC" if descending else "ASC"
+    order = (
+        f'"{sort}" {direction}, rule {direction}, filename {direction}, file_row_number {direction}'
+    )
+    if cursor is not None:
+        first, rule_at, file_at, row_at = decode_cursor(cursor, 4)
+        op = "<" if descending else ">"
+        where.append(f'("{sort}", rule, filename, file_row_number) {op} (?, ?, ?, ?)')
+        params += [first, rule_at, file_at, row_at]
+    sql = (
+        f'SELECT rule, key, "values", filename, file_row_number FROM ({_scan(files)}) '
+        f"WHERE {' AND '.join(where) or 'TRUE'} ORDER BY {order} LIMIT {checked_limit(limit) + 1}"
+    )
+    rows = _query(files, sql, params)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    nxt = None
+    if more:
+        last = rows[-1]
+        nxt = encode_cursor([last[0] if sort == "rule" else last[1], last[0], last[3], last[4]])
+    return Page([FailureRow(r[0], r[1], json.loads(r[2] or "{}")) for r in rows], nxt)
+
+
+def export_failures(ctx: Context, run_id: str, rule: str, fmt: str) -> Iterator[bytes]:
+    """Every failing row of ``rule`` (key first, one column per offending value), as CSV,
+    JSON or Parquet bytes, produced batch by batch."""
+    ctx.require("read_rows")
+    if fmt not in FORMATS:
+        raise ConfigError(f"format '{fmt}' is not one of: {', '.join(FORMATS)}")
+    run_id, files = _files(ctx, run_id, rule)
+    return _export(ctx, run_id, files, rule, fmt)
+
+
+def _export(ctx: Context, run_id: str, files: list[Path], rule: str, fmt: str) -> Iterator[bytes]:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        columns = _value_columns(con, files, rule) if files else []
+        select = ["key"] + [f'json_extract_string("values", ?) AS {_ident(c)}' for c in columns]
+        params: list[Any] = [_pointer(c) for c in columns]
+        source = (
+            _scan(files)
+            if files
+            else 'SELECT NULL::VARCHAR AS key, NULL AS "values", NULL AS rule WHERE FALSE'
+        )
+        sql = f"SELECT {', '.join(select)} FROM ({source}) WHERE rule = ? ORDER BY key"
+        result = con.execute(sql, [*params, rule])
+        reader = result.fetch_record_batch(BATCH_ROWS)
+        yield from _encode(reader, fmt, ctx, run_id)
+    finally:
+        con.close()
+
+
+def _encode(reader: Any, fmt: str, ctx: Context, run_id: str) -> Iterator[bytes]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([pa.field(f.name, pa.string()) for f in reader.schema])
+    if fmt == "csv":
+        buf = io.BytesIO()
+        with pacsv.CSVWriter(buf, schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch.cast(schema))
+                yield _drain(buf)
+        yield _drain(buf)
+    elif fmt == "json":
+        yield b"["
+        first = True
+        for batch in reader:
+            for record in batch.to_pylist():
+                yield (b"\n  " if first else b",\n  ") + json.dumps(record).encode()
+                first = False
+        yield b"\n]\n"
+    else:
+        buf = io.BytesIO()
+        with pq.ParquetWriter(buf, schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch.cast(schema))
+                yield _drain(buf)
+        yield _drain(buf)
+
+
+def _drain(buf: io.BytesIO) -> bytes:
+    data = buf.getvalue()
+    buf.seek(0)
+    buf.truncate()
+    return data
+
+
+def _files(ctx: Context, run_id: str, rule: str | None) -> tuple[str, list[Path]]:
+    """The run's failure files, after checking the run exists and knows ``rule``."""
+    from vmsdq.services.runs import get_run, resolve
+
+    run_id = resolve(ctx, run_id)
+    if rule is not None:
+        run = get_run(ctx, run_id)
+        known = sorted({r.rule for r in run.rules} | _parseable(run))
+        if rule not in known:
+            close = difflib.get_close_matches(rule, known, n=5, cutoff=0.5)
+            hint = f"; did you mean: {', '.join(close)}" if close else ""
+            raise NotFoundError(f"run '{run_id}' has no rule '{rule}'{hint}")
+    return run_id, ctx.artifacts.failure_files(run_id)
+
+
+def _parseable(run: Any) -> set[str]:
+    return {f"{e.entity}.record.parseable" for e in run.entities}
+
+
+def _where(rule: str | None, entity: str | None, search: str | None) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if rule is not None:
+        where.append("rule = ?")
+        params.append(rule)
+    if entity is not None:
+        where.append("starts_with(rule, ?)")
+        params.append(f"{entity}.")
+    if search:
+        where.append('(contains(lower(key), ?) OR contains(lower("values"), ?))')
+        params += [search.lower(), search.lower()]
+    return where, params
+
+
+def _scan(files: list[Path]) -> str:
+    listed = ", ".join(exp.Literal.string(str(f)).sql("duckdb") for f in files)
+    return (
+        f'SELECT rule, key, "values", parse_filename(filename) AS filename, file_row_number '
+        f"FROM read_parquet([{listed}], union_by_name = true, filename = true, "
+        "file_row_number = true)"
+    )
+
+
+def _query(files: list[Path], sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def _value_columns(con: Any, files: list[Path], rule: str) -> list[str]:
+    sql = (
+        f'SELECT DISTINCT unnest(json_keys("values")) AS k FROM ({_scan(files)}) '
+        'WHERE rule = ? AND "values" IS NOT NULL ORDER BY k'
+    )
+    return [r[0] for r in con.execute(sql, [rule]).fetchall() if r[0] != "key"]
+
+
+def _ident(name: str) -> str:
+    return exp.to_identifier(name, quoted=True).sql("duckdb")
+
+
+def _pointer(name: str) -> str:
+    """A JSON pointer to the top-level member ``name`` (RFC 6901 escaping)."""
+    return "/" + name.replace("~", "~0").replace("/", "~1")

@@ -1,0 +1,289 @@
+"""A validation run in idempotent phases keyed by a run id given from outside.
+
+``start_run`` records a ``queued`` run with its plan and steps; ``read_view`` archives one
+view as a snapshot; ``validate_entity`` validates one entity from the archive, writes its
+failure file and replaces its stored results; ``finish_run`` merges, scores, flags anomalies
+and only then marks the run ``completed``. Repeating a phase leaves one set of results, so a
+killed run shows as ``running`` with its progress and :func:`resume_run` completes it.
+:func:`run_now` does every phase in this process (the CLI, the embedded default).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from vmsdq.core.errors import ConflictError, NotFoundError, TransientError
+from vmsdq.core.results import RunResult
+from vmsdq.core.words import RunStatus
+from vmsdq.services import run_steps
+from vmsdq.services.context import Context
+from vmsdq.services.plan import plan_run
+from vmsdq.services.sources import RunSources
+from vmsdq.store.artifacts import checked
+from vmsdq.store.pages import Page
+from vmsdq.store.records import RunSummary, StepRecord
+
+Progress = Callable[[str, str], None]  # (entity or view, phase)
+READ, VALIDATE = run_steps.READ, run_steps.VALIDATE
+DONE = (str(RunStatus.completed), str(RunStatus.failed))
+
+
+def new_run_id(now: datetime) -> str:
+    """Sortable, unique run id: UTC timestamp plus a random suffix."""
+    return f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+
+
+def start_run(
+    ctx: Context,
+    *,
+    run_id: str | None = None,
+    entities: Sequence[str] | None = None,
+    from_run: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Record a queued run of ``entities`` (default all) with its plan; returns its id.
+
+    Starting an id that this project already has changes nothing (a retried start).
+    ``from_run`` re-validates that run's snapshots instead of reading the sources; ``now``
+    fixes the run's clock (simulated history).
+    """
+    ctx.require("run")
+    plan = plan_run(ctx.project, entities)
+    started = now or ctx.clock()
+    run_id = checked(run_id or new_run_id(started), "run id")
+    if from_run is not None and not ctx.artifacts.snapshot_views(checked(from_run, "run id")):
+        raise NotFoundError(f"run '{from_run}' has no stored snapshots to re-validate")
+    document = {
+        "entities": [p.entity for p in plan.entities],
+        "reads": [v.name for v in plan.reads],
+        "from_run": from_run,
+        "fixed_clock": now is not None,
+    }
+    steps = [{"kind": READ, "name": v.name, "rules_total": 0} for v in plan.reads]
+    steps += [{"kind": VALIDATE, "name": p.entity, "rules_total": p.rules} for p in plan.entities]
+    ctx.repos.runs.create(run_id, started, document, steps)
+    return run_id
+
+
+def read_view(
+    ctx: Context,
+    run_id: str,
+    view: str,
+    *,
+    sources: RunSources | None = None,
+    retry_transient: bool = False,
+) -> None:
+    """Read one view of the run into its archive (nothing when already read).
+
+    A source that fails marks only this step failed, with the reason; with
+    ``retry_transient`` a transient failure is raised instead (the job retries it).
+    """
+    ctx.require("run")
+    plan = _plan(ctx, run_id)
+    if not _should_run(ctx, run_id, READ, view):
+        return
+    run_steps.begin(ctx, run_id, READ, view)
+    try:
+        if plan.get("from_run"):
+            rows = run_steps.copy_view(ctx, plan["from_run"], run_id, view)
+        elif sources is not None:
+            rows = run_steps.read_into_archive(ctx, sources, run_id, view)
+        else:
+            with RunSources(ctx) as own:
+                rows = run_steps.read_into_archive(ctx, own, run_id, view)
+    except TransientError as exc:
+        if retry_transient:
+            run_steps.requeue(ctx, run_id, READ, view, str(exc))
+            raise
+        run_steps.fail(ctx, run_id, READ, view, exc)
+    except Exception as exc:  # noqa: BLE001 (any failure of one source is that view's error)
+        run_steps.fail(ctx, run_id, READ, view, exc)
+    else:
+        ctx.repos.steps.finish(run_id, READ, view, "completed", ctx.clock(), rows=rows)
+
+
+def validate_entity(
+    ctx: Context, run_id: str, entity: str, *, progress: Progress | None = None
+) -> None:
+    """Validate one entity from the run's archive and replace its stored results."""
+    ctx.require("run")
+    plan = _plan(ctx, run_id)
+    if entity not in plan["entities"]:
+        raise NotFoundError(f"run '{run_id}' does not validate entity '{entity}'")
+    if not _should_run(ctx, run_id, VALIDATE, entity):
+        return
+    run_steps.begin(ctx, run_id, VALIDATE, entity)
+    summary = _summary(ctx, run_id)
+    result = run_steps.validate(ctx, run_id, entity, summary.started_at, plan, progress)
+    ctx.repos.results.save_entity(run_id, plan["entities"].index(entity), result)
+    ctx.repos.runs.refresh_counts(run_id)
+    ctx.repos.steps.finish(
+        run_id,
+        VALIDATE,
+        entity,
+        "completed",
+        ctx.clock(),
+        rows=result.rows,
+        rules_done=len(result.rules),
+        message=result.message,
+    )
+
+
+def finish_run(ctx: Context, run_id: str) -> RunResult:
+    """Score the run and mark it completed (once every step is done); repeating is harmless."""
+    ctx.require("run")
+    summary = _summary(ctx, run_id)
+    if summary.status in (RunStatus.completed, RunStatus.cancelled):
+        return get_run(ctx, run_id)
+    pending = [s.name for s in ctx.repos.steps.list(run_id) if s.status not in DONE]
+    if pending:
+        raise ConflictError(
+            f"run '{run_id}' cannot finish: {len(pending)} steps are not done "
+            f"({', '.join(pending[:5])}); resume it with `vmsdq runs resume {run_id}`"
+        )
+    return run_steps.finish(ctx, run_id, _plan(ctx, run_id), summary)
+
+
+def run_now(
+    ctx: Context,
+    *,
+    entities: Sequence[str] | None = None,
+    from_run: str | None = None,
+    now: datetime | None = None,
+    run_id: str | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Start, read, validate and finish a run in this process; returns it, scored."""
+    run_id = start_run(ctx, run_id=run_id, entities=entities, from_run=from_run, now=now)
+    return resume_run(ctx, run_id, progress=progress)
+
+
+def resume_run(ctx: Context, run_id: str, *, progress: Progress | None = None) -> RunResult:
+    """Do what is left of a run (steps not done, then finish); Ctrl-C cancels it."""
+    plan = _plan(ctx, run_id)
+    try:
+        with RunSources(ctx) as sources:
+            for view in plan["reads"]:
+                if progress is not None:
+                    progress(view, "read")
+                read_view(ctx, run_id, view, sources=sources)
+        for entity in plan["entities"]:
+            validate_entity(ctx, run_id, entity, progress=progress)
+    except KeyboardInterrupt:
+        cancel_run(ctx, run_id, reason="interrupted (Ctrl-C)")
+        raise
+    if _summary(ctx, run_id).status == RunStatus.cancelled:
+        return get_run(ctx, run_id)
+    if progress is not None:
+        progress("run", "scoring")
+    return finish_run(ctx, run_id)
+
+
+def cancel_run(ctx: Context, run_id: str, *, reason: str = "cancelled") -> RunSummary:
+    """Mark a run that has not finished cancelled; its remaining steps will not run."""
+    ctx.require("run")
+    summary = _summary(ctx, run_id)
+    if not RunStatus(summary.status).finished:
+        ctx.repos.runs.set_status(
+            run_id, RunStatus.cancelled, ctx.clock(), message=reason, finished_at=ctx.clock()
+        )
+    return _summary(ctx, run_id)
+
+
+def get_run(ctx: Context, run_id: str) -> RunResult:
+    """A stored run with its results (and its scores as run, when scored)."""
+    ctx.require("read")
+    from vmsdq.services.scores import scores_as_run
+
+    found = ctx.repos.runs.get(resolve(ctx, run_id))
+    if found is None:
+        raise NotFoundError(f"run '{run_id}' is not in the results database")
+    if found.status == RunStatus.completed and found.config_version is not None:
+        found.scores = scores_as_run(ctx, found)
+    return found
+
+
+def summary(ctx: Context, run_id: str) -> RunSummary:
+    ctx.require("read")
+    return _summary(ctx, resolve(ctx, run_id))
+
+
+def resolve(ctx: Context, run_id: str) -> str:
+    """``latest`` is the newest completed run; any other id is checked and returned."""
+    if run_id != "latest":
+        return checked(run_id, "run id")
+    found = ctx.repos.runs.latest_id(status=RunStatus.completed)
+    if found is None:
+        raise NotFoundError("no runs yet; run `vmsdq validate` first")
+    return found
+
+
+def _summary(ctx: Context, run_id: str) -> RunSummary:
+    found = ctx.repos.runs.summary(run_id)
+    if found is None:
+        raise NotFoundError(f"run '{run_id}' is not in the results database")
+    return found
+
+
+def _plan(ctx: Context, run_id: str) -> dict[str, Any]:
+    found = ctx.repos.runs.plan(checked(run_id, "run id"))
+    if found is None:
+        raise NotFoundError(f"run '{run_id}' is not in the results database")
+    return found
+
+
+def _should_run(ctx: Context, run_id: str, kind: str, name: str) -> bool:
+    step = ctx.repos.steps.get(run_id, kind, name)
+    if step is None:
+        raise NotFoundError(f"run '{run_id}' has no step {kind} '{name}'")
+    if step.status in DONE:
+        return False
+    return _summary(ctx, run_id).status != RunStatus.cancelled
+
+
+def list_runs(
+    ctx: Context,
+    *,
+    status: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 20,
+) -> Page[RunSummary]:
+    """Runs newest first, filtered by status and start time, one page at a time."""
+    ctx.require("read")
+    if status is not None:
+        status = str(RunStatus(status))
+    return ctx.repos.runs.page(status=status, since=since, until=until, cursor=cursor, limit=limit)
+
+
+def progress(ctx: Context, run_id: str) -> tuple[RunSummary, list[StepRecord]]:
+    """A run's status and its steps with their progress (live while it runs)."""
+    ctx.require("read")
+    run_id = resolve(ctx, run_id)
+    return _summary(ctx, run_id), ctx.repos.steps.list(run_id)
+
+
+def import_run(ctx: Context, run: RunResult) -> RunResult:
+    """Store a run computed elsewhere (its entity and rule results) and score it."""
+    ctx.require("run")
+    names = [e.entity for e in run.entities]
+    steps = [{"kind": VALIDATE, "name": n, "rules_total": 0} for n in names]
+    plan = {"entities": names, "reads": [], "from_run": None, "fixed_clock": True}
+    ctx.repos.runs.create(checked(run.run_id, "run id"), run.started_at, plan, steps)
+    for position, entity in enumerate(run.entities):
+        ctx.repos.results.save_entity(run.run_id, position, entity)
+        ctx.repos.steps.finish(
+            run.run_id,
+            VALIDATE,
+            entity.entity,
+            "completed",
+            ctx.clock(),
+            rows=entity.rows,
+            rules_done=len(entity.rules),
+        )
+    ctx.repos.runs.refresh_counts(run.run_id)
+    return finish_run(ctx, run.run_id)

@@ -1,0 +1,65 @@
+"""The sources of one run, opened when first needed and closed at the end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vmsdq.core.snapshots import Snapshot
+from vmsdq.core.words import ViewRef, ViewRole
+
+if TYPE_CHECKING:
+    from vmsdq.services.context import Context
+    from vmsdq.sources.base import Source
+
+
+class RunSources:
+    """The project's default source and its mirror, as a run reads them."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._open: dict[str, Source] = {}
+
+    def __enter__(self) -> RunSources:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, name: str) -> Source:
+        if name not in self._open:
+            from vmsdq.sources.registry import get_source
+
+            spec = self.ctx.project.spec
+            self._open[name] = get_source(
+                name,
+                spec.sources[name],
+                root=Path(self.ctx.project.root),
+                artifacts=self.ctx.artifacts.root,
+            )
+        return self._open[name]
+
+    @property
+    def default(self) -> Source:
+        return self.get(self.ctx.project.spec.default_source)
+
+    def read(self, view: ViewRef) -> Snapshot:
+        """Read one view: an entity from the default source, or its mirror from the other."""
+        spec = self.ctx.project.spec
+        entity = self.ctx.project.entities[view.entity]
+        if view.role is ViewRole.mirror:
+            mirror = spec.reconcile.get(spec.default_source)
+            if mirror is None:
+                raise KeyError(f"no source is paired with '{spec.default_source}' to reconcile")
+            source: Any = self.get(mirror)
+            read_mirror = getattr(source, "read_mirror", None)
+            snap: Snapshot = read_mirror(entity) if read_mirror else source.read(entity)
+            return snap
+        return self.default.read(entity)
+
+    def close(self) -> None:
+        for source in self._open.values():
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+        self._open.clear()

@@ -1,0 +1,54 @@
+"""Repositories of the results database, each bound to one tenant's project."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from vmsdq.store.repos.anomalies import AnomalyRepository
+from vmsdq.store.repos.history import HistoryRepository
+from vmsdq.store.repos.results import ResultRepository
+from vmsdq.store.repos.runs import RunRepository
+from vmsdq.store.repos.scores import ScoreRepository
+from vmsdq.store.repos.settings import SettingsRepository
+from vmsdq.store.repos.steps import StepRepository
+from vmsdq.store.scope import Scope
+
+if TYPE_CHECKING:
+    from vmsdq.store.db import Database
+
+
+class Repositories:
+    """Every repository of one scope: ``repos.runs``, ``repos.results``, ``repos.scores``..."""
+
+    def __init__(self, db: Database, tenant: str, project: str) -> None:
+        self.db = db
+        self.scope = Scope(tenant, project)
+
+    @cached_property
+    def runs(self) -> RunRepository:
+        return RunRepository(self.db, self.scope)
+
+    @cached_property
+    def steps(self) -> StepRepository:
+        return StepRepository(self.db, self.scope)
+
+    @cached_property
+    def results(self) -> ResultRepository:
+        return ResultRepository(self.db, self.scope)
+
+    @cached_property
+    def scores(self) -> ScoreRepository:
+        return ScoreRepository(self.db, self.scope)
+
+    @cached_property
+    def settings(self) -> SettingsRepository:
+        return SettingsRepository(self.db, self.scope)
+
+    @cached_property
+    def anomalies(self) -> AnomalyRepository:
+        return AnomalyRepository(self.db, self.scope)
+
+    @cached_property
+    def history(self) -> HistoryRepository:
+        return HistoryRepository(self.db, self.scope)

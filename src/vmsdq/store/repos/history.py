@@ -1,0 +1,149 @@
+"""History series: one point per run, oldest first, from scores "as run" and rule results."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from vmsdq.core.history import HistoryPoint
+from vmsdq.core.scores import AS_RUN
+from vmsdq.core.words import Outcome
+from vmsdq.store.models import EntityResultRow, RuleResultRow, Run, ScoreRowModel
+from vmsdq.store.repos.base import Repository
+from vmsdq.store.repos.results import ResultRepository
+
+SeriesKey = tuple[str | None, str | None, str | None]  # (entity, dimension, rule)
+FINISHED = ("completed",)  # only scored, completed runs make history
+
+
+class HistoryRepository(Repository):
+    extra_run: str | None = None  # a run not yet completed that still counts (its own finish)
+
+    def including(self, run_id: str) -> HistoryRepository:
+        """The same history, plus the run ``run_id`` whatever its status."""
+        other = HistoryRepository(self.db, self.scope)
+        other.extra_run = run_id
+        return other
+
+    def _finished(self) -> Any:
+        done = Run.status.in_(FINISHED)
+        return or_(done, Run.id == self.extra_run) if self.extra_run else done
+
+    def overall(self, since: datetime | None = None) -> list[HistoryPoint]:
+        return self.scores("overall", since).get((None, None, None), [])
+
+    def entities(
+        self, entity: str | None = None, since: datetime | None = None
+    ) -> dict[str, list[HistoryPoint]]:
+        """Per entity: score, rows, and failed / evaluated summed over its rules."""
+        scores = self.scores("entity", since, entity=entity)
+        sums = self._rule_sums(since, entity)
+        rows = self._entity_rows(since, entity)
+        out: dict[str, list[HistoryPoint]] = {}
+        for (name, _, _), points in scores.items():
+            if name is None:
+                continue
+            out[name] = [
+                _with_counts(p, sums.get((p.run_id, name)), rows.get((p.run_id, name)))
+                for p in points
+            ]
+        return out
+
+    def dimensions(
+        self, entity: str | None = None, since: datetime | None = None
+    ) -> dict[tuple[str, str], list[HistoryPoint]]:
+        found = self.scores("dimension", since, entity=entity)
+        return {(k[0] or "", k[1] or ""): v for k, v in found.items()}
+
+    def rules(
+        self,
+        entity: str | None = None,
+        rule: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> dict[str, list[HistoryPoint]]:
+        """Per rule: score (pass rate x 100; None when not evaluated or in error)."""
+        out: dict[str, list[HistoryPoint]] = defaultdict(list)
+        rows = ResultRepository(self.db, self.scope).rule_history(entity, rule, since, limit)
+        for r in rows:
+            if r.run_status not in FINISHED and r.run_id != self.extra_run:
+                continue
+            score = 100.0 * r.pass_rate if r.pass_rate is not None else None
+            if r.outcome is Outcome.error:
+                score = None
+            out[r.rule].append(
+                HistoryPoint(
+                    r.run_id,
+                    r.started_at,
+                    score,
+                    r.failed,
+                    r.evaluated,
+                    config_version=r.config_version,
+                )
+            )
+        return dict(out)
+
+    def scores(
+        self, level: str, since: datetime | None, *, entity: str | None = None
+    ) -> dict[SeriesKey, list[HistoryPoint]]:
+        m = ScoreRowModel
+        query = (
+            select(m.entity, m.dimension, m.rule, m.score, m.config_version, Run.id, Run.started_at)
+            .join(Run, Run.id == m.run_id)
+            .where(m.level == level, m.label == AS_RUN, self._finished())
+            .order_by(Run.started_at, Run.id, m.position)
+        )
+        query = _filter(query, since, m.entity if entity is not None else None, entity)
+        out: dict[SeriesKey, list[HistoryPoint]] = defaultdict(list)
+        with self.session() as s:
+            for ent, dim, rule, score, version, run_id, at in s.execute(query):
+                out[(ent, dim, rule)].append(
+                    HistoryPoint(run_id, at, score, config_version=version)
+                )
+        return dict(out)
+
+    def runs_between(self, since: datetime | None = None) -> list[tuple[str, datetime]]:
+        """(run id, start) of the completed runs, oldest first."""
+        query = select(Run.id, Run.started_at).where(self._finished())
+        if since is not None:
+            query = query.where(Run.started_at >= since)
+        with self.session() as s:
+            return [(r[0], r[1]) for r in s.execute(query.order_by(Run.started_at, Run.id))]
+
+    def _rule_sums(
+        self, since: datetime | None, entity: str | None
+    ) -> dict[tuple[str, str], tuple[int, int]]:
+        r = RuleResultRow
+        query = (
+            select(r.run_id, r.entity, func.sum(r.failed), func.sum(r.evaluated))
+            .join(Run, Run.id == r.run_id)
+            .group_by(r.run_id, r.entity)
+        )
+        query = _filter(query, since, r.entity if entity is not None else None, entity)
+        with self.session() as s:
+            return {(a, b): (int(f or 0), int(e or 0)) for a, b, f, e in s.execute(query)}
+
+    def _entity_rows(
+        self, since: datetime | None, entity: str | None
+    ) -> dict[tuple[str, str], int]:
+        e = EntityResultRow
+        query = select(e.run_id, e.entity, e.rows).join(Run, Run.id == e.run_id)
+        query = _filter(query, since, e.entity if entity is not None else None, entity)
+        with self.session() as s:
+            return {(a, b): int(n) for a, b, n in s.execute(query)}
+
+
+def _with_counts(p: HistoryPoint, sums: tuple[int, int] | None, rows: int | None) -> HistoryPoint:
+    failed, evaluated = sums if sums is not None else (None, None)
+    return HistoryPoint(p.run_id, p.at, p.score, failed, evaluated, rows, p.config_version)
+
+
+def _filter(query: Any, since: datetime | None, column: Any, value: str | None) -> Any:
+    if since is not None:
+        query = query.where(Run.started_at >= since)
+    if column is not None:
+        query = query.where(column == value)
+    return query

@@ -1,0 +1,87 @@
+"""Entity and rule results of runs: saved one entity at a time, read back page by page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select
+
+from vmsdq.core.results import EntityResult, RuleResult
+from vmsdq.store import records
+from vmsdq.store.models import EntityResultRow, RuleResultRow, Run
+from vmsdq.store.pages import Page, checked_limit, decode_cursor, encode_cursor
+from vmsdq.store.records import RuleHistoryRow
+from vmsdq.store.repos.base import Repository
+
+
+class ResultRepository(Repository):
+    def save_entity(self, run_id: str, position: int, result: EntityResult) -> None:
+        """Replace the stored result of one entity of a run (repeating it never duplicates)."""
+        with self.session() as s:
+            for model, column in (
+                (RuleResultRow, RuleResultRow.entity_index),
+                (EntityResultRow, EntityResultRow.position),
+            ):
+                s.execute(
+                    delete(model)
+                    .where(model.run_id == run_id, column == position)
+                    .execution_options(synchronize_session=False)
+                )
+            self.insert(s, EntityResultRow, [records.entity_values(run_id, position, result)])
+            self.insert(s, RuleResultRow, records.rule_values(run_id, position, result))
+
+    def rules(
+        self,
+        run_id: str,
+        *,
+        entity: str | None = None,
+        dimension: str | None = None,
+        outcome: str | None = None,
+        search: str | None = None,
+        cursor: str | None = None,
+        limit: int = 100,
+    ) -> Page[RuleResult]:
+        """The run's rule results in run order, filtered; ``search`` matches the rule name."""
+        r = RuleResultRow
+        query = select(r).where(r.run_id == run_id)
+        for column, value in ((r.entity, entity), (r.dimension, dimension), (r.outcome, outcome)):
+            if value is not None:
+                query = query.where(column == value)
+        if search:
+            query = query.where(r.rule.contains(search, autoescape=True))
+        if cursor is not None:
+            owner, pos = decode_cursor(cursor, 2)
+            query = query.where(
+                or_(r.entity_index > owner, (r.entity_index == owner) & (r.position > pos))
+            )
+        query = query.order_by(r.entity_index, r.position).limit(checked_limit(limit) + 1)
+        with self.session() as s:
+            rows = list(s.scalars(query))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        nxt = encode_cursor([rows[-1].entity_index, rows[-1].position]) if more else None
+        return Page([records.to_rule(x) for x in rows], nxt)
+
+    def rule_history(
+        self,
+        entity: str | None = None,
+        rule: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[RuleHistoryRow]:
+        """Rule metrics over runs, oldest first; with ``limit``, the newest ``limit`` rows."""
+        query = select(RuleResultRow, Run).join(Run, Run.id == RuleResultRow.run_id)
+        if entity is not None:
+            query = query.where(RuleResultRow.entity == entity)
+        if rule is not None:
+            query = query.where(RuleResultRow.rule == rule)
+        if since is not None:
+            query = query.where(Run.started_at >= since)
+        order = (Run.started_at, Run.id, RuleResultRow.entity_index, RuleResultRow.position)
+        if limit is not None:
+            query = query.order_by(*(c.desc() for c in order)).limit(limit)
+        else:
+            query = query.order_by(*order)
+        with self.session() as s:
+            found = [records.to_history(r, run) for r, run in s.execute(query)]
+        return found[::-1] if limit is not None else found
