@@ -18,7 +18,8 @@ from vmsdq.core.results import RuleResult, RunResult
 from vmsdq.demo import generate_demo
 from vmsdq.demo.generate import load_entity_specs
 from vmsdq.demo.rules import expand_project
-from vmsdq.runner import run_project
+from vmsdq.services.context import load, scratch_context
+from vmsdq.services.runs import run_now
 
 AS_OF = datetime(2026, 3, 14, 9, 30)
 VOLUNTEERS = 1500
@@ -33,7 +34,7 @@ def demo_run(
         project, volunteers=VOLUNTEERS, seed=7, as_of=AS_OF, defect_scale=request.param
     )
     assert manifest.missing == [], "injected defects the oracle did not confirm"
-    run = run_project(project, store=False, now=AS_OF)
+    run = run_now(scratch_context(load(project)), now=AS_OF)
     return project, run
 
 

@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from vmsdq.core.results import RunResult
-from vmsdq.runner import run_project
+from vmsdq.services.context import load, scratch_context
+from vmsdq.services.runs import run_now
 
 pytestmark = pytest.mark.integration
 
@@ -84,8 +85,8 @@ def test_pushdown_gives_the_same_results_as_reading_rows(
     pushed_root = _project(tmp_path / "pushed", postgres_url, table, pushdown=True)
     read_root = _project(tmp_path / "read", postgres_url, table, pushdown=False)
 
-    pushed = run_project(pushed_root, store=False)
-    read = run_project(read_root, store=False)
+    pushed = run_now(scratch_context(load(pushed_root)))
+    read = run_now(scratch_context(load(read_root)))
 
     assert _counts(pushed) == _counts(read)
     assert _keys(pushed, pushed_root) == _keys(read, read_root)

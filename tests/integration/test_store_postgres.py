@@ -1,27 +1,30 @@
-"""The results store against the real PostgreSQL, each test in a schema of its own."""
+"""The results database on the real PostgreSQL, each test in a schema of its own: migrations,
+the explicit upgrade, and two tenants with two projects each sharing one database."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect, make_url, text
 
-from vmsdq.core.results import EntityResult, RuleResult, RunResult
-from vmsdq.core.words import Dimension, Outcome, Severity
-from vmsdq.store import ResultsStore, ScoreRow, StoreConflictError
-from vmsdq.store.migrate import alembic_config, current_revision
+from vmsdq.cli import main
+from vmsdq.core.errors import NotFoundError
+from vmsdq.services import settings
+from vmsdq.services.context import open_context
+from vmsdq.services.failures import export_failures, list_failures
+from vmsdq.services.runs import get_run, list_runs, run_now
+from vmsdq.store import Database, StoreOutdatedError
+from vmsdq.store.migrate import current_revision, head_revision
 from vmsdq.store.models import Base
 
 pytestmark = pytest.mark.integration
-T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -35,114 +38,106 @@ def schema_url(postgres_url: str) -> Iterator[str]:
     try:
         yield url.render_as_string(hide_password=False)
     finally:
+        Database.close_all()
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
 
-def make_run(run_id: str, tenant: str = "acme", started: datetime = T0) -> RunResult:
-    rules = [
-        RuleResult(
-            rule="event.end_after_start",
-            entity="event",
-            kind="expression",
-            dimension=Dimension.consistency,
-            severity=Severity.error,
-            weight=2.0,
-            evaluated=50,
-            failed=4,
-            outcome=Outcome.failed,
-        ),
-        RuleResult(
-            rule="event.row_count",
-            entity="event",
-            kind="row_count",
-            dimension=Dimension.volume,
-            severity=Severity.critical,
-            weight=1.0,
-            evaluated=1,
-            failed=0,
-            outcome=Outcome.passed,
-            observed=50.0,
-        ),
-    ]
-    return RunResult(
-        run_id=run_id,
-        tenant=tenant,
-        started_at=started,
-        finished_at=started + timedelta(seconds=1),
-        status="completed",
-        entities=[EntityResult(entity="event", rows=50, rules=rules, location="data/e.csv")],
-        config_version=1,
-    )
+def upgraded(url: str) -> None:
+    db = Database(make_url(url))
+    db.upgrade()
+    db.dispose()
 
 
-def test_migrations_build_the_model_schema(schema_url: str, tmp_path: Path) -> None:
-    store = ResultsStore.open(schema_url, tenant="acme", root=tmp_path)
-    try:
-        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-        assert current_revision(store.engine) == head
-        tables = set(inspect(store.engine).get_table_names())
-        assert {"runs", "entity_results", "rule_results", "scores", "alembic_version"} <= tables
-        with store.engine.connect() as conn:
-            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
-    finally:
-        store.close()
+def test_migrations_build_the_model_schema(schema_url: str) -> None:
+    upgraded(schema_url)
+    db = Database.connect(schema_url)
+    assert current_revision(db.engine) == head_revision()
+    tables = set(inspect(db.engine).get_table_names())
+    assert {"runs", "run_steps", "entity_results", "rule_results", "scores"} <= tables
+    with db.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
 
-def test_round_trip_idempotent_save_and_history(schema_url: str, tmp_path: Path) -> None:
-    store = ResultsStore.open(schema_url, tenant="acme", root=tmp_path)
-    try:
-        run = make_run("r1")
-        store.save_run(run)
-        store.save_run(run)
-        assert store.get_run("r1") == run
-        assert [r.run_id for r in store.list_runs()] == ["r1"]
-        store.save_run(make_run("r2", started=T0 + timedelta(days=1)))
-        history = store.rule_history(rule="event.end_after_start")
-        assert [(h.run_id, h.failed, h.pass_rate) for h in history] == [
-            ("r1", 4, 0.92),
-            ("r2", 4, 0.92),
-        ]
-        store.save_scores("r1", [ScoreRow(level="overall", score=91.5, band="excellent")])
-        store.save_scores("r1", [ScoreRow(level="overall", score=92.0, band="excellent")])
-        assert [s.score for s in store.scores("r1")] == [92.0]
-    finally:
-        store.close()
+def test_a_server_database_is_upgraded_only_on_request(schema_url: str) -> None:
+    with pytest.raises(StoreOutdatedError, match=r"run `vmsdq db upgrade`"):
+        Database.connect(schema_url)
+    with ThreadPoolExecutor(max_workers=4) as pool:  # several workers upgrading at once
+        list(pool.map(lambda _: upgraded(schema_url), range(4)))
+    assert current_revision(Database.connect(schema_url).engine) == head_revision()
 
 
-def test_tenant_isolation(schema_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VMSDQ_DATABASE_URL", schema_url)
-    acme = ResultsStore.open(None, tenant="acme", root=tmp_path)
-    globex = ResultsStore.open(None, tenant="globex", root=tmp_path)
-    try:
-        acme.save_run(make_run("r1"))
-        globex.save_run(make_run("g1", tenant="globex"))
-        assert [r.run_id for r in acme.list_runs()] == ["r1"]
-        assert [r.run_id for r in globex.list_runs()] == ["g1"]
-        assert globex.get_run("r1") is None
-        assert {h.run_id for h in globex.rule_history()} == {"g1"}
-        with pytest.raises(StoreConflictError):
-            globex.save_run(make_run("r1", tenant="globex"))
-        assert acme.get_run("r1") == make_run("r1")
-    finally:
-        acme.close()
-        globex.close()
+PROJECT = """\
+name: {project}
+tenant: {tenant}
+sources: {{vms: {{type: files, path: data}}}}
+default_source: vms
+store: {{url: "{url}"}}
+"""
+ENTITY = """\
+entity: volunteer
+key: id
+fields:
+  id: {required: true, unique: true}
+  email: {format: email}
+"""
 
 
-def test_workers_opening_at_once_migrate_once(schema_url: str, tmp_path: Path) -> None:
-    def open_and_save(i: int) -> str:
-        store = ResultsStore.open(schema_url, tenant="acme", root=tmp_path)
-        try:
-            store.save_run(make_run(f"w{i}"))
-            return f"w{i}"
-        finally:
-            store.close()
+def make_project(root: Path, tenant: str, project: str, url: str, emails: list[str]) -> Path:
+    (root / "entities").mkdir(parents=True)
+    (root / "data").mkdir()
+    (root / "vmsdq.yaml").write_text(PROJECT.format(project=project, tenant=tenant, url=url))
+    (root / "entities" / "volunteer.yaml").write_text(ENTITY)
+    lines = ["id,email"] + [f"{tenant}-{project}-{i},{e}" for i, e in enumerate(emails)]
+    (root / "data" / "volunteer.csv").write_text("\n".join(lines) + "\n")
+    return root
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        saved = sorted(pool.map(open_and_save, range(4)))
-    store = ResultsStore.open(schema_url, tenant="acme", root=tmp_path)
-    try:
-        assert sorted(r.run_id for r in store.list_runs()) == saved
-    finally:
-        store.close()
+
+def test_store_url_in_vmsdq_yaml_is_used_and_db_upgrade_prepares_it(
+    schema_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VMSDQ_DATABASE_URL", raising=False)
+    root = make_project(tmp_path / "p", "acme", "vms", schema_url, ["a@b.org", "bad"])
+    refused = CliRunner().invoke(main, ["validate", "--project", str(root)])
+    assert refused.exit_code == 2 and "run `vmsdq db upgrade`" in refused.output
+    upgraded_out = CliRunner().invoke(main, ["db", "upgrade", "--project", str(root)])
+    assert upgraded_out.exit_code == 0, upgraded_out.output
+    assert f"schema none -> {head_revision()}" in upgraded_out.output
+    ran = CliRunner().invoke(main, ["validate", "--project", str(root), "--format", "json"])
+    assert ran.exit_code == 0, ran.output
+    assert not (root / ".vmsdq" / "results.db").exists()  # nothing went to the SQLite default
+    assert [r.project for r in list_runs(open_context(root)).items] == ["vms"]
+
+
+def test_two_tenants_and_two_projects_share_one_database_and_see_only_their_own(
+    schema_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VMSDQ_DATABASE_URL", raising=False)
+    upgraded(schema_url)
+    scopes = [(t, p) for t in ("acme", "globex") for p in ("vms", "crm")]
+    contexts, run_ids = {}, {}
+    for i, (tenant, project) in enumerate(scopes):
+        emails = ["ok@example.org"] + ["not-an-email"] * (i + 1)
+        root = make_project(tmp_path / f"{tenant}-{project}", tenant, project, schema_url, emails)
+        ctx = open_context(root)
+        contexts[(tenant, project)] = ctx
+        run_ids[(tenant, project)] = run_now(ctx).run_id
+        settings.update(ctx, "target", str(80 + i))
+    for i, scope in enumerate(scopes):
+        ctx = contexts[scope]
+        mine = run_ids[scope]
+        assert [r.run_id for r in list_runs(ctx).items] == [mine]
+        failing = list_failures(ctx, mine, rule="volunteer.email.format").items
+        assert len(failing) == i + 1 and all(f.key.startswith("-".join(scope)) for f in failing)
+        exported = b"".join(export_failures(ctx, mine, "volunteer.email.format", "csv"))
+        assert exported.count(b"not-an-email") == i + 1
+        assert settings.in_force(ctx).settings.scoring.target == 80 + i
+        assert [c.version for c in settings.history(ctx)] == [1, 2]
+        for other, theirs in run_ids.items():
+            if other == scope:
+                continue
+            with pytest.raises(NotFoundError):
+                get_run(ctx, theirs)
+            with pytest.raises(NotFoundError):
+                list_failures(ctx, theirs)

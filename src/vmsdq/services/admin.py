@@ -14,7 +14,11 @@ from vmsdq.store.migrate import current_revision, head_revision
 def upgrade_database(project_dir: Path | str) -> tuple[str, str | None, str]:
     """Migrate the project's results database; returns (url without password, before, after)."""
     url = make_url(store_url(load(project_dir)))
-    before, after = Database(url).upgrade()
+    db = Database(url)
+    try:
+        before, after = db.upgrade()
+    finally:
+        db.dispose()
     return safe_url(url), before, after
 
 

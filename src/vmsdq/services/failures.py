@@ -101,7 +101,7 @@ def _export(ctx: Context, run_id: str, files: list[Path], rule: str, fmt: str) -
         )
         sql = f"SELECT {', '.join(select)} FROM ({source}) WHERE rule = ? ORDER BY key"
         result = con.execute(sql, [*params, rule])
-        reader = result.fetch_record_batch(BATCH_ROWS)
+        reader = result.to_arrow_reader(BATCH_ROWS)
         yield from _encode(reader, fmt, ctx, run_id)
     finally:
         con.close()
@@ -146,21 +146,17 @@ def _drain(buf: io.BytesIO) -> bytes:
 
 def _files(ctx: Context, run_id: str, rule: str | None) -> tuple[str, list[Path]]:
     """The run's failure files, after checking the run exists and knows ``rule``."""
-    from vmsdq.services.runs import get_run, resolve
+    from vmsdq.services.runs import resolve, summary
 
-    run_id = resolve(ctx, run_id)
+    run_id = summary(ctx, resolve(ctx, run_id)).run_id  # NotFoundError: not this project's
     if rule is not None:
-        run = get_run(ctx, run_id)
-        known = sorted({r.rule for r in run.rules} | _parseable(run))
+        entities, rules = ctx.repos.results.names(run_id)
+        known = sorted(set(rules) | {f"{e}.record.parseable" for e in entities})
         if rule not in known:
             close = difflib.get_close_matches(rule, known, n=5, cutoff=0.5)
             hint = f"; did you mean: {', '.join(close)}" if close else ""
             raise NotFoundError(f"run '{run_id}' has no rule '{rule}'{hint}")
     return run_id, ctx.artifacts.failure_files(run_id)
-
-
-def _parseable(run: Any) -> set[str]:
-    return {f"{e.entity}.record.parseable" for e in run.entities}
 
 
 def _where(rule: str | None, entity: str | None, search: str | None) -> tuple[list[str], list[Any]]:

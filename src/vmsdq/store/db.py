@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
-from vmsdq.core.errors import TerminalError, TransientError
+from vmsdq.core.errors import ConfigError, TransientError
 from vmsdq.store.migrate import current_revision, head_revision, upgrade
 from vmsdq.store.scope import SCOPE_KEY, Scope
 
@@ -30,7 +30,7 @@ class StoreUnavailableError(TransientError):
     """The results database cannot be reached (the message hides the password)."""
 
 
-class StoreOutdatedError(TerminalError):
+class StoreOutdatedError(ConfigError):
     """The results database is not at the newest schema: run ``vmsdq db upgrade``."""
 
 

@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from vmsdq.analytics.pipeline import persist_scores
 from vmsdq.cli import main
 from vmsdq.scoring.testing import D, S, entity, rule, run
-from vmsdq.spec.loader import load_project
-from vmsdq.store import ResultsStore
+from vmsdq.services.context import open_context
+from vmsdq.services.runs import import_run
 
 T0 = datetime(2026, 10, 1, 6, tzinfo=UTC)
 PROJECT = """\
@@ -37,22 +36,20 @@ def project_dir(tmp_path: Path) -> Path:
     (tmp_path / "entities").mkdir()
     (tmp_path / "vmsdq.yaml").write_text(PROJECT)
     (tmp_path / "entities" / "volunteer.yaml").write_text(ENTITY)
-    project = load_project(tmp_path)
-    with ResultsStore.open(None, tenant="default", root=tmp_path) as store:
-        for i, failed in enumerate([30, 25, 20, 15, 10]):
-            r = run(
-                entity(
-                    "volunteer",
-                    [
-                        rule("volunteer.id.required", D.completeness, S.critical, 100, 0),
-                        rule("volunteer.email.format", D.validity, S.warning, 80, failed),
-                    ],
-                ),
-                run_id=f"r{i}",
-                when=T0 + timedelta(days=i),
-            )
-            store.save_run(r)
-            persist_scores(store, r, project)
+    ctx = open_context(tmp_path)
+    for i, failed in enumerate([30, 25, 20, 15, 10]):
+        r = run(
+            entity(
+                "volunteer",
+                [
+                    rule("volunteer.id.required", D.completeness, S.critical, 100, 0),
+                    rule("volunteer.email.format", D.validity, S.warning, 80, failed),
+                ],
+            ),
+            run_id=f"r{i}",
+            when=T0 + timedelta(days=i),
+        )
+        import_run(ctx, r)
     return tmp_path
 
 
@@ -88,8 +85,8 @@ def test_explain_unknown_entity_is_an_error(project_dir: Path) -> None:
     result = CliRunner().invoke(
         main, ["explain", "r0", "--entity", "nobody", "--project", str(project_dir)]
     )
-    assert result.exit_code == 1
-    assert "entity 'nobody' is not in run r0" in result.output
+    assert result.exit_code == 2
+    assert "run 'r0' has no entity 'nobody'; it has: volunteer" in result.output
 
 
 def test_history_for_an_entity_and_a_rule(project_dir: Path) -> None:
@@ -141,5 +138,5 @@ def test_anomalies_lists_none_then_rescans(project_dir: Path) -> None:
 
 def test_unknown_run_is_a_usage_error(project_dir: Path) -> None:
     result = CliRunner().invoke(main, ["score", "nope", "--project", str(project_dir)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "run 'nope' is not in the results database" in result.output

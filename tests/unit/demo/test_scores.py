@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from vmsdq.demo import generate_demo
-from vmsdq.runner import run_project
 from vmsdq.scoring import score_run
+from vmsdq.services.context import load, scratch_context
+from vmsdq.services.runs import run_now
 from vmsdq.spec.loader import load_project
 
 AS_OF = datetime(2026, 5, 4, 12, 0)
@@ -17,7 +18,7 @@ AS_OF = datetime(2026, 5, 4, 12, 0)
 
 def _overall(folder: Path, scale: float) -> float:
     generate_demo(folder, volunteers=1000, seed=42, defect_scale=scale, as_of=AS_OF)
-    run = run_project(folder, store=False, now=AS_OF)
+    run = run_now(scratch_context(load(folder)), now=AS_OF)
     project = load_project(folder)
     overall = score_run(run, project.spec.scoring, project.entities).overall
     assert overall is not None

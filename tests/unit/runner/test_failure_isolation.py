@@ -9,7 +9,8 @@ import pytest
 from vmsdq.core.results import RunResult
 from vmsdq.core.words import Outcome
 from vmsdq.demo import generate_demo
-from vmsdq.runner import run_project
+from vmsdq.services.context import load, scratch_context
+from vmsdq.services.runs import run_now
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def _by_entity(run: RunResult) -> dict:  # type: ignore[type-arg]
 def test_missing_entity_file_errors_that_entity_and_the_rest_runs(project: Path) -> None:
     (project / "data" / "school.parquet").unlink()
 
-    run = run_project(project, store=False)
+    run = run_now(scratch_context(load(project)))
 
     assert run.status == "completed"
     entities = _by_entity(run)
@@ -46,7 +47,7 @@ def test_missing_entity_file_errors_that_entity_and_the_rest_runs(project: Path)
 def test_missing_mirror_errors_only_the_reconciliation_rules(project: Path) -> None:
     (project / "salesforce" / "Contact_volunteer.parquet").unlink()
 
-    run = run_project(project, store=False)
+    run = run_now(scratch_context(load(project)))
 
     volunteer = _by_entity(run)["volunteer"]
     assert volunteer.rows == 200

@@ -6,7 +6,8 @@ import pytest
 
 from vmsdq.demo import generate_demo
 from vmsdq.demo.salesforce.org import object_tables, serve_mirror
-from vmsdq.runner import run_loaded_project
+from vmsdq.services.context import scratch_context
+from vmsdq.services.runs import run_now
 from vmsdq.spec.loader import load_project
 
 
@@ -29,9 +30,9 @@ def test_objects_stack_the_files_of_each_salesforce_object(project) -> None:  # 
 
 
 def test_reading_over_http_reconciles_exactly_like_the_files(project) -> None:  # type: ignore[no-untyped-def]
-    from_files = run_loaded_project(project, store=False)
+    from_files = run_now(scratch_context(project))
     with serve_mirror(project) as (served, org):
-        over_http = run_loaded_project(served, store=False)
+        over_http = run_now(scratch_context(served))
         calls = org.api_calls
     assert all(e.status == "ok" for e in over_http.entities), [
         (e.entity, e.message) for e in over_http.entities

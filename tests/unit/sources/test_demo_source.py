@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from vmsdq.core.errors import SourceError
-from vmsdq.runner import run_project
+from vmsdq.services.context import load, scratch_context
+from vmsdq.services.runs import run_now
 from vmsdq.sources.registry import get_source
 from vmsdq.spec.init import init_project
 from vmsdq.spec.models import DemoSourceSpec, EntitySpec
@@ -23,7 +24,7 @@ def test_a_project_on_the_demo_source_validates_generated_data(tmp_path: Path) -
     )
     config.write_text(text)
 
-    run = run_project(tmp_path, store=False, entities=["volunteer", "event"])
+    run = run_now(scratch_context(load(tmp_path)), entities=["volunteer", "event"])
 
     entities = {e.entity: e for e in run.entities}
     assert entities["volunteer"].rows == 150

@@ -10,11 +10,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
-from vmsdq.store import ResultsStore
+from vmsdq.store import Database
 from vmsdq.store.migrate import MIGRATIONS, alembic_config, current_revision, upgrade
 from vmsdq.store.models import Base
 
-TABLES = {"runs", "entity_results", "rule_results", "scores"}
+TABLES = {"runs", "run_steps", "entity_results", "rule_results", "scores", "config_versions"}
 
 
 def test_migrations_ship_inside_the_package() -> None:
@@ -25,7 +25,7 @@ def test_migrations_ship_inside_the_package() -> None:
 
 
 def test_open_upgrades_to_head_and_matches_the_models(tmp_path: Path) -> None:
-    store = ResultsStore.open(f"sqlite:///{tmp_path / 'r.db'}", tenant="t", root=tmp_path)
+    store = Database.connect(f"sqlite:///{tmp_path / 'r.db'}")
     try:
         head = ScriptDirectory.from_config(alembic_config()).get_current_head()
         assert current_revision(store.engine) == head
@@ -37,7 +37,7 @@ def test_open_upgrades_to_head_and_matches_the_models(tmp_path: Path) -> None:
         with store.engine.connect() as conn:
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     finally:
-        store.close()
+        store.dispose()
 
 
 def test_downgrade_to_base_and_upgrade_again(tmp_path: Path) -> None:
@@ -55,7 +55,7 @@ def test_downgrade_to_base_and_upgrade_again(tmp_path: Path) -> None:
 
 def _open_store(root: str) -> str:
     try:
-        ResultsStore.open(None, tenant="t", root=Path(root)).close()
+        Database.connect(f"sqlite:///{Path(root) / 'results.db'}").dispose()
     except Exception as exc:  # reported to the parent, which asserts there are none
         return repr(exc)
     return "ok"

@@ -30,6 +30,22 @@ class ResultRepository(Repository):
             self.insert(s, EntityResultRow, [records.entity_values(run_id, position, result)])
             self.insert(s, RuleResultRow, records.rule_values(run_id, position, result))
 
+    def names(self, run_id: str) -> tuple[list[str], list[str]]:
+        """(entities, rules) stored for the run, in run order."""
+        with self.session() as s:
+            entities = s.scalars(
+                select(EntityResultRow.entity)
+                .where(EntityResultRow.run_id == run_id)
+                .order_by(EntityResultRow.position)
+            )
+            found = list(entities)
+            rules = s.scalars(
+                select(RuleResultRow.rule)
+                .where(RuleResultRow.run_id == run_id)
+                .order_by(RuleResultRow.entity_index, RuleResultRow.position)
+            )
+            return found, list(rules)
+
     def rules(
         self,
         run_id: str,

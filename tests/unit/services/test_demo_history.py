@@ -1,0 +1,30 @@
+"""simulate() end to end: demo data per day, validated, stored and scored through the services."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from vmsdq.services.context import open_context
+from vmsdq.services.demo import simulate
+
+
+@pytest.mark.slow
+def test_simulate_stores_one_scored_run_per_day(tmp_path: Path) -> None:
+    end = datetime(2026, 11, 25, 6, tzinfo=UTC)
+    ids = simulate(tmp_path, 2, volunteers=120, seed=3, end=end)
+    assert len(ids) == 2 and ids[1].startswith("20261125T060000")
+    ctx = open_context(tmp_path)
+    runs = ctx.repos.runs.page().items
+    assert sorted(r.run_id for r in runs) == sorted(ids)
+    assert {r.config_version for r in runs} == {1}
+    assert {r.status for r in runs} == {"completed"}
+    assert all(r.finished_at == r.started_at for r in runs)  # the day's fixed clock
+    overall = ctx.repos.history.overall()
+    assert [p.run_id for p in overall] == ids
+    assert all(p.score is not None and 0 <= p.score <= 100 for p in overall)
+    volunteer = ctx.repos.history.entities(entity="volunteer")["volunteer"]
+    assert volunteer[1].rows is not None and volunteer[1].rows >= 120
+    assert volunteer[0].failed is not None and volunteer[0].evaluated
