@@ -158,6 +158,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers (the dashboard) never block a run
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable with WAL; no fsync per commit
     cursor.close()
 
 
