@@ -27,7 +27,7 @@ def score(
     """Show a run's scores (RUN may be 'latest'); --rescore stores a labelled rescoring."""
     from vmsdq.cli.text import scores_lines
     from vmsdq.services import anomalies, scores
-    from vmsdq.services.runs import resolve
+    from vmsdq.services.lookup import resolve
     from vmsdq.services.views import anomaly_view, scores_view
 
     with handled():

@@ -8,6 +8,8 @@ from vmsdq.analytics.anomalies import flag_run, history_series
 from vmsdq.core.history import Anomaly
 from vmsdq.scoring.settings import AnalyticsSpec
 from vmsdq.services.context import Context
+from vmsdq.services.lookup import resolve
+from vmsdq.services.settings import in_force
 
 
 def detect_for_run(
@@ -38,8 +40,6 @@ def list_anomalies(
 ) -> list[Anomaly]:
     """Stored anomalies, newest first (``run_id`` may be 'latest')."""
     ctx.require("read")
-    from vmsdq.services.runs import resolve
-
     run = resolve(ctx, run_id) if run_id is not None else None
     return ctx.repos.anomalies.list(run_id=run, entity=entity, since=since, limit=limit)
 
@@ -48,8 +48,6 @@ def rescan(ctx: Context) -> tuple[int, float]:
     """Recompute the anomalies of every completed run under the settings in force.
     Returns (anomalies found, sensitivity used)."""
     ctx.require("run")
-    from vmsdq.services.settings import in_force
-
     settings = in_force(ctx).settings.analytics
     runs = ctx.repos.history.runs_between()
     found = sum(len(detect_for_run(ctx, run_id, at, settings)) for run_id, at in runs)

@@ -50,7 +50,8 @@ class Context:
     actor: Actor = LOCAL
     clock: Callable[[], datetime] = utc_now
     tenant: str = ""
-    settings_db: Database | None = None  # where settings in force are read (default: db)
+    scratch: bool = False  # runs kept in memory only (``validate --no-store``)
+    settings_db: Database | None = None  # scratch: where the settings in force are read
     repos: Repositories = field(init=False)
 
     def __post_init__(self) -> None:
@@ -60,8 +61,10 @@ class Context:
     @property
     def settings_repos(self) -> Repositories | None:
         """The repositories holding the settings in force (None: only ``vmsdq.yaml``)."""
-        if self.settings_db is None:
+        if not self.scratch:
             return self.repos
+        if self.settings_db is None:
+            return None
         return Repositories(self.settings_db, self.tenant, self.project.spec.name)
 
     def require(self, permission: str) -> None:
@@ -102,16 +105,14 @@ def scratch_context(project: Project, *, clock: Callable[[], datetime] = utc_now
     settings_db = None
     if url.get_backend_name() != "sqlite" or Path(str(url.database)).is_file():
         settings_db = Database.connect(url)
-    ctx = Context(
+    return Context(
         project=project,
         db=Database.connect("sqlite://"),
         artifacts=artifacts_of(project),
         clock=clock,
+        scratch=True,
+        settings_db=settings_db,
     )
-    ctx.settings_db = settings_db
-    if settings_db is None:
-        ctx.settings_db = ctx.db  # nothing stored yet: only vmsdq.yaml is in force
-    return ctx
 
 
 def load(project_dir: Path | str) -> Project:

@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from vmsdq.core.errors import ConfigError, NotFoundError
 from vmsdq.services.context import Context
+from vmsdq.services.lookup import resolve, summary
 from vmsdq.store.pages import Page, checked_limit, decode_cursor, encode_cursor
 
 SORTS = ("key", "rule")
@@ -146,8 +147,6 @@ def _drain(buf: io.BytesIO) -> bytes:
 
 def _files(ctx: Context, run_id: str, rule: str | None) -> tuple[str, list[Path]]:
     """The run's failure files, after checking the run exists and knows ``rule``."""
-    from vmsdq.services.runs import resolve, summary
-
     run_id = summary(ctx, resolve(ctx, run_id)).run_id  # NotFoundError: not this project's
     if rule is not None:
         entities, rules = ctx.repos.results.names(run_id)

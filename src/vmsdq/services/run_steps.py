@@ -13,8 +13,11 @@ from vmsdq.core.errors import ConfigError, SourceError, VmsdqError
 from vmsdq.core.results import EntityResult, RuleResult, RunResult
 from vmsdq.core.snapshots import Snapshot
 from vmsdq.core.words import Outcome, RunStatus, ViewRef, ViewRole
+from vmsdq.services.anomalies import detect_for_run
 from vmsdq.services.context import Context
 from vmsdq.services.plan import EntityPlan, plan_run
+from vmsdq.services.scores import save_as_run, score
+from vmsdq.services.settings import record_in_force
 from vmsdq.services.sources import RunSources
 from vmsdq.store.records import RunSummary
 
@@ -173,10 +176,6 @@ def _errored(plan: EntityPlan, message: str) -> EntityResult:
 
 def finish(ctx: Context, run_id: str, plan: dict[str, Any], summary: RunSummary) -> RunResult:
     """Score the stored results, flag anomalies, then mark the run completed."""
-    from vmsdq.services.anomalies import detect_for_run
-    from vmsdq.services.scores import save_as_run, score
-    from vmsdq.services.settings import record_in_force
-
     run = ctx.repos.runs.get(run_id)
     assert run is not None
     finished = summary.started_at if plan.get("fixed_clock") else ctx.clock()

@@ -20,7 +20,9 @@ from vmsdq.core.results import RunResult
 from vmsdq.core.words import RunStatus
 from vmsdq.services import run_steps
 from vmsdq.services.context import Context
+from vmsdq.services.lookup import resolve, stored_run, summary
 from vmsdq.services.plan import plan_run
+from vmsdq.services.scores import scores_as_run
 from vmsdq.services.sources import RunSources
 from vmsdq.store.artifacts import checked
 from vmsdq.store.pages import Page
@@ -195,37 +197,14 @@ def cancel_run(ctx: Context, run_id: str, *, reason: str = "cancelled") -> RunSu
 
 def get_run(ctx: Context, run_id: str) -> RunResult:
     """A stored run with its results (and its scores as run, when scored)."""
-    ctx.require("read")
-    from vmsdq.services.scores import scores_as_run
-
-    found = ctx.repos.runs.get(resolve(ctx, run_id))
-    if found is None:
-        raise NotFoundError(f"run '{run_id}' is not in the results database")
+    found = stored_run(ctx, run_id)
     if found.status == RunStatus.completed and found.config_version is not None:
         found.scores = scores_as_run(ctx, found)
     return found
 
 
-def summary(ctx: Context, run_id: str) -> RunSummary:
-    ctx.require("read")
-    return _summary(ctx, resolve(ctx, run_id))
-
-
-def resolve(ctx: Context, run_id: str) -> str:
-    """``latest`` is the newest completed run; any other id is checked and returned."""
-    if run_id != "latest":
-        return checked(run_id, "run id")
-    found = ctx.repos.runs.latest_id(status=RunStatus.completed)
-    if found is None:
-        raise NotFoundError("no runs yet; run `vmsdq validate` first")
-    return found
-
-
 def _summary(ctx: Context, run_id: str) -> RunSummary:
-    found = ctx.repos.runs.summary(run_id)
-    if found is None:
-        raise NotFoundError(f"run '{run_id}' is not in the results database")
-    return found
+    return summary(ctx, run_id)
 
 
 def _plan(ctx: Context, run_id: str) -> dict[str, Any]:

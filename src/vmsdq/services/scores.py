@@ -12,7 +12,14 @@ from vmsdq.scoring.explain import Explanation, explain
 from vmsdq.scoring.overrides import effective_entities
 from vmsdq.scoring.settings import Settings
 from vmsdq.services.context import Context
-from vmsdq.services.settings import ConfigVersion, get_version, in_force, validate_change
+from vmsdq.services.lookup import stored_run
+from vmsdq.services.settings import (
+    ConfigVersion,
+    get_version,
+    in_force,
+    record_in_force,
+    validate_change,
+)
 from vmsdq.store.records import ScoreRow
 
 
@@ -34,9 +41,7 @@ def scores_as_run(ctx: Context, run: RunResult) -> RunScores:
 
 def run_scores(ctx: Context, run_id: str, *, version: int | None = None) -> RunScores:
     """A run's scores as run, or under settings ``version`` (labelled as rescored)."""
-    from vmsdq.services.runs import get_run
-
-    run = get_run(ctx, run_id)
+    run = stored_run(ctx, run_id)
     if version is None:
         return scores_as_run(ctx, run)
     config = get_version(ctx, version)
@@ -48,13 +53,9 @@ def rescore(ctx: Context, run_id: str, *, version: int | None = None) -> RunScor
     """Score a run again (under ``version``, default the settings in force now) and store the
     scores next to its "as run" ones."""
     ctx.require("run")
-    from vmsdq.services.runs import get_run
-
-    run = get_run(ctx, run_id)
+    run = stored_run(ctx, run_id)
     config = get_version(ctx, version) if version is not None else in_force(ctx)
     if not config.saved:
-        from vmsdq.services.settings import record_in_force
-
         config = record_in_force(ctx)
     label = (
         AS_RUN
@@ -90,10 +91,8 @@ class ScorePreview:
 
 def preview(ctx: Context, key: str, value: str, run_id: str = "latest") -> ScorePreview:
     """The latest (or given) run scored under the settings in force and under the change."""
-    from vmsdq.services.runs import get_run
-
     changed = validate_change(ctx, key, value)
-    run = get_run(ctx, run_id)
+    run = stored_run(ctx, run_id)
     current = in_force(ctx)
     before = _score(ctx, run, current.settings, current.version, "settings in force")
     after = _score(ctx, run, changed, None, f"with {key} = {value}")

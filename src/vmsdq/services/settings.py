@@ -44,9 +44,10 @@ def in_force(ctx: Context) -> ConfigVersion:
 
 
 def record_in_force(ctx: Context) -> ConfigVersion:
-    """The settings in force, recorded as a version first when ``vmsdq.yaml`` changed them."""
-    found = _in_force(ctx.repos, ctx.project.spec.scoring)
-    if found.saved:
+    """The settings in force, recorded as a version first when ``vmsdq.yaml`` changed them
+    (a scratch context records nothing: its runs are not kept)."""
+    found = _in_force(ctx.settings_repos, ctx.project.spec.scoring)
+    if found.saved or ctx.scratch:
         return found
     stored = ctx.repos.settings.add(
         found.settings.model_dump(mode="json"), found.yaml_digest, found.note, ctx.clock()
