@@ -77,7 +77,12 @@ class PermissionDeniedError(TerminalError):
 
 
 class SourceError(VmsdqError):
-    """A source could not be read (missing file, missing column, unreachable server)."""
+    """A source could not be read (missing file, missing column, bad data). Unless it is also
+    a ``TransientError`` (see :class:`SourceUnavailableError`), retrying cannot help."""
+
+
+class SourceUnavailableError(SourceError, TransientError):
+    """A source that could not be reached (timeout, refused connection, 5xx): retry later."""
 
 
 class MissingColumnError(SourceError, TerminalError):
