@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from vmsdq.checks import compile_entity
 from vmsdq.cli import main
 from vmsdq.core.errors import ConfigError, ConfigErrors
+from vmsdq.engine.testing import TableCase
 from vmsdq.spec.loader import load_project
 from vmsdq.spec.models import EntitySpec, FieldSpec
 from vmsdq.spec.plugins import reset_plugins
@@ -152,6 +153,18 @@ def failing_keys(run_id: str, rule: str) -> list[str]:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     return [row["key"] for row in json.loads(result.stdout)]
+
+
+def test_a_plugin_rule_type_runs_in_a_table_case(example: None, tmp_path: Path) -> None:
+    """The test-file example of docs/plugins.md."""
+    rules = [{"name": "confirmed", "type": "same_as", "field": "a", "other": "b"}]
+    case = TableCase("t", {"id": {}, "a": {}, "b": {}}, rules)
+    case.rows(
+        {"id": "1", "a": "x", "b": "x"}, {"id": "2", "a": "x", "b": "y"}, {"id": "3", "a": "x"}
+    )
+    result = case.run(tmp_path)
+    assert result.failing("t.confirmed") == ["2"]
+    assert result.rule("t.confirmed").evaluated == 2
 
 
 def test_plain_field_specs_still_build_entities(example: None) -> None:
