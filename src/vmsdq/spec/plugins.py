@@ -10,6 +10,7 @@ is a ``ConfigError`` naming the plugin and the cause: nothing runs, nothing is o
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -35,6 +36,7 @@ class _State:
 
 
 _state = _State()
+_lock = threading.RLock()
 _registries: list[Registry[Any]] = []
 
 
@@ -81,25 +83,31 @@ class Registry(Generic[T]):
 def load_plugins() -> None:
     """Load every plugin of the ``vmsdq.plugins`` group, once per process.
 
+    Thread-safe: a second thread waits for the first to finish loading. Called again from
+    inside a plugin's ``register()``, it returns at once.
+
     Raises:
         ConfigError: a plugin does not import, is not a function, or fails to register
             (raised again on every later call: a process with a broken plugin runs nothing).
     """
-    if _state.error is not None:
-        raise _state.error
-    if _state.loaded or _state.loading:
+    if _state.loaded:
         return
-    _state.loading = True
-    try:
-        for entry_point in _entry_points():
-            _load(entry_point)
-        _state.loaded = True
-    except ConfigError as error:
-        _state.error = error
-        raise
-    finally:
-        _state.loading, _state.current = False, None
-        _flush()
+    with _lock:
+        if _state.error is not None:
+            raise _state.error
+        if _state.loaded or _state.loading:
+            return
+        _state.loading = True
+        try:
+            for entry_point in _entry_points():
+                _load(entry_point)
+            _state.loaded = True
+        except ConfigError as error:
+            _state.error = error
+            raise
+        finally:
+            _state.loading, _state.current = False, None
+            _flush()
 
 
 def reset_plugins() -> None:
@@ -107,14 +115,15 @@ def reset_plugins() -> None:
 
     For tests that put a plugin on ``sys.path`` (or take it away) within one process.
     """
-    for registry in _registries:
-        registry._entries.clear()
-        registry._owners.clear()
-    listeners = {listener: None for r in _registries for listener in r._listeners}
-    _state.loaded, _state.error = False, None
-    _state.pending.clear()
-    for listener in listeners:
-        listener()
+    with _lock:
+        for registry in _registries:
+            registry._entries.clear()
+            registry._owners.clear()
+        _state.loaded, _state.error = False, None
+        _state.pending.clear()
+        listeners = {listener: None for r in _registries for listener in r._listeners}
+        for listener in listeners:
+            listener()
 
 
 def _entry_points() -> list[EntryPoint]:
