@@ -1,4 +1,8 @@
-"""Registration of the shipped rule types, with their default dimension and severity."""
+"""The shipped rule types, registered by vmsdq's own ``vmsdq.plugins`` entry point.
+
+Order matters: field shorthand expands in this order (docs/rules.md), and the written types
+are listed in this order in error messages and the JSON Schema.
+"""
 
 from __future__ import annotations
 
@@ -17,18 +21,107 @@ from vmsdq.checks.rules.type_ import compile_type
 from vmsdq.checks.rules.unique import compile_unique
 from vmsdq.core.words import Dimension as D
 from vmsdq.core.words import Severity as S
+from vmsdq.spec import models as m
+from vmsdq.spec.registry import Shorthand
+from vmsdq.spec.shorthand import expand_range, expand_references, expand_type
 
-register_rule_type("required", compile_required, dimension=D.completeness, severity=S.error)
-register_rule_type("type", compile_type, dimension=D.validity, severity=S.error)
-register_rule_type("format", compile_format, dimension=D.validity, severity=S.warning)
-register_rule_type("allowed", compile_allowed, dimension=D.validity, severity=S.error)
-register_rule_type("range", compile_range, dimension=D.validity, severity=S.error)
-register_rule_type("length", compile_length, dimension=D.validity, severity=S.warning)
-register_rule_type("unique", compile_unique, dimension=D.uniqueness, severity=S.error)
-register_rule_type("references", compile_references, dimension=D.integrity, severity=S.error)
-register_rule_type("reference", compile_reference, dimension=D.integrity, severity=S.error)
-register_rule_type("expression", compile_expression, dimension=D.consistency, severity=S.error)
-register_rule_type("aggregate", compile_aggregate, dimension=D.consistency, severity=S.error)
-register_rule_type("transition", compile_transition, dimension=D.consistency, severity=S.error)
-register_rule_type("row_count", compile_row_count, dimension=D.volume, severity=S.critical)
-register_rule_type("freshness", compile_freshness, dimension=D.timeliness, severity=S.warning)
+
+def register() -> None:
+    """Register every shipped rule type (called once per process by the plugin loader)."""
+    register_rule_type(
+        "required",
+        compile_required,
+        shorthand=Shorthand("required", m.RequiredOpts),
+        dimension=D.completeness,
+        severity=S.error,
+        key_severity=S.critical,
+    )
+    register_rule_type(
+        "type",
+        compile_type,
+        shorthand=Shorthand("check_type", m.TypeOpts, also=("type",), expand=expand_type),
+        dimension=D.validity,
+        severity=S.error,
+    )
+    register_rule_type(
+        "format",
+        compile_format,
+        shorthand=Shorthand("format", m.FormatOpts, scalar="format"),
+        dimension=D.validity,
+        severity=S.warning,
+    )
+    register_rule_type(
+        "allowed",
+        compile_allowed,
+        shorthand=Shorthand("allowed", m.AllowedOpts, scalar="values"),
+        dimension=D.validity,
+        severity=S.error,
+    )
+    register_rule_type(
+        "range",
+        compile_range,
+        shorthand=Shorthand("range", m.RangeOpts, also=("min", "max"), expand=expand_range),
+        dimension=D.validity,
+        severity=S.error,
+    )
+    register_rule_type(
+        "length",
+        compile_length,
+        shorthand=Shorthand("length", m.LengthOpts, scalar="max"),
+        dimension=D.validity,
+        severity=S.warning,
+    )
+    register_rule_type(
+        "expression",
+        compile_expression,
+        spec=m.ExpressionRule,
+        dimension=D.consistency,
+        severity=S.error,
+    )
+    register_rule_type(
+        "unique",
+        compile_unique,
+        spec=m.CompositeUniqueRule,
+        shorthand=Shorthand("unique", m.UniqueOpts),
+        dimension=D.uniqueness,
+        severity=S.error,
+        key_severity=S.critical,
+    )
+    register_rule_type(
+        "references",
+        compile_references,
+        shorthand=Shorthand("references", m.ReferenceOpts, expand=expand_references),
+        dimension=D.integrity,
+        severity=S.error,
+    )
+    register_rule_type(
+        "aggregate",
+        compile_aggregate,
+        spec=m.AggregateRule,
+        dimension=D.consistency,
+        severity=S.error,
+    )
+    register_rule_type(
+        "reference",
+        compile_reference,
+        spec=m.ReferenceRule,
+        dimension=D.integrity,
+        severity=S.error,
+    )
+    register_rule_type(
+        "row_count", compile_row_count, spec=m.RowCountRule, dimension=D.volume, severity=S.critical
+    )
+    register_rule_type(
+        "freshness",
+        compile_freshness,
+        spec=m.FreshnessRule,
+        dimension=D.timeliness,
+        severity=S.warning,
+    )
+    register_rule_type(
+        "transition",
+        compile_transition,
+        spec=m.TransitionRule,
+        dimension=D.consistency,
+        severity=S.error,
+    )

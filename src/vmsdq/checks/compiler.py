@@ -13,7 +13,6 @@ from vmsdq.checks.registry import get_rule_type
 from vmsdq.checks.shorthand import PlannedRule, expand_entity
 from vmsdq.checks.sql import SQL_TYPES
 from vmsdq.core.errors import ConfigError, ConfigErrors, Location
-from vmsdq.core.words import Severity
 from vmsdq.spec.models import EntitySpec
 
 
@@ -70,7 +69,8 @@ def _compile(
         where = f"rules[{planned.index}] (type {planned.kind})"
         raise ConfigError(f"entity '{entity.entity}': {where} needs a 'name'", location)
     rule_type = get_rule_type(planned.kind)
-    default_severity = Severity.critical if planned.on_key else rule_type.severity
+    key_severity = rule_type.key_severity if planned.on_key else None
+    default_severity = key_severity or rule_type.severity
     meta = planned.meta
     ctx = RuleContext(
         entity=entity,

@@ -1,4 +1,7 @@
-"""Field shorthand (``required: true``, ``format: email``, ``min: 0``...) expanded into rules."""
+"""Field shorthand (``required: true``, ``format: email``, ``min: 0``...) expanded into rules.
+
+The kinds and how each reads a field come from the registry (``vmsdq.spec.registry``).
+"""
 
 from __future__ import annotations
 
@@ -6,20 +9,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from vmsdq.core.words import FieldType
-from vmsdq.spec.models import (
-    AllowedOpts,
-    EntitySpec,
-    FieldSpec,
-    FormatOpts,
-    LengthOpts,
-    RangeOpts,
-    ReferenceOpts,
-    RequiredOpts,
-    RuleMeta,
-    TypeOpts,
-    UniqueOpts,
-)
+from vmsdq.core.errors import ConfigError
+from vmsdq.spec.models import EntitySpec, FieldSpec, RuleMeta
+from vmsdq.spec.registry import shorthands
+from vmsdq.spec.shorthand import rule_name
 
 
 @dataclass(frozen=True)
@@ -28,7 +21,7 @@ class FieldRule:
 
     kind: str
     field: str
-    opts: Any  # RequiredOpts, TypeOpts, FormatOpts, AllowedOpts, RangeOpts, ...
+    opts: Any  # the kind's options model: RequiredOpts, FormatOpts, a plugin's, ...
 
 
 @dataclass(frozen=True)
@@ -39,7 +32,7 @@ class PlannedRule:
     spec: Any
     meta: RuleMeta
     name: str  # full name, {entity}.{...}
-    on_key: bool = False  # a required/unique rule on the entity key (critical by default)
+    on_key: bool = False  # a shorthand rule on the entity key (see RuleType.key_severity)
     index: int | None = None  # position under ``rules:`` (written rules)
 
 
@@ -57,46 +50,17 @@ def expand_entity(entity: EntitySpec) -> list[PlannedRule]:
 
 
 def expand_field(name: str, spec: FieldSpec) -> Iterator[FieldRule]:
-    """The shorthand rules of one field, in the order of docs/rules.md."""
-    if spec.required:
-        yield FieldRule("required", name, _opts(spec.required, RequiredOpts))
-    if spec.check_type and spec.type is not FieldType.string:
-        yield FieldRule("type", name, _opts(spec.check_type, TypeOpts))
-    if spec.format is not None:
-        fmt = spec.format
-        yield FieldRule(
-            "format", name, fmt if isinstance(fmt, FormatOpts) else FormatOpts(format=fmt)
-        )
-    if spec.allowed is not None:
-        allowed = spec.allowed
-        opts = allowed if isinstance(allowed, AllowedOpts) else AllowedOpts(values=allowed)
-        yield FieldRule("allowed", name, opts)
-    if spec.range is not None or spec.min is not None or spec.max is not None:
-        yield FieldRule("range", name, spec.range or RangeOpts(min=spec.min, max=spec.max))
-    if spec.length is not None:
-        length = spec.length
-        yield FieldRule(
-            "length", name, length if isinstance(length, LengthOpts) else LengthOpts(max=length)
-        )
-    if spec.unique:
-        yield FieldRule("unique", name, _opts(spec.unique, UniqueOpts))
-    if spec.references is not None:
-        yield FieldRule("references", name, _reference(spec.references))
-
-
-def _opts(value: Any, cls: type[RuleMeta]) -> Any:
-    return value if isinstance(value, cls) else cls()
-
-
-def _reference(value: str | ReferenceOpts) -> ReferenceOpts:
-    if isinstance(value, ReferenceOpts):
-        return value
-    target, _, field = value.partition(".")  # "organization" or "organization.id"
-    return ReferenceOpts(entity=target, field=field or None)
+    """The shorthand rules of one field, in the order their kinds were registered."""
+    for kind, shorthand in shorthands():
+        try:
+            options = shorthand.read(spec)
+        except ConfigError as e:
+            raise ConfigError(f"fields.{name}.{shorthand.key}: {e.message}") from None
+        if options is not None:
+            yield FieldRule(kind, name, options)
 
 
 def _plan(entity: EntitySpec, rule: FieldRule) -> PlannedRule:
     meta: RuleMeta = rule.opts
-    name = f"{entity.entity}.{meta.name or f'{rule.field}.{rule.kind}'}"
-    on_key = rule.field == entity.key and rule.kind in ("required", "unique")
-    return PlannedRule(rule.kind, rule, meta, name, on_key=on_key)
+    name = rule_name(entity.entity, rule.field, rule.kind, meta)
+    return PlannedRule(rule.kind, rule, meta, name, on_key=rule.field == entity.key)

@@ -1,7 +1,9 @@
 """Checks that need more than one model: names of fields, entities, sources and rules.
 
 Runs after every file parsed. Each problem is a ``ConfigError`` at the offending value.
-Also computes where each rule was declared (full rule name -> ``file:line:column``).
+What a rule's values name is read from the ``vmsdq.spec.refs`` markers on its model, so a
+plugin's rule types are checked like the shipped ones. Also computes where each rule was
+declared (full rule name -> ``file:line:column``).
 """
 
 from __future__ import annotations
@@ -9,18 +11,15 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from vmsdq.core.errors import ConfigError, SandboxError
-from vmsdq.core.words import FieldType
 from vmsdq.spec import models as m
+from vmsdq.spec.refs import Entity, Fields, Ref
+from vmsdq.spec.registry import shorthands
 from vmsdq.spec.sandbox import parse_expression
+from vmsdq.spec.shorthand import rule_name
 from vmsdq.spec.yamlpos import YamlDoc, YamlPath, dotted
-
-SHORTHAND_KEYS = {
-    "required": ("required",), "type": ("check_type", "type"), "format": ("format",),
-    "allowed": ("allowed",), "range": ("range", "min", "max"), "length": ("length",),
-    "unique": ("unique",), "references": ("references",),
-}  # fmt: skip
 
 
 @dataclass
@@ -110,38 +109,25 @@ def check_entity(checker: Checker, parsed: Parsed, sources: Iterable[str] | None
 
 
 def _check_field(checker: Checker, parsed: Parsed, name: str, fspec: m.FieldSpec) -> None:
+    """Each shorthand rule of the field: its name and location, and what its options name."""
     spec, doc = parsed.spec, parsed.doc
     path: YamlPath = ("fields", name)
-    for kind, keys in SHORTHAND_KEYS.items():
-        written = [k for k in keys if (*path, k) in doc.keys]
-        if written and _declares(fspec, kind):
-            checker.rule_name(f"{spec.entity}.{name}.{kind}", doc, (*path, written[0]))
-    if isinstance(fspec.unique, m.UniqueOpts):
-        checker.fields(doc, (*path, "unique", "within"), fspec.unique.within, spec)
-    ref = fspec.references
-    if ref is None:
-        return
-    ref_path = (*path, "references")
-    target_name = ref if isinstance(ref, str) else ref.entity
-    target = checker.target(
-        doc, ref_path if isinstance(ref, str) else (*ref_path, "entity"), target_name
-    )
-    if isinstance(ref, m.ReferenceOpts):
-        if ref.field is not None:
-            checker.fields(doc, (*ref_path, "field"), ref.field, target)
-        rule = f"{spec.entity}.{name}.references"
-        checker.expression(doc, (*ref_path, "where"), ref.where, rule, target)
+    for kind, shorthand in shorthands():
+        try:
+            options = shorthand.read(fspec)
+        except ConfigError as e:  # a scalar the options refuse, e.g. ``format: regex``
+            checker.error(doc, (*path, shorthand.key), e.message)
+            continue
+        written = [k for k in shorthand.keys if (*path, k) in doc.keys]
+        if options is None or not written:
+            continue
+        at: YamlPath = (*path, written[0])
+        full = rule_name(spec.entity, name, kind, options)
+        checker.rule_name(full, doc, at)
+        _check_refs(checker, parsed, at, options, full, nested=_is_mapping(doc.data, at))
 
 
-def _declares(fspec: m.FieldSpec, kind: str) -> bool:
-    if kind == "type":
-        return bool(fspec.check_type) and fspec.type is not FieldType.string
-    if kind == "range":
-        return fspec.range is not None or fspec.min is not None or fspec.max is not None
-    return bool(getattr(fspec, kind))
-
-
-def _check_rule(checker: Checker, parsed: Parsed, path: YamlPath, rule: m.RuleSpec) -> None:
+def _check_rule(checker: Checker, parsed: Parsed, path: YamlPath, rule: m.WrittenRule) -> None:
     spec, doc = parsed.spec, parsed.doc
     if not rule.name:
         checker.error(doc, path, "a rule under 'rules:' needs a 'name'", key=True)
@@ -149,46 +135,61 @@ def _check_rule(checker: Checker, parsed: Parsed, path: YamlPath, rule: m.RuleSp
     else:
         full = f"{spec.entity}.{rule.name}"
         checker.rule_name(full, doc, (*path, "name"))
-    when = getattr(rule, "when", None)
-    checker.expression(doc, (*path, "when"), when, full, spec)
-    if isinstance(rule, m.ExpressionRule):
-        checker.expression(doc, (*path, "check"), rule.check, full, spec)
-        checker.fields(doc, (*path, "columns"), rule.columns, spec)
-    elif isinstance(rule, m.CompositeUniqueRule):
-        checker.fields(doc, (*path, "columns"), rule.columns, spec)
-        checker.fields(doc, (*path, "within"), rule.within, spec)
-    elif isinstance(rule, m.AggregateRule):
-        related = checker.target(doc, (*path, "related"), rule.related)
-        checker.fields(doc, (*path, "foreign_key"), rule.foreign_key, related)
-        if rule.column is not None:
-            checker.fields(doc, (*path, "column"), rule.column, related)
-        checker.fields(doc, (*path, "field"), rule.field, spec)
-        checker.expression(doc, (*path, "where"), rule.where, full, related)
-    elif isinstance(rule, m.ReferenceRule):
-        _check_reference_rule(checker, parsed, path, rule, full)
-    elif isinstance(rule, m.RowCountRule):
-        checker.expression(doc, (*path, "where"), rule.where, full, spec)
-    elif isinstance(rule, (m.FreshnessRule, m.TransitionRule)):
-        checker.fields(doc, (*path, "field"), rule.field, spec)
+    _check_refs(checker, parsed, path, rule, full, nested=True)
 
 
-def _check_reference_rule(
-    checker: Checker, parsed: Parsed, path: YamlPath, rule: m.ReferenceRule, full: str
+def _check_refs(
+    checker: Checker,
+    parsed: Parsed,
+    path: YamlPath,
+    model: m.RuleMeta,
+    rule: str,
+    *,
+    nested: bool,
 ) -> None:
-    spec, doc = parsed.spec, parsed.doc
-    checker.fields(doc, (*path, "columns"), rule.columns, spec)
-    target = checker.target(doc, (*path, "entity"), rule.entity)
-    if target is None:
+    """The values ``model`` marks with ``vmsdq.spec.refs`` markers, and its ``cross_check``.
+
+    ``nested``: the model was written as a mapping at ``path`` (else as one scalar there).
+    """
+    doc = parsed.doc
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        at = (*path, info.alias or name) if nested else path
+        for ref in info.metadata:
+            if value is not None and isinstance(ref, Ref):
+                _check_ref(checker, parsed, at, ref, value, model, rule)
+    entities = {n: p.spec for n, p in checker.entities.items()}
+    for key, message in model.cross_check(entities):
+        checker.error(doc, (*path, key) if nested else path, message)
+
+
+def _check_ref(
+    checker: Checker,
+    parsed: Parsed,
+    at: YamlPath,
+    ref: Ref,
+    value: Any,
+    model: m.RuleMeta,
+    rule: str,
+) -> None:
+    doc = parsed.doc
+    if isinstance(ref, Entity):
+        checker.target(doc, at, value)
         return
-    target_columns = rule.target_columns or [target.key]
-    checker.fields(doc, (*path, "target_columns"), target_columns, target)
-    if len(target_columns) != len(rule.columns):
-        message = (
-            f"{len(rule.columns)} columns but {len(target_columns)} target_columns "
-            f"(entity '{target.entity}' key is '{target.key}')"
-        )
-        checker.error(doc, (*path, "columns"), message)
-    checker.expression(doc, (*path, "where"), rule.where, full, target)
+    owner: m.EntitySpec | None = parsed.spec
+    if ref.of is not None:
+        named = getattr(model, ref.of)
+        owner = checker.entities[named].spec if named in checker.entities else None
+    if isinstance(ref, Fields):
+        checker.fields(doc, at, value, owner)
+    else:
+        checker.expression(doc, at, value, rule, owner)
+
+
+def _is_mapping(data: Any, path: YamlPath) -> bool:
+    for part in path:
+        data = data[part]
+    return isinstance(data, dict)
 
 
 def _known(name: str, known: Iterable[str]) -> str:

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from vmsdq.core.errors import ConfigError
+from vmsdq.spec.assembled import Registered
 from vmsdq.spec.yamlpos import YamlDoc, YamlPath, dotted
 
 _SCALAR_ERRORS = {
@@ -137,8 +138,10 @@ def _union_tags(model: Any, loc: tuple[str | int, ...]) -> list[str]:
 
 
 def _unwrap(tp: Any) -> Any:
+    """The type under ``Annotated``; for an open part, what the registries assemble now."""
     while get_origin(tp) is Annotated:
-        tp = get_args(tp)[0]
+        marker = next((m for m in tp.__metadata__ if isinstance(m, Registered)), None)
+        tp = marker.assemble() if marker is not None else get_args(tp)[0]
     return tp
 
 

@@ -2,7 +2,7 @@
 
 Every problem found in one load is collected and raised together (``ConfigErrors``; a single
 one as ``ConfigError``), each with ``file:line:column``. Nothing runs on a project that does
-not load.
+not load. The plugins (``vmsdq.spec.plugins``) are loaded first, once per process.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from vmsdq.core.errors import ConfigError, ConfigErrors, Location
 from vmsdq.spec.crosscheck import Checker, Parsed, check_entity
 from vmsdq.spec.diagnostics import config_errors
 from vmsdq.spec.models import EntitySpec, Project, ProjectSpec
+from vmsdq.spec.plugins import load_plugins
 from vmsdq.spec.yamlpos import YamlDoc, load_yaml
 
 PROJECT_FILE = "vmsdq.yaml"
@@ -34,8 +35,9 @@ def load_project(root: str | Path) -> Project:
         ``Project.rule_locations`` maps each full rule name to ``file:line:column``.
 
     Raises:
-        ConfigError: one problem. ConfigErrors: several (each a ``ConfigError``).
+        ConfigError: one problem (or a plugin that does not load). ConfigErrors: several.
     """
+    load_plugins()
     root_path, project_file = _paths(Path(root))
     errors: list[ConfigError] = []
     project_doc = _read(project_file, errors)
@@ -71,6 +73,7 @@ def load_project(root: str | Path) -> Project:
 def load_entity_file(path: str | Path) -> EntitySpec:
     """Load one entity file and check it on its own (its own field names and expressions;
     other entities and sources are not checked). Raises like ``load_project``."""
+    load_plugins()
     errors: list[ConfigError] = []
     entity = _load_entity(Path(path), errors)
     if entity is not None:

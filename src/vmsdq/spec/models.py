@@ -1,20 +1,27 @@
 """Pydantic models of the project file (``vmsdq.yaml``) and entity files.
 
 These are the *declarations*. ``vmsdq.checks`` compiles them; nothing here runs a query.
+The rules under ``rules:``, the shorthand keys of a field and the source types are open:
+they are assembled from the registries (``vmsdq.spec.registry``) when a schema is built
+(``vmsdq.spec.assembled``), so a rule or source type a plugin registers parses like a shipped one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vmsdq.core.words import Dimension, FieldType, Severity
+from vmsdq.spec.assembled import FIELDS, RULES, SOURCES
+from vmsdq.spec.refs import Entity, Expression, Fields
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built on first use, not on import: open parts need the plugins loaded by then.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class RuleMeta(Strict):
@@ -27,6 +34,11 @@ class RuleMeta(Strict):
     description: str | None = None
     enabled: bool = True
 
+    def cross_check(self, entities: Mapping[str, EntitySpec]) -> list[tuple[str, str]]:
+        """Problems across entities that the ``vmsdq.spec.refs`` markers cannot say, as
+        (key the problem is about, message); checked once every file parsed."""
+        return []
+
 
 # ---- field shorthand options (each shorthand takes a scalar or one of these) ----
 
@@ -36,7 +48,7 @@ class RequiredOpts(RuleMeta):
 
 
 class UniqueOpts(RuleMeta):
-    within: list[str] = Field(default_factory=list)  # unique inside each group
+    within: Annotated[list[str], Fields()] = Field(default_factory=list)  # unique in each group
     ignore_case: bool = False
 
 
@@ -79,108 +91,140 @@ class LengthOpts(RuleMeta):
 
 
 class ReferenceOpts(RuleMeta):
-    entity: str
-    field: str | None = None  # defaults to the target entity's key
-    where: str | None = None  # filter on the target, e.g. "contact_type = 'Volunteer'"
+    entity: Annotated[str, Entity()]
+    field: Annotated[str | None, Fields(of="entity")] = None  # default: the target's key
+    # filter on the target, e.g. "contact_type = 'Volunteer'"
+    where: Annotated[str | None, Expression(of="entity")] = None
 
 
 class TypeOpts(RuleMeta):
     """Type conformance for text sources (CSV): the raw text must cast to the type."""
 
 
+def _key(default: Any, description: str) -> Any:
+    return Field(default=default, description=description)
+
+
 class FieldSpec(Strict):
-    type: FieldType = FieldType.string
+    """A typed field and the shorthand rules it declares (plugins may add shorthand keys)."""
+
+    type: FieldType = _key(
+        FieldType.string, "Value type; text sources are checked to cast to it (see check_type)."
+    )
     description: str | None = None
-    required: bool | RequiredOpts = False
-    unique: bool | UniqueOpts = False
-    format: FormatName | FormatOpts | None = None
-    allowed: list[Any] | AllowedOpts | None = None
-    min: Any = None
-    max: Any = None
+    required: bool | RequiredOpts = _key(False, "Value must be present (not NULL, not blank).")
+    unique: bool | UniqueOpts = _key(
+        False, "No two records share the value (optionally within groups)."
+    )
+    format: FormatName | FormatOpts | None = _key(
+        None, "A named format (email, phone, url, postal_code, salesforce_id, regex)."
+    )
+    allowed: list[Any] | AllowedOpts | None = _key(None, "The list of allowed values.")
+    min: Any = _key(None, "Smallest allowed value (range rule).")
+    max: Any = _key(None, "Largest allowed value (range rule).")
     range: RangeOpts | None = None
-    length: int | LengthOpts | None = None  # an int means max length
-    references: str | ReferenceOpts | None = None
-    check_type: bool | TypeOpts = True
-    source_name: str | None = None  # column name in the source when it differs
+    length: int | LengthOpts | None = _key(None, "Maximum length in characters, or {min, max}.")
+    references: str | ReferenceOpts | None = _key(
+        None, "Entity whose key (or 'field') must contain this value."
+    )
+    check_type: bool | TypeOpts = _key(True, "Check that raw text values cast to 'type'.")
+    source_name: str | None = _key(
+        None, "Column name in the source when it differs from the field name."
+    )
 
 
 # ---- rules written out under ``rules:`` ----
 
+Column = Annotated[str, Fields()]
+Columns = Annotated[list[str], Fields()]
+Condition = Annotated[str | None, Expression()]
 
-class ExpressionRule(RuleMeta):
+
+class WrittenRule(RuleMeta):
+    """A rule under ``rules:``; each type declares ``type: Literal['<its kind>']``."""
+
+    type: str
+
+
+class ExpressionRule(WrittenRule):
     """A cross-field business rule: ``check`` must hold on each row where ``when`` holds."""
 
     type: Literal["expression"] = "expression"
-    check: str
-    when: str | None = None
-    columns: list[str] = Field(default_factory=list)  # offending values to record
+    check: Annotated[str, Expression()]
+    when: Condition = None
+    columns: Columns = Field(default_factory=list)  # offending values to record
 
 
-class CompositeUniqueRule(RuleMeta):
+class CompositeUniqueRule(WrittenRule):
     type: Literal["unique"]
-    columns: list[str] = Field(min_length=1)
-    within: list[str] = Field(default_factory=list)
-    when: str | None = None
+    columns: Columns = Field(min_length=1)
+    within: Columns = Field(default_factory=list)
+    when: Condition = None
 
 
-class AggregateRule(RuleMeta):
+class AggregateRule(WrittenRule):
     """Compare a count or sum over a related entity with a field of this entity."""
 
     type: Literal["aggregate"]
-    related: str  # the child entity, e.g. participation
-    foreign_key: str  # its column pointing at this entity's key
+    related: Annotated[str, Entity()]  # the child entity, e.g. participation
+    foreign_key: Annotated[str, Fields(of="related")]  # its column pointing at our key
     function: Literal["count", "sum", "count_distinct"] = "count"
-    column: str | None = None  # for sum / count_distinct
-    where: str | None = None  # filter on the related rows
+    column: Annotated[str | None, Fields(of="related")] = None  # for sum / count_distinct
+    where: Annotated[str | None, Expression(of="related")] = None  # filter on related rows
     compare: Literal["=", "<=", ">=", "<", ">", "!="] = "="
-    field: str  # this entity's column on the left of ``compare``
-    when: str | None = None
+    field: Column  # this entity's column on the left of ``compare``
+    when: Condition = None
 
 
-class ReferenceRule(RuleMeta):
+class ReferenceRule(WrittenRule):
     """A foreign key written out (several columns or a filtered target)."""
 
     type: Literal["reference"]
-    columns: list[str] = Field(min_length=1)
-    entity: str
-    target_columns: list[str] | None = None
-    where: str | None = None
-    when: str | None = None
+    columns: Columns = Field(min_length=1)
+    entity: Annotated[str, Entity()]
+    target_columns: Annotated[list[str] | None, Fields(of="entity")] = None
+    where: Annotated[str | None, Expression(of="entity")] = None
+    when: Condition = None
+
+    def cross_check(self, entities: Mapping[str, EntitySpec]) -> list[tuple[str, str]]:
+        target = entities.get(self.entity)
+        if target is None:
+            return []
+        target_columns = self.target_columns or [target.key]
+        if len(target_columns) == len(self.columns):
+            return []
+        message = (
+            f"{len(self.columns)} columns but {len(target_columns)} target_columns "
+            f"(entity '{target.entity}' key is '{target.key}')"
+        )
+        return [("columns", message)]
 
 
-class RowCountRule(RuleMeta):
+class RowCountRule(WrittenRule):
     type: Literal["row_count"]
     min: int | None = Field(default=None, ge=0)
     max: int | None = Field(default=None, ge=0)
-    where: str | None = None
+    where: Condition = None
 
 
-class FreshnessRule(RuleMeta):
+class FreshnessRule(WrittenRule):
     """The newest value of ``field`` must be at most ``max_age`` old (e.g. ``36h``, ``7d``)."""
 
     type: Literal["freshness"]
-    field: str
+    field: Column
     max_age: str = Field(pattern=r"^\d+(s|m|h|d)$")
 
 
-class TransitionRule(RuleMeta):
+class TransitionRule(WrittenRule):
     """Allowed changes of ``field`` between the previous snapshot and this one."""
 
     type: Literal["transition"]
-    field: str
+    field: Column
     allowed: dict[str, list[str]]  # from -> allowed to (staying the same is always allowed)
 
 
-RuleSpec = Annotated[
-    ExpressionRule
-    | CompositeUniqueRule
-    | AggregateRule
-    | ReferenceRule
-    | RowCountRule
-    | FreshnessRule
-    | TransitionRule,
-    Field(discriminator="type"),
-]
+# One entry under ``rules:``: any registered written rule type, chosen by ``type``.
+RuleSpec = Annotated[WrittenRule, RULES]
 
 
 class Normalizer(StrEnum):
@@ -228,7 +272,7 @@ class EntitySpec(Strict):
     description: str | None = None
     key: str
     sources: dict[str, EntitySource] = Field(default_factory=dict)
-    fields: dict[str, FieldSpec]
+    fields: dict[str, Annotated[FieldSpec, FIELDS]]
     rules: list[RuleSpec] = Field(default_factory=list)
     mirror: MirrorSpec | None = None
     dimension_weights: dict[Dimension, float] | None = None
@@ -275,10 +319,8 @@ class SalesforceSourceSpec(Strict):
     bulk_threshold: int = Field(default=10_000, ge=0)
 
 
-SourceSpec = Annotated[
-    FilesSourceSpec | DemoSourceSpec | SqlSourceSpec | SalesforceSourceSpec,
-    Field(discriminator="type"),
-]
+# One source in ``vmsdq.yaml``: any registered source type, chosen by ``type``.
+SourceSpec = Annotated[Strict, SOURCES]
 
 
 class StoreSpec(Strict):
@@ -354,10 +396,14 @@ class ProjectSpec(Strict):
 class Project(BaseModel):
     """A loaded project: the parsed files plus where they came from."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
     root: str
     spec: ProjectSpec
     entities: dict[str, EntitySpec]
     entity_files: dict[str, str] = Field(default_factory=dict)
     rule_locations: dict[str, str] = Field(default_factory=dict)  # full rule name -> file:line:col
+
+
+# Models whose schema holds open parts, inner first: rebuilt when the registries change.
+OPEN_MODELS: tuple[type[BaseModel], ...] = (EntitySpec, ProjectSpec, Project)

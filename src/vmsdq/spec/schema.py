@@ -7,10 +7,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from vmsdq.spec.models import EntitySpec, ProjectSpec
+from vmsdq.spec.plugins import load_plugins
+from vmsdq.spec.registry import SOURCE_SPECS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 # Descriptions of the keys users write most, by model name (the models keep code comments).
+# Field shorthand keys carry their own (on FieldSpec, or from a plugin's registration).
 _DESCRIPTIONS: dict[str, dict[str, str]] = {
     "EntitySpec": {
         "entity": "Entity name: lowercase letters, digits and '_' (e.g. volunteer).",
@@ -21,19 +24,6 @@ _DESCRIPTIONS: dict[str, dict[str, str]] = {
         "mirror": "The same entity in a second system (used by reconciliation).",
         "dimension_weights": "Per-dimension weights of this entity's score.",
         "threshold": "Score (0-100) under which the entity counts as failing.",
-    },
-    "FieldSpec": {
-        "type": "Value type; text sources are checked to cast to it (see check_type).",
-        "required": "Value must be present (not NULL, not blank).",
-        "unique": "No two records share the value (optionally within groups).",
-        "format": "A named format (email, phone, url, postal_code, salesforce_id, regex).",
-        "allowed": "The list of allowed values.",
-        "min": "Smallest allowed value (range rule).",
-        "max": "Largest allowed value (range rule).",
-        "length": "Maximum length in characters, or {min, max}.",
-        "references": "Entity whose key (or 'field') must contain this value.",
-        "check_type": "Check that raw text values cast to 'type'.",
-        "source_name": "Column name in the source when it differs from the field name.",
     },
     "ExpressionRule": {
         "check": "SQL boolean that must hold (sandboxed: columns, operators, scalar functions).",
@@ -49,7 +39,6 @@ _DESCRIPTIONS: dict[str, dict[str, str]] = {
     "ProjectSpec": {
         "name": "Project name.",
         "tenant": "Tenant id stored with every result.",
-        "sources": "Named data sources (files, demo, sql, salesforce).",
         "default_source": "Source used by entities that do not name one.",
         "entities": "Glob patterns of entity files, relative to the project folder.",
         "store": "Results database and artifact folder.",
@@ -66,10 +55,14 @@ def entity_json_schema() -> dict[str, Any]:
 
 def project_json_schema() -> dict[str, Any]:
     """The JSON Schema of the project file (``vmsdq.yaml``)."""
-    return _schema(ProjectSpec, "vmsdq project file", "Sources, store, scoring and entities.")
+    schema = _schema(ProjectSpec, "vmsdq project file", "Sources, store, scoring and entities.")
+    types = ", ".join(SOURCE_SPECS.names())
+    schema["properties"]["sources"]["description"] = f"Named data sources (types: {types})."
+    return schema
 
 
 def _schema(model: type[BaseModel], title: str, description: str) -> dict[str, Any]:
+    load_plugins()  # plugin rule and source types are part of the schema
     schema = model.model_json_schema()
     defs = schema.get("$defs", {})
     for name, descriptions in _DESCRIPTIONS.items():

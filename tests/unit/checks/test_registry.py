@@ -1,12 +1,17 @@
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
 import pytest
 import sqlglot
 from sqlglot import exp
 
 from vmsdq.checks import compile_entity, get_rule_type, register_rule_type, rule_types
-from vmsdq.checks.registry import _RULE_TYPES
 from vmsdq.core.errors import ConfigError, ConfigErrors
 from vmsdq.core.words import Dimension, Severity
 from vmsdq.engine.testing import TableCase
+from vmsdq.spec.models import WrittenRule
+from vmsdq.spec.plugins import reset_plugins
 
 
 def test_every_documented_kind_is_registered():
@@ -35,17 +40,36 @@ def test_unknown_kind_lists_the_known_ones():
         get_rule_type("nope")
 
 
-def test_registering_a_new_kind():
+@pytest.fixture
+def fresh() -> Iterator[None]:
+    """Registrations made in the test are forgotten after it."""
+    reset_plugins()
+    yield
+    reset_plugins()
+
+
+class AlwaysOkRule(WrittenRule):
+    type: Literal["always_ok"]
+
+
+def test_registering_a_new_kind(fresh: None, tmp_path: Path) -> None:
     def compile_always(rule, ctx):
         return ctx.row_check(exp.false())
 
-    try:
-        register_rule_type("always_ok", compile_always, dimension=Dimension.validity)
-        assert get_rule_type("always_ok").compile is compile_always
-        with pytest.raises(ValueError, match="already registered"):
-            register_rule_type("always_ok", lambda rule, ctx: ctx.row_check(exp.true()))
-    finally:
-        _RULE_TYPES.pop("always_ok", None)
+    register_rule_type("always_ok", compile_always, spec=AlwaysOkRule)
+    assert get_rule_type("always_ok").compile is compile_always
+    assert get_rule_type("always_ok").spec is AlwaysOkRule
+    case = TableCase("t", {"id": {}}, [{"name": "fine", "type": "always_ok"}]).rows({"id": "a"})
+    assert isinstance(case.spec().rules[0], AlwaysOkRule)
+    assert case.run(tmp_path).rule("t.fine").evaluated == 1
+    with pytest.raises(ConfigError, match="rule type 'always_ok' is already registered$"):
+        register_rule_type("always_ok", lambda rule, ctx: ctx.row_check(exp.true()))
+    with pytest.raises(
+        ConfigError, match="'required' is already registered .by plugin 'vmsdq.rules'"
+    ):
+        register_rule_type("required", compile_always, spec=AlwaysOkRule)
+    with pytest.raises(ConfigError, match="rule type 'nothing' needs a spec model or a shorthand"):
+        register_rule_type("nothing", compile_always)
 
 
 def test_shorthand_expansion_order_names_and_defaults():

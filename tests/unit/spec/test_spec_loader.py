@@ -310,3 +310,31 @@ def test_field_without_a_value(project: Path) -> None:
 def test_yes_and_no_stay_text(project: Path) -> None:
     write("entities/event.yaml", EVENT.replace("[Draft, Done]", "[Yes, no, On, true]"))
     assert load_project(".").entities["event"].fields["status"].allowed == ["Yes", "no", "On", True]
+
+
+def test_shorthand_scalar_the_options_refuse_is_located(project: Path) -> None:
+    write(
+        "entities/event.yaml",
+        EVENT.replace("status: {allowed: [Draft, Done]}", "status: {format: regex}"),
+    )
+    assert messages() == [
+        "entities/event.yaml:7:20: fields.status.format: format 'regex' needs 'pattern'"
+    ]
+
+
+def test_references_may_name_the_target_field(project: Path) -> None:
+    write(
+        "entities/event.yaml",
+        EVENT.replace("references: organization", "references: organization.name"),
+    )
+    assert (
+        load_project(".").rule_locations["event.org_id.references"] == "entities/event.yaml:10:12"
+    )
+    write(
+        "entities/event.yaml",
+        EVENT.replace("references: organization", "references: organization.nme"),
+    )
+    assert messages() == [
+        "entities/event.yaml:10:24: fields.org_id.references: 'nme' is not a field of entity "
+        "'organization' (known: name, org_id); did you mean 'name'?"
+    ]
