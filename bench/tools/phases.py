@@ -12,12 +12,13 @@ from pathlib import Path
 PHASES = [
     ("whole process (profiled)", "vmsdq", "<module>"),
     ("all imports, wherever they happen", "<frozen importlib._bootstrap>", "_find_and_load"),
-    ("run_project", "vmsdq/runner.py", "run_project"),
+    ("run_now (every phase)", "vmsdq/services/runs.py", "run_now"),
     ("  load_project (YAML, models, sandbox)", "vmsdq/spec/loader.py", "load_project"),
     ("  compile_entity (all entities)", "vmsdq/checks/compiler.py", "compile_entity"),
     ("  compile reconciliation", "vmsdq/reconcile/compile.py", "compile_reconciliation"),
-    ("  read sources -> snapshots", "vmsdq/runner.py", "_read_snapshots"),
-    ("  persist snapshots", "vmsdq/snapshots.py", "persist"),
+    ("  read phase: sources -> archived snapshots", "vmsdq/services/runs.py", "read_view"),
+    ("    archive snapshots", "vmsdq/store/artifacts.py", "archive"),
+    ("  validate phase (per entity)", "vmsdq/services/runs.py", "validate_entity"),
     ("  DuckDBBackend.validate", "vmsdq/engine/duckdb_backend.py", "validate"),
     ("    register snapshots (views)", "vmsdq/engine/views.py", "register_snapshots"),
     ("    row checks: flags query", "vmsdq/engine/rows.py", "run_row_checks"),
@@ -27,8 +28,9 @@ PHASES = [
     ("    DuckDB execute (all queries)", "~", "<built-in method _duckdb.execute>"),
     ("    DuckDB write_parquet", "~", "<built-in method _duckdb.write_parquet>"),
     ("    SQLGlot .sql() (query text)", "sqlglot/expressions/core.py", "sql"),
-    ("  store + score (SQLAlchemy, Alembic)", "vmsdq/runner.py", "_store_and_score"),
-    ("JSON output", "vmsdq/cli/output.py", "run_to_json"),
+    ("  finish phase: score, anomalies, status", "vmsdq/services/runs.py", "finish_run"),
+    ("  results saved (SQLAlchemy)", "vmsdq/store/repos/results.py", "save_entity"),
+    ("JSON output", "vmsdq/services/views.py", "run_view"),
 ]
 
 

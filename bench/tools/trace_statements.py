@@ -1,4 +1,4 @@
-"""Times every DuckDB statement of one `run_project` (in process, store off), per entity and stage.
+"""Times every DuckDB statement of one run (in process, store off), per entity and stage.
 
 Usage: .venv/bin/python bench/tools/trace_statements.py PROJECT_DIR [--explain ENTITY]
 Prints a Markdown table: entity, stage (from the engine's progress callback), statement kind,
@@ -72,7 +72,8 @@ class _Connection:
 
 def main(project: str, explain: str | None) -> None:
     from vmsdq.engine.duckdb_backend import DuckDBBackend
-    from vmsdq.runner import run_project
+    from vmsdq.services.context import load, scratch_context
+    from vmsdq.services.runs import run_now
 
     original = DuckDBBackend.connect
     DuckDBBackend.connect = lambda self: _Connection(original(self))  # type: ignore[method-assign]
@@ -83,14 +84,14 @@ def main(project: str, explain: str | None) -> None:
         STAGE.update(entity=entity, stage=stage)
 
     started = time.perf_counter()
-    run_project(Path(project), store=False, progress=progress)
+    run_now(scratch_context(load(Path(project))), progress=progress)
     total = time.perf_counter() - started
     print("| entity | stage | statement | s |\n|---|---|---|---:|")
     for entity, stage, kind, seconds in TIMES:
         if seconds >= 0.05:
             print(f"| {entity} | {stage} | `{kind}` | {seconds:.2f} |")
     print(f"| all | | {len(TIMES)} statements, sum | {sum(t[3] for t in TIMES):.2f} |")
-    print(f"| run_project (store off) | | wall | {total:.2f} |")
+    print(f"| run_now (store off) | | wall | {total:.2f} |")
     if "plan" in EXPLAIN:
         print("\n```\n" + EXPLAIN["plan"] + "\n```")
 
