@@ -107,7 +107,6 @@ def run_vmsdq(vms: Path, sf: Path, threads: int) -> dict[str, object]:
     results = DuckDBBackend(threads=threads).validate(
         compile_reconciliation(entity),
         snaps,
-        run_id="bench",
         failures_dir=WORK / "failures",
         now=datetime.now(UTC),
     )

@@ -98,7 +98,7 @@ def run_loaded_project(
 
     pushed: list[EntityResult] = []
     if not from_run:
-        compiled, pushed = _pushdown(project, compiled, artifacts, failures_dir)
+        compiled, pushed = _pushdown(project, compiled, artifacts, failures_dir, started)
     if from_run:
         snapshots = snapshot_store.load(artifacts, from_run)
         missing = {c.name for c in compiled} - set(snapshots)
@@ -112,7 +112,6 @@ def run_loaded_project(
     results = backend.validate(
         runnable,
         snapshots,
-        run_id=run.run_id,
         failures_dir=failures_dir,
         now=started,
         progress=progress,
@@ -133,19 +132,43 @@ def _errored(entity: CompiledEntity, message: str) -> EntityResult:
 
 
 def _pushdown(
-    project: Project, compiled: list[CompiledEntity], artifacts: Path, failures_dir: Path
+    project: Project,
+    compiled: list[CompiledEntity],
+    artifacts: Path,
+    failures_dir: Path,
+    now: datetime,
 ) -> tuple[list[CompiledEntity], list[EntityResult]]:
-    """Let a SQL source run what it can in the database (its capabilities decide)."""
-    from vmsdq.run_pushdown import push, wants_pushdown
+    """Run in the SQL source's database what its capabilities allow (``engine.planner``).
+
+    Returns what DuckDB still runs from the rows and the pushed results; a pushed result is
+    named ``<entity>__pushdown`` when DuckDB runs the rest of that entity.
+    """
+    from vmsdq.engine.planner import push
+    from vmsdq.engine.sql_backend import SqlBackend
     from vmsdq.sources.registry import get_source
+    from vmsdq.sources.sql import SqlSource
 
     name = project.spec.default_source
     source = get_source(
         name, project.spec.sources[name], root=Path(project.root), artifacts=artifacts
     )
-    if not wants_pushdown(source):
+    if not isinstance(source, SqlSource) or not source.spec.pushdown:
         return compiled, []
-    return push(source, compiled, project.entities, failures_dir)
+    backend = SqlBackend.for_url(source.db.url)
+    if backend is None:
+        return compiled, []
+    tables = source.tables(project.entities)
+    remaining: list[CompiledEntity] = []
+    pushed: list[EntityResult] = []
+    for entity in compiled:
+        outcome = push(entity, backend, tables, failures_dir=failures_dir, now=now)
+        if outcome.result is not None:
+            if outcome.remaining is not None:
+                outcome.result.entity += "__pushdown"
+            pushed.append(outcome.result)
+        if outcome.remaining is not None:
+            remaining.append(outcome.remaining)
+    return remaining, pushed
 
 
 def _reconciliation(project: Project, selected: list[str]) -> list[CompiledEntity]:

@@ -1,0 +1,43 @@
+"""Capabilities of the SQL databases checks can be pushed down to, by SQLAlchemy backend name.
+
+Adding a database (a warehouse, Spark SQL) is one capabilities object registered here or
+from its own module with ``register_database``; the SQL backend and the planner read only
+the flags.
+"""
+
+from __future__ import annotations
+
+from vmsdq.engine.backend import Capabilities
+
+POSTGRESQL = Capabilities(dialect="postgres", session=("SET TIME ZONE 'UTC'",))
+
+# MariaDB's PCRE disagrees with RE2 on classes and escapes: regex checks stay in DuckDB (the
+# blank test is written without one). No COUNT(*) FILTER, no epoch function SQLGlot writes.
+# Text compares as DuckDB does, byte for byte with trailing spaces kept: casts to CHAR take
+# the connection's collation, set here (the default utf8mb4_general_ci finds 'Active',
+# 'active' and 'Active ' equal).
+MARIADB = Capabilities(
+    dialect="mysql",
+    supports_regex=False,
+    supports_aggregate_filter=False,
+    supports_epoch=False,
+    session=("SET time_zone = '+00:00'", "SET NAMES utf8mb4 COLLATE utf8mb4_nopad_bin"),
+)
+
+# A MySQL URL may point at MariaDB (SQLAlchemy names both "mysql"). A MySQL 8 server has no
+# utf8mb4_nopad_bin: the session statement fails there and entities are read from rows.
+_DATABASES: dict[str, Capabilities] = {
+    "postgresql": POSTGRESQL,
+    "mariadb": MARIADB,
+    "mysql": MARIADB,
+}
+
+
+def register_database(backend: str, capabilities: Capabilities) -> None:
+    """Let checks be pushed down to databases of SQLAlchemy backend name ``backend``."""
+    _DATABASES[backend] = capabilities
+
+
+def database_capabilities(backend: str) -> Capabilities | None:
+    """The registered capabilities of a SQLAlchemy backend name, or None (no pushdown)."""
+    return _DATABASES.get(backend)
