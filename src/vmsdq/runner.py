@@ -108,7 +108,7 @@ def run_loaded_project(
         if project.spec.store.keep_snapshots:
             snapshot_store.persist(snapshots, artifacts, run.run_id)
     runnable = [c for c in compiled if c.name not in read_errors]
-    backend = DuckDBBackend()
+    backend = DuckDBBackend.from_spec(project.spec.engine, root=root)
     results = backend.validate(
         runnable,
         snapshots,

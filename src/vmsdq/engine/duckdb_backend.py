@@ -14,6 +14,7 @@ from vmsdq.engine.backend import Capabilities, Progress
 from vmsdq.engine.entity import validate_entity
 from vmsdq.engine.views import PREVIOUS, register_snapshots
 from vmsdq.sources.base import Snapshot
+from vmsdq.spec.models import EngineSpec
 
 # Everything a rule can need: TRY_CAST, RE2, Python validators, the previous snapshot.
 DUCKDB = Capabilities(
@@ -38,6 +39,12 @@ class DuckDBBackend:
         self.threads = threads
         self.memory_limit = memory_limit
         self.temp_directory = temp_directory
+
+    @classmethod
+    def from_spec(cls, spec: EngineSpec, *, root: Path) -> DuckDBBackend:
+        """The backend with a project's ``engine:`` limits (spill folder under ``root``)."""
+        temp = str(Path(root) / spec.temp_directory) if spec.temp_directory else None
+        return cls(threads=spec.threads, memory_limit=spec.memory_limit, temp_directory=temp)
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A fresh in-memory connection with the configured limits and UTC time zone."""
