@@ -40,6 +40,7 @@ class Capabilities:
     supports_try_cast: bool = False  # TRY_CAST; else CAST only where the column type fits
     supports_aggregate_filter: bool = True  # COUNT(*) FILTER (WHERE ...)
     supports_epoch: bool = True  # seconds since 1970 as a function SQLGlot writes
+    timestamp_precision: int | None = None  # give casts to TIMESTAMP this precision
     session: tuple[str, ...] = ()  # statements run on every new connection (UTC)
 
 

@@ -15,12 +15,13 @@ POSTGRESQL = Capabilities(dialect="postgres", session=("SET TIME ZONE 'UTC'",))
 # blank test is written without one). No COUNT(*) FILTER, no epoch function SQLGlot writes.
 # Text compares as DuckDB does, byte for byte with trailing spaces kept: casts to CHAR take
 # the connection's collation, set here (the default utf8mb4_general_ci finds 'Active',
-# 'active' and 'Active ' equal).
+# 'active' and 'Active ' equal). A cast to DATETIME drops fractions unless it says (6).
 MARIADB = Capabilities(
     dialect="mysql",
     supports_regex=False,
     supports_aggregate_filter=False,
     supports_epoch=False,
+    timestamp_precision=6,
     session=("SET time_zone = '+00:00'", "SET NAMES utf8mb4 COLLATE utf8mb4_nopad_bin"),
 )
 

@@ -51,7 +51,7 @@ class SqlBackend:
         self.capabilities = capabilities
         self.batch_rows = batch_rows
         self.safe = url.render_as_string(hide_password=True)
-        self._columns: dict[str, dict[str, str]] = {}  # table -> column -> type name
+        self._columns: dict[str, dict[str, str]] = {}  # table -> column -> type, for its life
 
     @classmethod
     def for_url(cls, url: URL) -> SqlBackend | None:
@@ -70,15 +70,13 @@ class SqlBackend:
         if missing is not None:
             where = f"table '{tables[entity.name]}'"
             return {c.name: f"column '{missing}' is missing from {where}" for c in entity.checks}
-        reasons: dict[str, str] = {}
-        for check in entity.checks:
-            try:
-                _sql(entity, [check], db, ANY_TIME)
-            except UnsafeCastError as error:
-                reasons[check.name] = f"no safe cast in {db.caps.dialect}: {error}"
-            except sqlglot.errors.UnsupportedError as error:
-                reasons[check.name] = f"SQLGlot cannot write it for {db.caps.dialect}: {error}"
-        return reasons
+        if _unwritable(entity, entity.checks, db) is None:  # the usual case: one try
+            return {}
+        return {
+            check.name: why
+            for check in entity.checks
+            if (why := _unwritable(entity, [check], db)) is not None
+        }
 
     def validate(
         self,
@@ -183,17 +181,20 @@ class SqlBackend:
         return message.replace(str(password), "***") if password else message
 
 
-def _sql(entity: CompiledEntity, checks: Sequence[Check], db: Database, now: datetime) -> list[str]:
-    """The SQL of ``checks`` (raises when one cannot be written for the database)."""
+def _unwritable(entity: CompiledEntity, checks: Sequence[Check], db: Database) -> str | None:
+    """Why the SQL of ``checks`` cannot be written for the database, or None."""
     rows = [c for c in checks if c.scope == "row"]
     tables = [c for c in checks if c.scope == "table"]
-    out: list[str] = []
-    if rows:
-        queries = row_queries(entity, rows, db)
-        out += [queries.counts, queries.flagged]
-    if tables:
-        out.append(table_sql(entity, tables, now, db))
-    return out
+    try:
+        if rows:
+            row_queries(entity, rows, db)
+        if tables:
+            table_sql(entity, tables, ANY_TIME, db)
+    except UnsafeCastError as error:
+        return f"no safe cast in {db.caps.dialect}: {error}"
+    except sqlglot.errors.UnsupportedError as error:
+        return f"SQLGlot cannot write it for {db.caps.dialect}: {error}"
+    return None
 
 
 def _rule(

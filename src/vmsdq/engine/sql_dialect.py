@@ -67,26 +67,38 @@ def for_database(
         if not caps.supports_try_cast:
             _safe_casts(select, columns.get(view, {}))
 
-    def fix(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.Table) and not node.db and node.name in views:
-            renamed = exp.to_table(views[node.name], dialect=caps.dialect)
-            if node.alias:
-                renamed.set("alias", node.args["alias"])
-            return renamed
-        if isinstance(node, exp.TryCast) and not caps.supports_try_cast:
-            raise UnsafeCastError(f"{node.sql()} reads no column of a table")
-        if is_blank_test(node) and not caps.supports_regex:
-            return _has_content(node.this)
-        if isinstance(node, exp.RegexpFullMatch):
-            pattern = exp.Literal.string(f"^(?:{node.expression.name})$")
-            return exp.RegexpLike(this=node.this, expression=pattern)
-        if _is_epoch(node):
-            return _epoch(node.expressions[0] if node.expressions else node.this, caps)
-        if isinstance(node, exp.Filter) and not caps.supports_aggregate_filter:
-            return _case_filter(node)
-        return node
+    out = out.transform(lambda node: _leaf(node, caps, views))
+    out = out.transform(lambda node: _structure(node, caps))
+    if caps.timestamp_precision is not None:
+        precise = exp.DataType.build(f"TIMESTAMP({caps.timestamp_precision})")
+        out = out.transform(lambda node: precise.copy() if _is_bare_timestamp(node) else node)
+    return out
 
-    return out.transform(fix)
+
+def _leaf(node: exp.Expr, caps: Capabilities, views: Mapping[str, str]) -> exp.Expr:
+    """Tables renamed; TRY_CAST, blank tests and full matches as the database writes them."""
+    if isinstance(node, exp.Table) and not node.db and node.name in views:
+        renamed = exp.to_table(views[node.name], dialect=caps.dialect)
+        if node.alias:
+            renamed.set("alias", node.args["alias"])
+        return renamed
+    if isinstance(node, exp.TryCast) and not caps.supports_try_cast:
+        raise UnsafeCastError(f"{node.sql()} reads no column of a table")
+    if is_blank_test(node) and not caps.supports_regex:
+        return _has_content(node.this)
+    if isinstance(node, exp.RegexpFullMatch):
+        pattern = exp.Literal.string(f"^(?:{node.expression.name})$")
+        return exp.RegexpLike(this=node.this, expression=pattern)
+    return node
+
+
+def _structure(node: exp.Expr, caps: Capabilities) -> exp.Expr:
+    """Epochs and aggregate filters, over arguments already rewritten."""
+    if _is_epoch(node):
+        return _epoch(node.expressions[0] if node.expressions else node.this, caps)
+    if isinstance(node, exp.Filter) and not caps.supports_aggregate_filter:
+        return _case_filter(node)
+    return node
 
 
 def to_sql(query: exp.Expr, caps: Capabilities) -> str:
@@ -150,6 +162,11 @@ def _has_content(value: exp.Expr) -> exp.Expr:
     for blank in BLANKS:
         stripped = exp.func("REPLACE", stripped, exp.Literal.string(blank), exp.Literal.string(""))
     return exp.NEQ(this=stripped, expression=exp.Literal.string(""))
+
+
+def _is_bare_timestamp(node: exp.Expr) -> bool:
+    is_type = isinstance(node, exp.DataType) and node.this == exp.DataType.Type.TIMESTAMP
+    return is_type and not node.expressions
 
 
 def _is_epoch(node: exp.Expr) -> bool:

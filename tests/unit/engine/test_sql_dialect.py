@@ -102,9 +102,10 @@ def test_table_checks_per_dialect() -> None:
     assert "COUNT(CASE WHEN `base`.`hours` > 1 THEN 1 END) AS `m0`" in mariadb
     assert "FILTER" not in mariadb and "EPOCH" not in mariadb.upper().replace("1970", "")
     assert (
-        "TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS DATETIME), "
-        "CAST(MAX(`base`.`at`) AS DATETIME)) / 1e6"
+        "TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS DATETIME(6)), "
+        "CAST(MAX(`base`.`at`) AS DATETIME(6))) / 1e6"
     ) in mariadb
+    assert "CAST(`at` AS DATETIME(6)) AS `at`" in mariadb  # fractions of a second kept
 
 
 def test_databases_by_sqlalchemy_name() -> None:
