@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from vmsdq.engine.backend import Capabilities
 
-POSTGRESQL = Capabilities(dialect="postgres", session=("SET TIME ZONE 'UTC'",))
+# Dates and timestamps cast to text as DuckDB writes them whatever the server's DateStyle.
+POSTGRESQL = Capabilities(
+    dialect="postgres", session=("SET TIME ZONE 'UTC'", "SET DateStyle = 'ISO, MDY'")
+)
 
 # MariaDB's PCRE disagrees with RE2 on classes and escapes: regex checks stay in DuckDB (the
 # blank test is written without one). No COUNT(*) FILTER, no epoch function SQLGlot writes.
@@ -22,7 +25,11 @@ MARIADB = Capabilities(
     supports_aggregate_filter=False,
     supports_epoch=False,
     timestamp_precision=6,
-    session=("SET time_zone = '+00:00'", "SET NAMES utf8mb4 COLLATE utf8mb4_nopad_bin"),
+    session=(
+        "SET time_zone = '+00:00'",
+        "SET NAMES utf8mb4 COLLATE utf8mb4_nopad_bin",
+        "SET sql_mode = REPLACE(@@sql_mode, 'NO_BACKSLASH_ESCAPES', '')",  # '\\t' is a tab
+    ),
 )
 
 # A MySQL URL may point at MariaDB (SQLAlchemy names both "mysql"). A MySQL 8 server has no

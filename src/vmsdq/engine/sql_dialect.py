@@ -22,7 +22,8 @@ NodeT = TypeVar("NodeT", bound=exp.Expr)
 
 # Types a column of each database type (SQLAlchemy class name, lower case) casts to with
 # exactly DuckDB's results. Numbers never cast to text: PostgreSQL writes 20000 where DuckDB
-# writes 20000.0. An unknown type casts to nothing (the check stays in DuckDB).
+# writes 20000.0; PostgreSQL's CHAR(n) loses its padding in a cast. An unknown type casts to
+# nothing (the check stays in DuckDB).
 _INTEGER = {"BIGINT", "DOUBLE", "VARCHAR"}
 _NUMBER = {"DOUBLE"}
 _TEXT = {"VARCHAR"}
@@ -33,7 +34,7 @@ SAFE_CASTS: dict[str, set[str]] = {
     "datetime": {"TIMESTAMP", "VARCHAR"},
     "timestamp": {"TIMESTAMP", "VARCHAR"},
     "boolean": {"BOOLEAN", "VARCHAR"},
-    **dict.fromkeys(("varchar", "nvarchar", "text", "char", "nchar", "string", "enum"), _TEXT),
+    **dict.fromkeys(("varchar", "nvarchar", "text", "string", "enum"), _TEXT),
     **dict.fromkeys(("uuid", "tinytext", "mediumtext", "longtext", "citext"), _TEXT),
 }
 TYPE_NAMES = {"TEXT": "VARCHAR", "INT": "BIGINT", "FLOAT": "DOUBLE", "DATETIME": "TIMESTAMP"}
