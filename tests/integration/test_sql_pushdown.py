@@ -64,6 +64,29 @@ RULES = [
 TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
+# One rule per function a database's capabilities let through (``Capabilities.functions``)
+FUNCTION_RULES = {
+    "Coalesce": "coalesce(hours, 0) >= 0",
+    "Length": "length(email) < 8",
+    "Trim": "trim(email) = email",
+    "Lower": "lower(status) = 'active'",
+    "Upper": "upper(status) <> 'ACTIVE'",
+    "Abs": "abs(hours) < 100",
+    "Replace": "replace(email, '@', '') <> email",
+    "Nullif": "nullif(status, 'Paused') IS NOT NULL",
+    "Year": "year(joined) = 2024",
+    "Month": "month(joined) <= 2",
+    "Day": "day(joined) < 3",
+    "DateDiff": " AND ".join(
+        f"date_diff('{unit}', joined, updated) > {n}"
+        for unit, n in [("year", -1), ("month", 3), ("day", 100), ("hour", 3000), ("minute", 1e5)]
+    ),
+    "Concat": "concat(status, code) <> 'ActiveV00000001'",
+}
+SUM_RULE = {"name": "fn_sum", "type": "aggregate", "related": "volunteer", "foreign_key": "id",
+            "function": "sum", "column": "hours", "compare": "=", "field": "hours"}  # fmt: skip
+
+
 @dataclass
 class Tables:
     url: str
@@ -71,7 +94,7 @@ class Tables:
     org: str
 
 
-def volunteer(tables: Tables) -> EntitySpec:
+def volunteer(tables: Tables, extra: list[dict[str, Any]] | None = None) -> EntitySpec:
     fields: dict[str, Any] = {
         "id": {"type": "integer", "required": True, "unique": True},
         "email": {"required": True, "unique": True, "length": 40},
@@ -84,7 +107,7 @@ def volunteer(tables: Tables) -> EntitySpec:
     }
     return EntitySpec.model_validate(
         {"entity": "volunteer", "key": "id", "sources": {"vms": {"table": tables.volunteer}},
-         "fields": fields, "rules": RULES}
+         "fields": fields, "rules": RULES + (extra or [])}
     )  # fmt: skip
 
 
@@ -246,6 +269,26 @@ def test_table_checks_give_duckdbs_outcomes_and_values(tables: Tables, tmp_path:
     assert allowed == ["3", "7", "8"]
     assert [k for r, k, _ in found if r == "volunteer.email.unique"] == ["1", "2"]
     assert [k for r, k, _ in found if r == "volunteer.email.required"] == ["3", "4", "7"]
+
+
+def test_functions_the_capabilities_allow_match_duckdb(tables: Tables, tmp_path: Path) -> None:
+    rules = [{"name": f"fn_{name.lower()}", "type": "expression", "check": check}
+             for name, check in FUNCTION_RULES.items()]  # fmt: skip
+    spec_map = {"volunteer": volunteer(tables, rules + [SUM_RULE]), "org": org(tables)}
+    entity = compile_entity(spec_map["volunteer"], spec_map)
+    expected = read_rows(entity, spec_map, tables.url, tmp_path / "read")
+    result, pushed = pushed_run(entity, spec_map, tables.url, tmp_path / "pushed")
+    assert seen(result) == seen(expected)
+    assert failures(result) == failures(expected)
+    backend = SqlBackend.for_url(make_url(tables.url))
+    assert backend is not None and backend.capabilities.functions is not None
+    allowed = backend.capabilities.functions
+    assert {f"volunteer.fn_{n.lower()}" for n in FUNCTION_RULES if n in allowed} <= set(pushed)
+    assert {f"volunteer.fn_{n.lower()}" for n in FUNCTION_RULES if n not in allowed}.isdisjoint(
+        pushed
+    )
+    assert "volunteer.fn_sum" in pushed
+    assert set(FUNCTION_RULES) | {"Sum", "Count", "Min", "Max"} >= allowed
 
 
 def test_postgres_runs_every_check_in_the_database(pg_tables: Tables, tmp_path: Path) -> None:

@@ -26,8 +26,9 @@ ViewT = TypeVar("ViewT", contravariant=True)
 class Capabilities:
     """What a backend can evaluate and how its SQL must be written.
 
-    The ``supports_*`` flags about checks decide what the planner sends to a backend; the
-    others (casts, aggregate filters, epochs, session) decide how its SQL is written.
+    The flags about checks (``supports_*_checks``, regex, windows, strict values, previous
+    snapshot, ``functions``) decide what the planner sends to a backend; the others (casts,
+    aggregate filters, epochs, timestamp precision, session) decide how its SQL is written.
     """
 
     dialect: str  # SQLGlot dialect the generated SQL is written in
@@ -41,6 +42,10 @@ class Capabilities:
     supports_aggregate_filter: bool = True  # COUNT(*) FILTER (WHERE ...)
     supports_epoch: bool = True  # seconds since 1970 as a function SQLGlot writes
     timestamp_precision: int | None = None  # give casts to TIMESTAMP this precision
+    # SQLGlot function classes (an unknown function: its upper-case name) whose SQL in this
+    # dialect gives exactly DuckDB's results; None: every function. The planner keeps a
+    # check using any other function in DuckDB.
+    functions: frozenset[str] | None = None
     session: tuple[str, ...] = ()  # statements run on every new connection (UTC)
 
 

@@ -28,6 +28,11 @@ from vmsdq.engine.sql_dialect import is_blank_test
 ViewT = TypeVar("ViewT")
 PREVIOUS = "__previous"  # suffix of the previous snapshot's view (transition rules)
 PART = "pushed"  # failure file of the pushed part until merged: ``<entity>.pushed.parquet``
+# Written alike everywhere, or rewritten per database (sql_dialect); regexes have their flag.
+HANDLED = frozenset(
+    {"And", "Or", "Xor", "Case", "If", "Cast", "TryCast", "EPOCH", "TimeToUnix",
+     "RegexpLike", "RegexpFullMatch"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,9 @@ def refusal(check: Check, caps: Capabilities, views: Mapping[str, object]) -> st
         return f"{caps.dialect} regular expressions differ from RE2"
     if not caps.supports_window and _has(nodes, exp.Window):
         return "no window functions"
+    unknown = sorted(_functions(nodes) - caps.functions) if caps.functions is not None else []
+    if unknown:
+        return f"not known to give DuckDB's results in {caps.dialect}: {', '.join(unknown)}"
     missing = sorted(read - set(views))
     if missing:
         return f"not in this database: {', '.join(missing)}"
@@ -203,6 +211,17 @@ def _nodes(check: Check) -> list[exp.Expr]:
     nodes += [e for e in (check.applies, check.metric) if e is not None]
     nodes += [part for r in check.relations for part in (r.query, r.on)]
     return nodes
+
+
+def _functions(nodes: Iterable[exp.Expr]) -> set[str]:
+    """Functions the nodes call (class names; an unknown function: its name), beyond the
+    logic, casts and regular expressions every backend writes (or the rewrite handles)."""
+    found = set()
+    for node in nodes:
+        for func in node.find_all(exp.Func):
+            name = func.name.upper() if isinstance(func, exp.Anonymous) else type(func).__name__
+            found.add(name)
+    return found - HANDLED
 
 
 def _has_regex(nodes: Iterable[exp.Expr]) -> bool:
