@@ -83,6 +83,7 @@ FUNCTION_RULES = {
     ),
     "Concat": "concat(status, code) <> 'ActiveV00000001'",
 }
+LITERALS = "code <> 'V :code' AND email NOT LIKE '%.com' AND status <> '100%'"  # sent verbatim
 SUM_RULE = {"name": "fn_sum", "type": "aggregate", "related": "volunteer", "foreign_key": "id",
             "function": "sum", "column": "hours", "compare": "=", "field": "hours"}  # fmt: skip
 
@@ -274,6 +275,7 @@ def test_table_checks_give_duckdbs_outcomes_and_values(tables: Tables, tmp_path:
 def test_functions_the_capabilities_allow_match_duckdb(tables: Tables, tmp_path: Path) -> None:
     rules = [{"name": f"fn_{name.lower()}", "type": "expression", "check": check}
              for name, check in FUNCTION_RULES.items()]  # fmt: skip
+    rules.append({"name": "literals", "type": "expression", "check": LITERALS})
     spec_map = {"volunteer": volunteer(tables, rules + [SUM_RULE]), "org": org(tables)}
     entity = compile_entity(spec_map["volunteer"], spec_map)
     expected = read_rows(entity, spec_map, tables.url, tmp_path / "read")
@@ -287,7 +289,7 @@ def test_functions_the_capabilities_allow_match_duckdb(tables: Tables, tmp_path:
     assert {f"volunteer.fn_{n.lower()}" for n in FUNCTION_RULES if n not in allowed}.isdisjoint(
         pushed
     )
-    assert "volunteer.fn_sum" in pushed
+    assert {"volunteer.fn_sum", "volunteer.literals"} <= set(pushed)
     assert set(FUNCTION_RULES) | {"Sum", "Count", "Min", "Max"} >= allowed
 
 

@@ -31,6 +31,7 @@ from vmsdq.engine.sql_queries import Database, row_queries, table_sql
 from vmsdq.engine.tables import table_outcomes
 
 if TYPE_CHECKING:
+    from sqlalchemy import TextClause
     from sqlalchemy.engine import URL, Connection
 
 BATCH_ROWS = 50_000  # flagged rows fetched per round trip
@@ -112,13 +113,13 @@ class SqlBackend:
             db = self._database(conn, entity, tables)
             notify(entity.name, "row checks")
             queries = row_queries(entity, rows, db)
-            counts = conn.execute(text(queries.counts)).one()
+            counts = conn.execute(_statement(queries.counts)).one()
             result.rows = int(counts[0])
             found = {c.name: _pair(counts, i) for i, c in enumerate(rows)}
             notify(entity.name, "table checks")
             outcomes: dict[str, tuple[float | None, bool]] = {}
             if table_checks:
-                row = conn.execute(text(table_sql(entity, table_checks, now, db))).one()
+                row = conn.execute(_statement(table_sql(entity, table_checks, now, db))).one()
                 outcomes = table_outcomes(table_checks, tuple(row))
             notify(entity.name, "failures")
             failing = [i for i, c in enumerate(rows) if found[c.name][1]]
@@ -170,7 +171,7 @@ class SqlBackend:
     def _flagged(self, conn: Connection, sql: str) -> Iterator[pa.RecordBatch]:
         """The flagged rows, one Arrow batch per round trip (bounded memory)."""
         options = conn.execution_options(stream_results=True, yield_per=self.batch_rows)
-        result = options.execute(text(sql))
+        result = options.execute(_statement(sql))
         names = list(result.keys())
         for part in result.partitions(self.batch_rows):
             arrays = [_array(list(values)) for values in zip(*part, strict=True)]
@@ -231,6 +232,11 @@ def _array(values: list[object]) -> pa.Array:
         return pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return pa.array([None if v is None else str(v) for v in values], pa.string())
+
+
+def _statement(sql: str) -> TextClause:
+    """The SQL as SQLAlchemy sends it verbatim: no ``:name`` is a parameter ('a :b' stays)."""
+    return text(sql.replace(":", "\\:"))
 
 
 def _pair(counts: Sequence[Any], index: int) -> tuple[int, int]:
