@@ -80,13 +80,15 @@ class SqlSource:
         """Column names the table or query really has (one zero-row query), and which of
         them are PostgreSQL NUMERIC (read as DOUBLE PRECISION: decoding NUMERIC to text is
         about a quarter of the client's CPU time)."""
-        from sqlalchemy import create_engine, text
+        from sqlalchemy import create_engine
+
+        from vmsdq.sources.sql_read import verbatim
 
         probe = exp.select(exp.Star()).from_(source).where(exp.false())
         engine = create_engine(self.db.sqlalchemy())
         try:
             with engine.connect() as conn:
-                result = conn.execute(text(probe.sql(dialect=self.db.dialect)))
+                result = conn.execute(verbatim(probe.sql(dialect=self.db.dialect)))
                 names = list(result.keys())
                 description = result.cursor.description if result.cursor else None
                 codes = [d[1] for d in description or []]
