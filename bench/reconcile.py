@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from vmsdq.engine.duckdb_backend import DuckDBBackend  # noqa: E402
 from vmsdq.reconcile import compile_reconciliation, mapped_fields  # noqa: E402
-from vmsdq.sources.base import Snapshot  # noqa: E402
+from vmsdq.core.snapshots import Snapshot  # noqa: E402
 from vmsdq.spec.models import EntitySpec  # noqa: E402
 
 VMS_SQL = """
@@ -107,7 +107,6 @@ def run_vmsdq(vms: Path, sf: Path, threads: int) -> dict[str, object]:
     results = DuckDBBackend(threads=threads).validate(
         compile_reconciliation(entity),
         snaps,
-        run_id="bench",
         failures_dir=WORK / "failures",
         now=datetime.now(UTC),
     )

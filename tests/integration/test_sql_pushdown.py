@@ -1,169 +1,381 @@
-"""Pushdown parity: the same counts and failing keys in PostgreSQL as in DuckDB."""
+"""Pushdown parity: PostgreSQL and MariaDB give exactly DuckDB's results.
+
+Each test builds the same two tables in the real database, validates them once by reading
+the rows into DuckDB and once through the planner (pushed checks in the database, the rest
+in DuckDB, merged), and compares what a user sees: counts, observed values, outcomes and
+the failure file rows (rule, key, values).
+"""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import make_url
 
 from vmsdq.checks import compile_entity
+from vmsdq.checks.model import CompiledEntity
+from vmsdq.core.results import EntityResult
+from vmsdq.core.words import Outcome
 from vmsdq.engine.duckdb_backend import DuckDBBackend
-from vmsdq.engine.pushdown import PushdownBackend
+from vmsdq.engine.planner import Pushed, merge, push
+from vmsdq.engine.sql_backend import SqlBackend
 from vmsdq.sources.sql import SqlSource
 from vmsdq.spec.models import EntitySpec, SqlSourceSpec
 
 pytestmark = pytest.mark.integration
 
+NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+NEWEST = datetime(2024, 5, 31, 8, 0, 0, 250_000)  # fractions survive casts (MariaDB: (6))
+ORGS = [(10, "Org A"), (20, "Org B")]
 ROWS = [
-    # id, email, status, hours, joined, code
-    (1, "a@x.org", "Active", 10.5, "2024-01-01", "V00000001"),
-    (2, "a@x.org", "Active", -1.0, "2024-01-02", "V00000002"),  # dup email, hours < 0
-    (3, None, "Paused", 5.0, "2024-01-03", "bad"),  # missing email, bad status, bad code
-    (4, "  ", "Inactive", 20000.0, "2019-12-31", "V00000004"),  # blank email, range
-    (5, "e@x.org", None, None, None, "V00000005"),  # missing status
-    (6, "f@x.org", "Active", 7.0, "2024-03-01", "V000000066"),  # code too long
+    # id, email, status, hours, joined, code, org, updated
+    (1, "a@x.org", "Active", 10.5, date(2024, 1, 1), "V00000001", 10, NEWEST),
+    (2, "a@x.org", "Active", -1.0, date(2024, 1, 2), "V00000002", 20, datetime(2024, 5, 1)),
+    (3, None, "Paused", 5.0, date(2024, 1, 3), "bad", 30, None),
+    (4, "  ", "Inactive", 20000.0, date(2019, 12, 31), "V00000004", None, None),
+    (5, "e@x.org", None, None, None, "V00000005", 10, datetime(2024, 2, 29, 23, 59, 59)),
+    (6, "f@x.org", "Active", 7.0, date(2024, 3, 1), "V000000066", 99, None),
+    (7, "\t\n", "active", 0.0, date(2024, 1, 4), "V00000007", 20, None),  # blank, case
+    (8, "e@x.org ", "Active ", 3.0, date(2024, 1, 5), "V00000008", 10, None),  # trailing space
 ]
+RULES = [
+    {"name": "active_has_hours", "type": "expression",
+     "when": "status = 'Active'", "check": "hours > 0", "columns": ["hours"]},
+    {"name": "has_rows", "type": "row_count", "min": 1},
+    {"name": "few_active", "type": "row_count", "max": 2, "where": "status = 'Active'"},
+    {"name": "no_rows_paused", "type": "row_count", "max": 0, "where": "status = 'Paused'"},
+    {"name": "updated_daily", "type": "freshness", "field": "updated", "max_age": "1d"},
+    {"name": "updated_monthly", "type": "freshness", "field": "updated", "max_age": "30d"},
+    {"name": "joined_recently", "type": "freshness", "field": "joined", "max_age": "100d"},
+]  # fmt: skip
 
 
-def entity(table: str) -> EntitySpec:
+TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+
+# One rule per function a database's capabilities let through (``Capabilities.functions``)
+FUNCTION_RULES = {
+    "Coalesce": "coalesce(hours, 0) >= 0",
+    "Length": "length(email) < 8",
+    "Trim": "trim(email) = email",
+    "Lower": "lower(status) = 'active'",
+    "Upper": "upper(status) <> 'ACTIVE'",
+    "Abs": "abs(hours) < 100",
+    "Replace": "replace(email, '@', '') <> email",
+    "Nullif": "nullif(status, 'Paused') IS NOT NULL",
+    "Year": "year(joined) = 2024",
+    "Month": "month(joined) <= 2",
+    "Day": "day(joined) < 3",
+    "DateDiff": " AND ".join(
+        f"date_diff('{unit}', joined, updated) > {n}"
+        for unit, n in [("year", -1), ("month", 3), ("day", 100), ("hour", 3000), ("minute", 1e5)]
+    ),
+    "Concat": "concat(status, code) <> 'ActiveV00000001'",
+}
+LITERALS = "code <> 'V :code' AND email NOT LIKE '%.com' AND status <> '100%'"  # sent verbatim
+SUM_RULE = {"name": "fn_sum", "type": "aggregate", "related": "volunteer", "foreign_key": "id",
+            "function": "sum", "column": "hours", "compare": "=", "field": "hours"}  # fmt: skip
+
+
+@dataclass
+class Tables:
+    url: str
+    volunteer: str
+    org: str
+
+
+def volunteer(tables: Tables, extra: list[dict[str, Any]] | None = None) -> EntitySpec:
+    fields: dict[str, Any] = {
+        "id": {"type": "integer", "required": True, "unique": True},
+        "email": {"required": True, "unique": True, "length": 40},
+        "status": {"required": True, "allowed": ["Active", "Inactive"]},
+        "hours": {"type": "number", "min": 0, "max": 10000},
+        "joined": {"type": "date", "min": "2020-01-01"},
+        "code": {"format": {"format": "regex", "pattern": "^V[0-9]{8}$"}},
+        "org": {"type": "integer", "references": "org"},
+        "updated": {"type": "timestamp", "max": "2024-05-31 08:00:00"},
+    }
     return EntitySpec.model_validate(
-        {
-            "entity": "volunteer",
-            "key": "id",
-            "sources": {"vms": {"table": table}},
-            "fields": {
-                "id": {"type": "integer", "required": True, "unique": True},
-                "email": {"required": True, "unique": True, "length": 40},
-                "status": {"required": True, "allowed": ["Active", "Inactive"]},
-                "hours": {"type": "number", "min": 0, "max": 10000},
-                "joined": {"type": "date", "min": "2020-01-01"},
-                "code": {"format": {"format": "regex", "pattern": "^V[0-9]{8}$"}},
-            },
-            "rules": [
-                {"name": "active_has_hours", "type": "expression",
-                 "when": "status = 'Active'", "check": "hours > 0"},
-            ],
-        }
+        {"entity": "volunteer", "key": "id", "sources": {"vms": {"table": tables.volunteer}},
+         "fields": fields, "rules": RULES + (extra or [])}
     )  # fmt: skip
 
 
-@pytest.fixture
-def table(postgres_url: str) -> Iterator[str]:
-    name = f"h7_push_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(postgres_url)
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                f"CREATE TABLE {name} (id INTEGER, email TEXT, status TEXT, hours NUMERIC, "
-                "joined DATE, code TEXT)"
-            )
-        )
-        conn.execute(
-            sa.text(f"INSERT INTO {name} VALUES (:i, :e, :s, :h, CAST(:j AS DATE), :c)"),
-            [dict(zip("iesh" + "jc", row, strict=True)) for row in ROWS],
-        )
-    yield name
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP TABLE {name}"))
-    engine.dispose()
+def org(tables: Tables) -> EntitySpec:
+    return EntitySpec.model_validate(
+        {"entity": "org", "key": "id", "sources": {"vms": {"table": tables.org}},
+         "fields": {"id": {"type": "integer", "required": True}, "name": {"required": True}}}
+    )  # fmt: skip
 
 
-def duckdb_run(spec: EntitySpec, url: str, tmp_path: Path) -> tuple[dict, dict]:
-    source = SqlSource("vms", SqlSourceSpec(type="sql", url=url), root=tmp_path, artifacts=tmp_path)
-    compiled = compile_entity(spec, {spec.entity: spec})
-    [result] = DuckDBBackend(threads=1).validate(
-        [compiled],
-        {spec.entity: source.read(spec)},
-        run_id="r",
-        failures_dir=tmp_path,
-        now=datetime(2024, 6, 1, tzinfo=UTC),
+@contextmanager
+def built(url: str, hours: sa.types.TypeEngine[Any] | None = None) -> Iterator[Tables]:
+    """The volunteer and org tables in the database at ``url``, dropped afterwards.
+
+    ``hours``: another column type for hours (text: values stored as their text).
+    """
+    hours = hours if hours is not None else sa.Numeric(10, 2)
+    suffix = uuid.uuid4().hex[:10]
+    meta = sa.MetaData()
+    vol = sa.Table(
+        f"h7_vol_{suffix}", meta,
+        sa.Column("id", sa.Integer), sa.Column("email", sa.String(80)),
+        sa.Column("status", sa.String(20)), sa.Column("hours", hours),
+        sa.Column("joined", sa.Date), sa.Column("code", sa.String(20)),
+        sa.Column("org", sa.Integer), sa.Column("updated", TIMESTAMP),
+    )  # fmt: skip
+    orgs = sa.Table(
+        f"h7_org_{suffix}", meta, sa.Column("id", sa.Integer), sa.Column("name", sa.String(40))
     )
-    counts = {r.rule: (r.evaluated, r.failed) for r in result.rules}
-    keys: dict[str, set[str]] = {}
-    for row in pq.read_table(result.failures_path).to_pylist():
-        keys.setdefault(row["rule"], set()).add(row["key"])
-    return counts, keys
-
-
-def test_postgres_pushdown_matches_duckdb(postgres_url: str, table: str, tmp_path: Path) -> None:
-    spec = entity(table)
-    compiled = compile_entity(spec, {spec.entity: spec})
-    pushed = PushdownBackend(postgres_url).validate(compiled, {"volunteer": table})
-    expected_counts, expected_keys = duckdb_run(spec, postgres_url, tmp_path)
-    assert not pushed.fallback, pushed.reasons
-    assert pushed.result.rows == len(ROWS)
-    counts = {r.rule: (r.evaluated, r.failed) for r in pushed.result.rules}
-    assert counts == expected_counts
-    assert {rule: keys for rule, keys in pushed.failing.items() if keys} == expected_keys
-    assert expected_keys["volunteer.email.unique"] == {"1", "2"}
-    assert expected_keys["volunteer.code.format"] == {"3", "6"}
-
-
-def test_mysql_capabilities_send_regex_checks_back_to_the_rows(
-    mariadb_url: str, tmp_path: Path
-) -> None:
-    name = f"h7_push_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(mariadb_url)
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                f"CREATE TABLE {name} (id INTEGER, email VARCHAR(80), "
-                "status VARCHAR(20), hours DOUBLE, joined DATE, code VARCHAR(20))"
-            )
-        )
-        conn.execute(
-            sa.text(f"INSERT INTO {name} VALUES (:i, :e, :s, :h, :j, :c)"),
-            [dict(zip("iesh" + "jc", row, strict=True)) for row in ROWS],
-        )
+    engine = sa.create_engine(url)
+    meta.create_all(engine)
     try:
-        spec = entity(name)
-        compiled = compile_entity(spec, {spec.entity: spec})
-        pushed = PushdownBackend(mariadb_url).validate(compiled, {"volunteer": name})
-        expected_counts, _ = duckdb_run(spec, mariadb_url, tmp_path)
-    finally:
         with engine.begin() as conn:
-            conn.execute(sa.text(f"DROP TABLE {name}"))
+            conn.execute(orgs.insert(), [dict(zip(("id", "name"), r, strict=True)) for r in ORGS])
+            text = isinstance(hours, sa.String)
+            rows = [
+                r[:3] + ((str(r[3]) if text and r[3] is not None else r[3]),) + r[4:] for r in ROWS
+            ]
+            conn.execute(vol.insert(), [dict(zip(vol.c.keys(), r, strict=True)) for r in rows])
+        yield Tables(url, vol.name, orgs.name)
+    finally:
+        meta.drop_all(engine)
         engine.dispose()
-    assert "volunteer.code.format" in pushed.reasons
-    assert "regular expressions" in pushed.reasons["volunteer.code.format"]
-    counts = {r.rule: (r.evaluated, r.failed) for r in pushed.result.rules}
-    assert counts and all(counts[rule] == expected_counts[rule] for rule in counts)
 
 
-def test_sql_source_pushes_down_its_own_tables(
-    postgres_url: str, table: str, tmp_path: Path
-) -> None:
-    spec = entity(table)
-    source = SqlSource(
-        "vms", SqlSourceSpec(type="sql", url=postgres_url), root=tmp_path, artifacts=tmp_path
+@pytest.fixture(params=["postgres", "mariadb"])
+def tables(request: pytest.FixtureRequest) -> Iterator[Tables]:
+    with built(str(request.getfixturevalue(f"{request.param}_url"))) as found:
+        yield found
+
+
+@pytest.fixture
+def pg_tables(postgres_url: str) -> Iterator[Tables]:
+    with built(postgres_url) as found:
+        yield found
+
+
+@pytest.fixture
+def maria_tables(mariadb_url: str) -> Iterator[Tables]:
+    with built(mariadb_url) as found:
+        yield found
+
+
+def pushed_alone(tables: Tables, folder: Path) -> tuple[CompiledEntity, Pushed]:
+    """``push`` of the volunteer entity, with nothing run from the rows."""
+    spec_map = specs(tables)
+    entity = compile_entity(spec_map["volunteer"], spec_map)
+    backend = SqlBackend.for_url(make_url(tables.url))
+    assert backend is not None
+    found = source(tables.url, folder).tables(spec_map)
+    return entity, push(entity, backend, found, failures_dir=folder, now=NOW)
+
+
+def source(url: str, tmp_path: Path) -> SqlSource:
+    spec = SqlSourceSpec(type="sql", url=url)
+    return SqlSource("vms", spec, root=tmp_path, artifacts=tmp_path / "artifacts")
+
+
+def specs(tables: Tables) -> dict[str, EntitySpec]:
+    return {"volunteer": volunteer(tables), "org": org(tables)}
+
+
+def read_rows(
+    entity: CompiledEntity, spec_map: dict[str, EntitySpec], url: str, folder: Path
+) -> EntityResult:
+    """The reference: every row read into DuckDB."""
+    sql = source(url, folder)
+    snapshots = {name: sql.read(spec) for name, spec in spec_map.items()}
+    [result] = DuckDBBackend(threads=1).validate(
+        [entity], snapshots, failures_dir=folder / "failures", now=NOW
     )
-    pushed = source.pushdown(compile_entity(spec, {spec.entity: spec}), {spec.entity: spec})
-    expected_counts, _ = duckdb_run(spec, postgres_url, tmp_path)
-    assert {r.rule: (r.evaluated, r.failed) for r in pushed.result.rules} == expected_counts
+    return result
 
 
-def test_generated_sql_per_dialect() -> None:
-    """RE2 full match becomes the database's regex; TRY_CAST only where the type fits."""
-    from vmsdq.engine.pushdown import CAPABILITIES, PushdownBackend
+def pushed_run(
+    entity: CompiledEntity, spec_map: dict[str, EntitySpec], url: str, folder: Path
+) -> tuple[EntityResult, list[str]]:
+    """Through the planner: pushed checks in the database, the rest from the rows."""
+    backend = SqlBackend.for_url(make_url(url))
+    assert backend is not None
+    tables = source(url, folder).tables(spec_map)
+    outcome = push(entity, backend, tables, failures_dir=folder / "failures", now=NOW)
+    assert outcome.result is not None
+    pushed = [r.rule for r in outcome.result.rules]
+    if outcome.remaining is None:
+        return outcome.result, pushed
+    local = read_rows(outcome.remaining, spec_map, url, folder)
+    return merge(entity, outcome.result, local), pushed
 
-    spec = entity("vol")
-    compiled = compile_entity(spec, {spec.entity: spec})
-    types = {"volunteer": {"id": "integer", "email": "text", "status": "text",
-                          "hours": "numeric", "joined": "date", "code": "text"}}  # fmt: skip
-    backend = PushdownBackend.__new__(PushdownBackend)
-    backend.capabilities = CAPABILITIES["postgresql"]
-    code = [c for c in compiled.checks if c.name == "volunteer.code.format"]
-    sql = backend._sql(compiled, code, {"volunteer": "public.vol"}, types)
-    assert sql is not None
-    assert "~ '^(?:^V[0-9]{8}$)$'" in sql and "TRY_CAST" not in sql and "public.vol" in sql
-    wrong = {"volunteer": {**types["volunteer"], "hours": "text"}}
-    hours = [c for c in compiled.checks if c.name == "volunteer.hours.range"]
-    assert backend._sql(compiled, hours, {"volunteer": "vol"}, wrong) is None  # text -> DOUBLE
-    backend.capabilities = CAPABILITIES["mysql"]
-    _, reasons = backend.plan(compiled, {"volunteer": "vol"}, types)
-    assert "volunteer.code.format" in reasons and "volunteer.hours.range" not in reasons
+
+def seen(result: EntityResult) -> dict[str, tuple[int, int, float | None, Outcome]]:
+    return {r.rule: (r.evaluated, r.failed, r.observed, r.outcome) for r in result.rules}
+
+
+def failures(result: EntityResult) -> list[tuple[str, str, dict[str, Any]]]:
+    assert result.failures_path is not None
+    rows = pq.read_table(result.failures_path).to_pylist()
+    return sorted((r["rule"], r["key"], json.loads(r["values"])) for r in rows)
+
+
+def test_pushdown_matches_duckdb(tables: Tables, tmp_path: Path) -> None:
+    spec_map = specs(tables)
+    entity = compile_entity(spec_map["volunteer"], spec_map)
+    expected = read_rows(entity, spec_map, tables.url, tmp_path / "read")
+    result, pushed = pushed_run(entity, spec_map, tables.url, tmp_path / "pushed")
+
+    assert seen(result) == seen(expected)
+    assert failures(result) == failures(expected)
+    assert result.rows == expected.rows == len(ROWS)
+    assert result.failures_path == str(tmp_path / "pushed" / "failures" / "volunteer.parquet")
+    assert sorted(p.name for p in (tmp_path / "pushed" / "failures").iterdir()) == [
+        "volunteer.parquet"
+    ]
+    table_checks = {c.name for c in entity.checks if c.scope == "table"}
+    assert table_checks <= set(pushed)  # row_count (with where) and freshness: aggregates
+    assert {"volunteer.id.unique", "volunteer.org.references"} <= set(pushed)
+
+
+def test_table_checks_give_duckdbs_outcomes_and_values(tables: Tables, tmp_path: Path) -> None:
+    spec_map = specs(tables)
+    entity = compile_entity(spec_map["volunteer"], spec_map)
+    result, _ = pushed_run(entity, spec_map, tables.url, tmp_path)
+    got = seen(result)
+    age = (NOW.replace(tzinfo=None) - NEWEST).total_seconds()  # 28 h less a quarter second
+    joined_age = (NOW.replace(tzinfo=None) - datetime(2024, 3, 1)).total_seconds()
+    assert got["volunteer.has_rows"] == (1, 0, 8.0, Outcome.passed)
+    assert got["volunteer.few_active"] == (1, 1, 3.0, Outcome.failed)
+    assert got["volunteer.no_rows_paused"] == (1, 1, 1.0, Outcome.failed)
+    assert got["volunteer.updated_daily"] == (1, 1, age, Outcome.warn)
+    assert got["volunteer.updated_monthly"] == (1, 0, age, Outcome.passed)
+    assert got["volunteer.joined_recently"] == (1, 0, joined_age, Outcome.passed)
+    found = failures(result)
+    assert ("volunteer.org.references", "3", {"org": "30"}) in found
+    assert ("volunteer.hours.range", "4", {"hours": "20000.0"}) in found
+    assert ("volunteer.updated.range", "1", {"updated": "2024-05-31 08:00:00.25"}) in found
+    # text compares byte for byte: 'active' and 'Active ' are not allowed, and 'e@x.org '
+    # is not a duplicate of 'e@x.org'
+    allowed = [key for rule, key, _ in found if rule == "volunteer.status.allowed"]
+    assert allowed == ["3", "7", "8"]
+    assert [k for r, k, _ in found if r == "volunteer.email.unique"] == ["1", "2"]
+    assert [k for r, k, _ in found if r == "volunteer.email.required"] == ["3", "4", "7"]
+
+
+def test_functions_the_capabilities_allow_match_duckdb(tables: Tables, tmp_path: Path) -> None:
+    rules = [{"name": f"fn_{name.lower()}", "type": "expression", "check": check}
+             for name, check in FUNCTION_RULES.items()]  # fmt: skip
+    rules.append({"name": "literals", "type": "expression", "check": LITERALS})
+    spec_map = {"volunteer": volunteer(tables, rules + [SUM_RULE]), "org": org(tables)}
+    entity = compile_entity(spec_map["volunteer"], spec_map)
+    expected = read_rows(entity, spec_map, tables.url, tmp_path / "read")
+    result, pushed = pushed_run(entity, spec_map, tables.url, tmp_path / "pushed")
+    assert seen(result) == seen(expected)
+    assert failures(result) == failures(expected)
+    backend = SqlBackend.for_url(make_url(tables.url))
+    assert backend is not None and backend.capabilities.functions is not None
+    allowed = backend.capabilities.functions
+    assert {f"volunteer.fn_{n.lower()}" for n in FUNCTION_RULES if n in allowed} <= set(pushed)
+    assert {f"volunteer.fn_{n.lower()}" for n in FUNCTION_RULES if n not in allowed}.isdisjoint(
+        pushed
+    )
+    assert {"volunteer.fn_sum", "volunteer.literals"} <= set(pushed)
+    assert set(FUNCTION_RULES) | {"Sum", "Count", "Min", "Max"} >= allowed
+
+
+def test_postgres_runs_every_check_in_the_database(pg_tables: Tables, tmp_path: Path) -> None:
+    """Without strict formats every rule goes down: the planner leaves DuckDB nothing."""
+    entity, outcome = pushed_alone(pg_tables, tmp_path)
+    expected = read_rows(entity, specs(pg_tables), pg_tables.url, tmp_path / "read")
+    assert outcome.remaining is None and outcome.reasons == {}
+    assert outcome.result is not None
+    assert seen(outcome.result) == seen(expected)
+    assert failures(outcome.result) == failures(expected)
+    assert outcome.result.failures_path == str(tmp_path / "volunteer.parquet")
+    count = len(entity.checks)
+    assert outcome.result.message == f"{count} of {count} checks ran in the database"
+
+
+def test_mariadb_sends_regex_checks_back_to_the_rows(maria_tables: Tables, tmp_path: Path) -> None:
+    _, outcome = pushed_alone(maria_tables, tmp_path)
+    assert outcome.remaining is not None
+    assert "regular expressions differ from RE2" in outcome.reasons["volunteer.code.format"]
+    assert "volunteer.code.format" in {c.name for c in outcome.remaining.checks}
+    assert outcome.remaining.needs == ()  # the reference to org went down with the rest
+    assert outcome.result is not None
+    assert outcome.result.failures_path == str(tmp_path / "volunteer.pushed.parquet")
+
+
+@pytest.mark.parametrize("database", ["postgres", "mariadb"])
+def test_a_column_that_does_not_cast_safely_stays_in_duckdb(
+    request: pytest.FixtureRequest, database: str, tmp_path: Path
+) -> None:
+    """hours is text in the database: its casts to DOUBLE would not be DuckDB's TRY_CAST."""
+    url = str(request.getfixturevalue(f"{database}_url"))
+    with built(url, hours=sa.String(20)) as tables:
+        spec_map = specs(tables)
+        entity = compile_entity(spec_map["volunteer"], spec_map)
+        expected = read_rows(entity, spec_map, url, tmp_path / "read")
+        result, pushed = pushed_run(entity, spec_map, url, tmp_path / "pushed")
+    assert seen(result) == seen(expected)
+    assert failures(result) == failures(expected)
+    hours = {"volunteer.hours.type", "volunteer.hours.range", "volunteer.active_has_hours"}
+    assert not hours & set(pushed)
+    assert "volunteer.has_rows" in pushed
+
+
+def test_a_missing_column_leaves_the_entity_to_the_rows(tables: Tables, tmp_path: Path) -> None:
+    spec_map = specs(tables)
+    spec = spec_map["volunteer"]
+    fields = {**spec.model_dump(by_alias=True)["fields"], "phone": {"required": True}}
+    spec_map["volunteer"] = EntitySpec.model_validate(
+        {**spec.model_dump(by_alias=True, exclude_none=True), "fields": fields}
+    )
+    entity = compile_entity(spec_map["volunteer"], spec_map)
+    backend = SqlBackend.for_url(make_url(tables.url))
+    assert backend is not None
+    outcome = push(
+        entity,
+        backend,
+        source(tables.url, tmp_path).tables(spec_map),
+        failures_dir=tmp_path,
+        now=NOW,
+    )
+    assert outcome.result is None and outcome.remaining is entity
+    assert "column 'phone' is missing" in outcome.reasons["volunteer.id.required"]
+
+
+def test_a_query_entity_is_not_pushed(tables: Tables, tmp_path: Path) -> None:
+    spec = org(tables).model_dump(by_alias=True, exclude_none=True)
+    spec["sources"] = {"vms": {"query": f"SELECT id, name FROM {tables.org}"}}
+    spec_map = {"org": EntitySpec.model_validate(spec)}
+    entity = compile_entity(spec_map["org"], spec_map)
+    backend = SqlBackend.for_url(make_url(tables.url))
+    assert backend is not None
+    tables_found = source(tables.url, tmp_path).tables(spec_map)
+    outcome = push(entity, backend, tables_found, failures_dir=tmp_path, now=NOW)
+    assert tables_found == {} and outcome.result is None and outcome.remaining is entity
+    assert "has no table in this database" in outcome.reasons["org.id.required"]
+
+
+def test_an_unreachable_database_pushes_nothing(tables: Tables, tmp_path: Path) -> None:
+    spec_map = specs(tables)
+    entity = compile_entity(spec_map["org"], spec_map)
+    url = make_url(tables.url).set(port=1, password="s3cret")
+    backend = SqlBackend.for_url(url)
+    assert backend is not None
+    tables_found = source(tables.url, tmp_path).tables(spec_map)
+    outcome = push(entity, backend, tables_found, failures_dir=tmp_path, now=NOW)
+    assert outcome.result is None and outcome.remaining is entity
+    reason = outcome.reasons["org.id.required"]
+    assert "pushdown to" in reason and "s3cret" not in reason

@@ -94,7 +94,11 @@ def test_query_instead_of_table(db_url: str, table: str, tmp_path: Path) -> None
         {
             "entity": "volunteer",
             "key": "id",
-            "sources": {"vms": {"query": f"SELECT id, email FROM {table} WHERE id <= 10"}},
+            "sources": {
+                "vms": {
+                    "query": f"SELECT id, email FROM {table} WHERE id <= 10 AND email <> 'a :b'"
+                }
+            },
             "fields": {"id": {"type": "integer"}, "email": {}},
         }
     )

@@ -1,4 +1,6 @@
-"""Execution of compiled checks: backends, planning, failure files.
+"""Execution of compiled checks: backends, planning, failure files (see docs/engine.md).
 
-Import ``vmsdq.engine.duckdb_backend`` for the DuckDB backend (it imports duckdb/pyarrow).
+``duckdb_backend.DuckDBBackend`` runs checks over snapshots, ``sql_backend.SqlBackend``
+inside a SQL database; ``planner.push`` decides which checks go where. These modules import
+duckdb, pyarrow and SQLAlchemy, so import them where used.
 """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -11,17 +11,24 @@ import duckdb
 from vmsdq.checks.model import CompiledEntity
 from vmsdq.core.results import EntityResult
 from vmsdq.core.snapshots import Snapshot
-from vmsdq.engine.capabilities import DUCKDB, BackendCapabilities
+from vmsdq.engine.backend import Capabilities, Progress
 from vmsdq.engine.entity import validate_entity
 from vmsdq.engine.views import PREVIOUS, register_snapshots
+from vmsdq.spec.models import EngineSpec
 
-Progress = Callable[[str, str], None]
+# Everything a rule can need: TRY_CAST, RE2, Python validators, the previous snapshot.
+DUCKDB = Capabilities(
+    dialect="duckdb",
+    supports_strict_values=True,
+    supports_previous_snapshot=True,
+    supports_try_cast=True,
+)
 
 
 class DuckDBBackend:
     """Validate compiled entities against snapshots in an in-process DuckDB database."""
 
-    capabilities: BackendCapabilities = DUCKDB
+    capabilities: Capabilities = DUCKDB
 
     def __init__(
         self,
@@ -32,6 +39,12 @@ class DuckDBBackend:
         self.threads = threads
         self.memory_limit = memory_limit
         self.temp_directory = temp_directory
+
+    @classmethod
+    def from_spec(cls, spec: EngineSpec, *, root: Path) -> DuckDBBackend:
+        """The backend with a project's ``engine:`` limits (spill folder under ``root``)."""
+        temp = str(Path(root) / spec.temp_directory) if spec.temp_directory else None
+        return cls(threads=spec.threads, memory_limit=spec.memory_limit, temp_directory=temp)
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A fresh in-memory connection with the configured limits and UTC time zone."""
@@ -47,24 +60,33 @@ class DuckDBBackend:
         con.execute("SET TimeZone = 'UTC'")
         return con
 
+    def refusals(
+        self, entity: CompiledEntity, snapshots: Mapping[str, Snapshot], /
+    ) -> dict[str, str]:
+        """None: DuckDB casts any column (TRY_CAST), so every check the flags allow runs."""
+        return {}
+
     def validate(
         self,
         entities: Sequence[CompiledEntity],
         snapshots: Mapping[str, Snapshot],
+        /,
         *,
-        run_id: str,
         failures_dir: Path,
         now: datetime,
         progress: Progress | None = None,
     ) -> list[EntityResult]:
         """Validate each entity; one broken entity or rule never stops the others.
 
+        Validating one entity at a time needs only its own snapshot and those of the views
+        its checks read (``CompiledEntity.needs``); a check reading a view not given is an
+        ``error`` (a previous snapshot not given: ``skipped``).
+
         Args:
             entities: compiled entities to validate.
             snapshots: what was read, by view name: entity names, plus
                 ``<entity>__mirror`` for reconciliation; ``Snapshot.previous`` becomes
                 ``<entity>__previous``.
-            run_id: the run these results belong to.
             failures_dir: folder receiving ``<entity>.parquet`` failure files.
             now: the run's reference time (freshness).
             progress: called as ``progress(entity, stage)``.

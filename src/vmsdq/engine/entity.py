@@ -16,6 +16,7 @@ from vmsdq.core.snapshots import Snapshot
 from vmsdq.core.words import Dimension, Outcome, Severity, outcome_for
 from vmsdq.engine.failures import parseable_rule, write_failures
 from vmsdq.engine.rows import RowOutcome, drop_flags, run_row_checks
+from vmsdq.engine.rule_results import row_rule, table_rule
 from vmsdq.engine.strict import build_strict_table
 from vmsdq.engine.tables import run_table_checks
 from vmsdq.engine.views import PREVIOUS, missing_column
@@ -143,12 +144,9 @@ def _rule_result(
     elif check.name in messages:
         result.outcome, result.message = Outcome.error, messages[check.name]
     elif check.scope == "table":
-        observed, failed = tables[check.name]
-        result.evaluated, result.failed, result.observed = 1, int(failed), observed
-        result.outcome = outcome_for(check.severity, 1, int(failed))
+        return table_rule(check, *tables[check.name])
     else:
-        result.evaluated, result.failed = rows.counts[check.name]
-        result.outcome = outcome_for(check.severity, result.evaluated, result.failed)
+        return row_rule(check, *rows.counts[check.name])
     return result
 
 

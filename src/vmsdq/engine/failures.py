@@ -1,9 +1,15 @@
-"""The failure file: one Parquet per entity per run, columns rule, key, values (JSON text)."""
+"""The failure file: one Parquet per entity per run, columns rule, key, values (JSON text).
+
+Every backend writes through here: DuckDB from its flags table, a SQL database from the
+flagged rows it sent back (loaded into a DuckDB flags table first), so the values are
+formatted by the same SQL whichever backend found them.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import duckdb
@@ -11,14 +17,20 @@ import pyarrow as pa
 from sqlglot import exp
 
 from vmsdq.core.snapshots import RejectedRecord
-from vmsdq.engine.plan import RowPlan, failures_select
+from vmsdq.engine.plan import FLAGS, KEY, RowPlan, failures_select
 
 REJECTS = "__rejects"
+FETCHED = "__fetched"
 ZSTD_LEVEL = 1  # same file size as DuckDB's default level 3 on failure rows, ~10 % less CPU
 
 
 def parseable_rule(entity: str) -> str:
     return f"{entity}.record.parseable"
+
+
+def failure_file(folder: Path, entity: str) -> Path:
+    """Where an entity's failing rows go: ``<folder>/<entity>.parquet``."""
+    return Path(folder) / f"{entity}.parquet"
 
 
 def write_failures(
@@ -42,6 +54,72 @@ def write_failures(
         con.execute(_copy(query, path).sql(dialect="duckdb"))
     finally:
         con.unregister(REJECTS)
+
+
+def write_flagged(
+    path: Path,
+    plan: RowPlan,
+    failing: Sequence[int],
+    batches: Iterable[pa.RecordBatch],
+    entity: str,
+) -> None:
+    """Write the failure file from flagged rows computed elsewhere (a SQL database).
+
+    Each batch holds the flags table's columns (key, ``c<i>`` flags, value columns) as the
+    database returned them; values are turned into text by DuckDB, as on the DuckDB path.
+    """
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(_flags_table(plan).sql(dialect="duckdb"))
+        for batch in batches:
+            con.register(FETCHED, batch)
+            try:
+                con.execute(_insert_flags(plan).sql(dialect="duckdb"))
+            finally:
+                con.unregister(FETCHED)
+        write_failures(con, path, plan, failing, [], entity)
+    finally:
+        con.close()
+
+
+def combine(parts: Sequence[Path], target: Path) -> None:
+    """Replace ``target`` by the rows of every part (one of them may be ``target``)."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    con = duckdb.connect(":memory:")
+    try:
+        files = exp.Array(expressions=[exp.Literal.string(str(p)) for p in parts])
+        query = exp.select("rule", "key", exp.column("values", quoted=True)).from_(
+            exp.func("read_parquet", files)
+        )
+        con.execute(_copy(query, tmp).sql(dialect="duckdb"))
+    finally:
+        con.close()
+    os.replace(tmp, target)
+
+
+def _flags_table(plan: RowPlan) -> exp.Create:
+    """``CREATE TABLE __flags (__key VARCHAR, c0 BOOLEAN, ..., v0 VARCHAR, ...)``."""
+    columns = [(KEY, "VARCHAR")] + [(f"c{i}", "BOOLEAN") for i in range(len(plan.checks))]
+    columns += [(alias, "VARCHAR") for alias in plan.values.values()]
+    schema = exp.Schema(
+        this=exp.to_table(FLAGS),
+        expressions=[
+            exp.ColumnDef(this=exp.to_identifier(name, quoted=True), kind=exp.DataType.build(t))
+            for name, t in columns
+        ],
+    )
+    return exp.Create(this=schema, kind="TABLE")
+
+
+def _insert_flags(plan: RowPlan) -> exp.Insert:
+    """``INSERT INTO __flags SELECT CAST(__key AS VARCHAR), CAST(c0 AS BOOLEAN), ...``."""
+    names = [KEY] + [f"c{i}" for i in range(len(plan.checks))] + list(plan.values.values())
+    types = ["VARCHAR"] + ["BOOLEAN"] * len(plan.checks) + ["VARCHAR"] * len(plan.values)
+    select = exp.select(
+        *[exp.cast(exp.column(n, quoted=True), t) for n, t in zip(names, types, strict=True)]
+    ).from_(FETCHED)
+    return exp.insert(select, FLAGS)
 
 
 def _copy(query: exp.Query, path: Path) -> exp.Copy:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import duckdb
 from sqlglot import exp
@@ -62,10 +63,23 @@ def _execute(
 ) -> dict[str, TableOutcome]:
     row = con.execute(table_query(entity, checks, now).sql(dialect="duckdb")).fetchone()
     assert row is not None  # an aggregate without GROUP BY always yields one row
+    return table_outcomes(checks, row)
+
+
+def table_outcomes(checks: Sequence[Check], row: Sequence[object]) -> dict[str, TableOutcome]:
+    """Outcomes by check name from the row of ``table_query`` (metric, fails per check)."""
     return {
-        check.name: (None if row[2 * i] is None else float(row[2 * i]), bool(row[2 * i + 1]))
-        for i, check in enumerate(checks)
+        check.name: (_number(row[2 * i]), bool(row[2 * i + 1])) for i, check in enumerate(checks)
     }
+
+
+def _number(value: object) -> float | None:
+    """A metric as float; databases return ints, floats or decimals."""
+    if value is None:
+        return None
+    if isinstance(value, int | float | Decimal):
+        return float(value)
+    raise TypeError(f"a table check's metric is not a number: {value!r}")
 
 
 def _is_metric(node: exp.Expr) -> bool:

@@ -71,7 +71,7 @@ class TableCase:
         for name, (_, rows) in self.others.items():
             snapshots[name] = self._snapshot(name, rows, specs[name])
         results = DuckDBBackend(threads=1).validate(
-            compiled, snapshots, run_id="test", failures_dir=tmp_path / "failures", now=now
+            compiled, snapshots, failures_dir=tmp_path / "failures", now=now
         )
         return CaseResult({r.entity: r for r in results})
 

@@ -4,7 +4,7 @@ views their checks read. Compiled projects are cached by a digest of their spec.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from vmsdq.checks import compile_entity
@@ -58,11 +58,20 @@ def select_entities(project: Project, names: Sequence[str] | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def plan_run(project: Project, names: Sequence[str] | None) -> RunPlan:
-    """The plan of a run over ``names`` (default: every entity of the project)."""
+LocalPart = Callable[[CompiledEntity], "CompiledEntity | None"]
+
+
+def plan_run(
+    project: Project, names: Sequence[str] | None, local_part: LocalPart | None = None
+) -> RunPlan:
+    """The plan of a run over ``names`` (default: every entity of the project).
+
+    ``local_part`` says what DuckDB must run of an entity's own checks from its rows when
+    the rest runs in the source's database (None: nothing, so its rows need not be read).
+    """
     selected = select_entities(project, names)
     compiled = _compiled(project)
-    plans = tuple(_entity_plan(project, name, compiled.get(name)) for name in selected)
+    plans = tuple(_entity_plan(project, name, compiled.get(name), local_part) for name in selected)
     reads: dict[ViewRef, None] = {}
     for plan in plans:
         for view in plan.views:
@@ -72,10 +81,27 @@ def plan_run(project: Project, names: Sequence[str] | None) -> RunPlan:
 
 
 def _entity_plan(
-    project: Project, name: str, compiled: tuple[CompiledEntity, ...] | str | None
+    project: Project,
+    name: str,
+    compiled: tuple[CompiledEntity, ...] | str | None,
+    local_part: LocalPart | None,
 ) -> EntityPlan:
     if isinstance(compiled, str) or compiled is None:
         return EntityPlan(name, error=compiled or f"entity '{name}' did not compile")
+    return EntityPlan(name, compiled, views=views_read(project, local_parts(compiled, local_part)))
+
+
+def local_parts(
+    compiled: Sequence[CompiledEntity], local_part: LocalPart | None
+) -> list[CompiledEntity]:
+    """What runs in DuckDB: the own checks not pushed (if any), then reconciliation."""
+    own, *helpers = compiled
+    local = local_part(own) if local_part is not None else own
+    return ([local] if local is not None else []) + helpers
+
+
+def views_read(project: Project, compiled: Sequence[CompiledEntity]) -> tuple[ViewRef, ...]:
+    """The views the checks of ``compiled`` read (own rows, mirror, targets)."""
     views: dict[ViewRef, None] = {}
     for entity in compiled:
         ref = ViewRef.parse(entity.name)
@@ -84,7 +110,7 @@ def _entity_plan(
             need_ref = ViewRef.parse(need)
             if need_ref.entity in project.entities and need_ref.role is not ViewRole.previous:
                 views[need_ref] = None
-    return EntityPlan(name, compiled, views=tuple(views))
+    return tuple(views)
 
 
 Compiled = dict[str, tuple[CompiledEntity, ...] | str]

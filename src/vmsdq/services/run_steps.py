@@ -13,9 +13,11 @@ from vmsdq.core.errors import ConfigError, SourceError, VmsdqError
 from vmsdq.core.results import EntityResult, RuleResult, RunResult
 from vmsdq.core.snapshots import Snapshot
 from vmsdq.core.words import Outcome, RunStatus, ViewRef, ViewRole
+from vmsdq.engine import planner
 from vmsdq.services.anomalies import detect_for_run
 from vmsdq.services.context import Context
-from vmsdq.services.plan import EntityPlan, plan_run
+from vmsdq.services.plan import EntityPlan, plan_run, views_read
+from vmsdq.services.pushdown import pushdown_of
 from vmsdq.services.scores import save_as_run, score
 from vmsdq.services.settings import record_in_force
 from vmsdq.services.sources import RunSources
@@ -69,36 +71,64 @@ def validate(
     """The entity's result; any failure becomes the entity's error, never an escape."""
     entity_plan = plan_run(ctx.project, [entity]).entity(entity)
     try:
-        return _validate(ctx, run_id, entity_plan, started, plan, progress)
+        with RunSources(ctx) as sources:
+            return _validate(ctx, sources, run_id, entity_plan, started, plan, progress)
     except Exception as exc:  # noqa: BLE001 (one entity's failure is its own result)
         return _errored(entity_plan, f"entity '{entity}' could not be validated: {describe(exc)}")
 
 
 def _validate(
     ctx: Context,
+    sources: RunSources,
     run_id: str,
     plan: EntityPlan,
     started: datetime,
     run_plan: dict[str, Any],
     progress: Callable[[str, str], None] | None,
 ) -> EntityResult:
+    """Push what the source's database can run, run the rest in DuckDB from the archive."""
     from vmsdq.engine.duckdb_backend import DuckDBBackend
 
     if plan.error:
         return EntityResult(entity=plan.entity, rows=0, status="error", message=plan.error)
-    snapshots, errors = _inputs(ctx, run_id, plan)
-    compiled = list(plan.compiled)
-    pushed: list[EntityResult] = []
     failures = ctx.artifacts.failures_dir(run_id)
-    if not run_plan.get("from_run"):
-        compiled, pushed = _pushdown(ctx, compiled, failures)
-    blocked = {c.name: errors[_own_view(c)] for c in compiled if _own_view(c) in errors}
-    runnable = [c for c in compiled if c.name not in blocked]
-    results = DuckDBBackend().validate(
-        runnable, snapshots, run_id=run_id, failures_dir=failures, now=started, progress=progress
+    own, *helpers = plan.compiled
+    pushdown = None if run_plan.get("from_run") else pushdown_of(sources)
+    pushed, local_own = pushdown.run(own, failures, started) if pushdown else (None, own)
+    local = ([local_own] if local_own is not None else []) + helpers
+    snapshots, errors = _inputs(ctx, sources, run_id, plan.entity, views_read(ctx.project, local),
+                                live=not run_plan.get("from_run"))  # fmt: skip
+    blocked = {c.name: why for c in local if (why := _blocked(c, errors)) is not None}
+    runnable = [c for c in local if c.name not in blocked]
+    backend = DuckDBBackend.from_spec(ctx.project.spec.engine, root=Path(ctx.project.root))
+    results = backend.validate(
+        runnable, snapshots, failures_dir=failures, now=started, progress=progress
     )
-    errored = [_errored_checks(c, blocked[c.name]) for c in compiled if c.name in blocked]
-    return merge(plan.entity, errored + results + pushed)
+    results += [_errored_checks(c, blocked[c.name]) for c in local if c.name in blocked]
+    return merge(plan.entity, _own_result(own, pushed, results) + [
+        r for r in results if r.entity != own.name])  # fmt: skip
+
+
+def _own_result(
+    own: CompiledEntity, pushed: EntityResult | None, results: list[EntityResult]
+) -> list[EntityResult]:
+    """The entity's own result: pushed, local, or both merged into one (and one file)."""
+    local = next((r for r in results if r.entity == own.name), None)
+    if pushed is None:
+        return [local] if local is not None else []
+    if local is None:
+        return [pushed]
+    return [planner.merge(own, pushed, local)]
+
+
+def _blocked(compiled: CompiledEntity, errors: dict[str, str]) -> str | None:
+    """Why a compiled entity cannot run at all: its rows, or (reconciliation) the other
+    system's rows, could not be read. A missing reference target errors only the checks
+    that read it (the engine says which)."""
+    views = [_own_view(compiled)]
+    if ViewRef.parse(compiled.name).role is not ViewRole.own:
+        views += list(compiled.needs)
+    return next((errors[v] for v in views if v in errors), None)
 
 
 def _own_view(compiled: CompiledEntity) -> str:
@@ -108,41 +138,36 @@ def _own_view(compiled: CompiledEntity) -> str:
 
 
 def _inputs(
-    ctx: Context, run_id: str, plan: EntityPlan
+    ctx: Context,
+    sources: RunSources,
+    run_id: str,
+    entity: str,
+    views: tuple[ViewRef, ...],
+    *,
+    live: bool,
 ) -> tuple[dict[str, Snapshot], dict[str, str]]:
-    """The archived snapshots the entity's checks read, and why missing ones are missing."""
+    """The archived snapshots the checks read, and why missing ones are missing. A view the
+    plan did not read (checks the database was to run came back) is read now when ``live``."""
     snapshots: dict[str, Snapshot] = {}
     errors: dict[str, str] = {}
-    for view in plan.views:
+    for view in views:
         snap = ctx.artifacts.snapshot(run_id, view.name)
+        step = ctx.repos.steps.get(run_id, READ, view.name)
+        if snap is None and step is None and live:
+            try:
+                snap = ctx.artifacts.archive(run_id, view.name, sources.read(view))
+            except Exception as exc:  # noqa: BLE001 (that view's error, as in read_view)
+                errors[view.name] = describe(exc)
+                continue
         if snap is not None:
             snapshots[view.name] = snap
             continue
-        step = ctx.repos.steps.get(run_id, READ, view.name)
-        errors[view.name] = (
-            step.message
-            if step and step.message
-            else f"entity '{view.entity}' was not read in this run"
-        )
-    own = snapshots.get(plan.entity)
+        errors[view.name] = (step.message if step and step.message else
+                             f"entity '{view.entity}' was not read in this run")  # fmt: skip
+    own = snapshots.get(entity)
     if own is not None:  # our rows seen by reconciliation; quarantined records counted once
-        snapshots[ViewRef(plan.entity, ViewRole.reconcile).name] = dataclasses.replace(
-            own, rejects=[]
-        )
+        snapshots[ViewRef(entity, ViewRole.reconcile).name] = dataclasses.replace(own, rejects=[])
     return snapshots, errors
-
-
-def _pushdown(
-    ctx: Context, compiled: list[CompiledEntity], failures: Path
-) -> tuple[list[CompiledEntity], list[EntityResult]]:
-    """Let a SQL source run what it can in the database (its capabilities decide)."""
-    from vmsdq.run_pushdown import push, wants_pushdown
-
-    with RunSources(ctx) as sources:
-        source = sources.default
-        if not wants_pushdown(source):
-            return compiled, []
-        return push(source, compiled, ctx.project.entities, failures)
 
 
 def merge(entity: str, results: list[EntityResult]) -> EntityResult:
@@ -154,7 +179,7 @@ def merge(entity: str, results: list[EntityResult]) -> EntityResult:
             continue
         target.rules.extend(r.rules)
         target.seconds += r.seconds
-        if r.message and (r.status == "error" or r.entity.endswith("__pushdown")):
+        if r.message and r.status == "error":
             target.message = "; ".join(m for m in (target.message, r.message) if m)
         if not target.location:
             target.location = r.location

@@ -21,7 +21,8 @@ from vmsdq.core.words import RunStatus
 from vmsdq.services import run_steps
 from vmsdq.services.context import Context
 from vmsdq.services.lookup import resolve, stored_run, summary
-from vmsdq.services.plan import plan_run
+from vmsdq.services.plan import RunPlan, plan_run
+from vmsdq.services.pushdown import pushdown_of
 from vmsdq.services.scores import scores_as_run
 from vmsdq.services.sources import RunSources
 from vmsdq.store.artifacts import checked
@@ -53,7 +54,7 @@ def start_run(
     fixes the run's clock (simulated history).
     """
     ctx.require("run")
-    plan = plan_run(ctx.project, entities)
+    plan = _plan_with_pushdown(ctx, entities, live=from_run is None)
     started = now or ctx.clock()
     run_id = checked(run_id or new_run_id(started), "run id")
     if from_run is not None and not ctx.artifacts.snapshot_views(checked(from_run, "run id")):
@@ -201,6 +202,15 @@ def get_run(ctx: Context, run_id: str) -> RunResult:
     if found.status == RunStatus.completed and found.config_version is not None:
         found.scores = scores_as_run(ctx, found)
     return found
+
+
+def _plan_with_pushdown(ctx: Context, entities: Sequence[str] | None, *, live: bool) -> RunPlan:
+    """The run's plan; rows the source's database checks itself are not read."""
+    if not live:
+        return plan_run(ctx.project, entities)
+    with RunSources(ctx) as sources:
+        pushdown = pushdown_of(sources)
+        return plan_run(ctx.project, entities, pushdown.local_part if pushdown else None)
 
 
 def _summary(ctx: Context, run_id: str) -> RunSummary:

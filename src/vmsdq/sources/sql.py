@@ -21,8 +21,6 @@ from vmsdq.sources.sql_url import DatabaseUrl, resolve_url
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from vmsdq.checks.model import CompiledEntity
-    from vmsdq.engine.pushdown import PushdownResult
     from vmsdq.spec.models import EntitySpec, SqlSourceSpec
 
 
@@ -63,26 +61,18 @@ class SqlSource:
         relation, _ = self.relation(entity)
         return relation.sql(dialect=self.db.dialect) if isinstance(relation, exp.Table) else None
 
-    def pushdown(
-        self, compiled: CompiledEntity, entities: Mapping[str, EntitySpec]
-    ) -> PushdownResult:
-        """Run ``compiled``'s checks inside the database where the capabilities allow.
+    def tables(self, entities: Mapping[str, EntitySpec]) -> dict[str, str]:
+        """Where each entity's rows are in this database: entity -> table, in the database's
+        dialect (schema-qualified when the source has a schema). Entities read through a
+        query are left out: their checks run from the rows.
 
-        ``result.fallback`` lists the checks to run from the rows (DuckDB) instead.
+        With ``db.url``, this is what the engine needs to run checks where the rows live.
         """
-        from vmsdq.engine.pushdown import PushdownBackend
-
-        tables = {
+        return {
             name: table
             for name, spec in entities.items()
             if (table := self.table_name(spec)) is not None
         }
-        if compiled.name not in tables:
-            raise SourceError(
-                f"entity '{compiled.name}': pushdown needs a table, not a query "
-                f"(source '{self.name}')"
-            )
-        return PushdownBackend(self.db.sqlalchemy()).validate(compiled, tables)
 
     def columns(
         self, entity: EntitySpec, source: exp.Expr, where: str
@@ -90,13 +80,15 @@ class SqlSource:
         """Column names the table or query really has (one zero-row query), and which of
         them are PostgreSQL NUMERIC (read as DOUBLE PRECISION: decoding NUMERIC to text is
         about a quarter of the client's CPU time)."""
-        from sqlalchemy import create_engine, text
+        from sqlalchemy import create_engine
+
+        from vmsdq.sources.sql_read import verbatim
 
         probe = exp.select(exp.Star()).from_(source).where(exp.false())
         engine = create_engine(self.db.sqlalchemy())
         try:
             with engine.connect() as conn:
-                result = conn.execute(text(probe.sql(dialect=self.db.dialect)))
+                result = conn.execute(verbatim(probe.sql(dialect=self.db.dialect)))
                 names = list(result.keys())
                 description = result.cursor.description if result.cursor else None
                 codes = [d[1] for d in description or []]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    from sqlalchemy import TextClause
 
     from vmsdq.sources.sql_url import DatabaseUrl
 
@@ -55,13 +56,13 @@ def _sqlalchemy_stream(
     db: DatabaseUrl, query: str, batch_rows: int
 ) -> Iterator[pa.RecordBatchReader]:
     import pyarrow as pa
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine
 
     engine = create_engine(db.sqlalchemy())
     try:
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(
-                text(query)
+                verbatim(query)
             )
             names = list(result.keys())
             head = _batch(names, result.fetchmany(batch_rows))
@@ -75,6 +76,13 @@ def _sqlalchemy_stream(
             yield pa.RecordBatchReader.from_batches(schema, batches())
     finally:
         engine.dispose()
+
+
+def verbatim(sql: str) -> TextClause:
+    """SQL for SQLAlchemy to send as written: no ``:name`` is a parameter ('a :b' stays)."""
+    from sqlalchemy import text
+
+    return text(sql.replace(":", "\\:"))
 
 
 def _batch(names: list[str], rows: Sequence[Sequence[object]]) -> pa.RecordBatch:

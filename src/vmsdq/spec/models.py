@@ -329,6 +329,16 @@ class StoreSpec(Strict):
     keep_snapshots: bool = True  # keep what each run read, for `validate --from-run`
 
 
+class EngineSpec(Strict):
+    """Limits of the embedded DuckDB engine (workers sharing a machine set memory_limit)."""
+
+    threads: int | None = Field(default=None, ge=1)  # default: one per core
+    memory_limit: str | None = Field(
+        default=None, pattern=r"^\d+(\.\d+)?\s*([KMGT]i?B|B)$"
+    )  # e.g. 2GB, 512MiB; default: 80 % of RAM
+    temp_directory: str | None = None  # where DuckDB spills; relative to the project folder
+
+
 class Band(Strict):
     name: str
     min_offset: float  # band applies when score >= threshold + min_offset
@@ -380,6 +390,7 @@ class ProjectSpec(Strict):
     default_source: str
     entities: list[str] = Field(default_factory=lambda: ["entities/*.yaml"])
     store: StoreSpec = Field(default_factory=StoreSpec)
+    engine: EngineSpec = Field(default_factory=EngineSpec)
     scoring: ScoringSpec = Field(default_factory=ScoringSpec)
     reconcile: dict[str, str] = Field(default_factory=dict)  # e.g. {vms: salesforce}
 

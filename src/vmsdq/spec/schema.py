@@ -42,6 +42,7 @@ _DESCRIPTIONS: dict[str, dict[str, str]] = {
         "default_source": "Source used by entities that do not name one.",
         "entities": "Glob patterns of entity files, relative to the project folder.",
         "store": "Results database and artifact folder.",
+        "engine": "DuckDB limits: threads, memory_limit (e.g. 2GB), temp_directory.",
         "scoring": "Weights, thresholds and grade bands.",
         "reconcile": "Pairs of sources to reconcile, e.g. {vms: salesforce}.",
     },

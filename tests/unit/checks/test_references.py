@@ -75,7 +75,6 @@ def test_target_not_read_in_the_run_is_an_error_outcome(tmp_path):
     [result] = DuckDBBackend().validate(
         [compiled],
         {"vol": snap},
-        run_id="r",
         failures_dir=tmp_path,
         now=__import__("datetime").datetime.now(),
     )

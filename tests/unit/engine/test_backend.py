@@ -28,7 +28,7 @@ def validate(snapshots, tmp_path, specs=SPECS, **kwargs):
     compiled = [compile_entity(s, specs) for s in specs.values()]
     backend = DuckDBBackend(threads=1, memory_limit="500MB")
     return backend.validate(
-        compiled, snapshots, run_id="r1", failures_dir=tmp_path / "failures", now=NOW, **kwargs
+        compiled, snapshots, failures_dir=tmp_path / "failures", now=NOW, **kwargs
     )
 
 
@@ -99,7 +99,6 @@ def test_failures_are_never_capped(tmp_path):
     [result] = DuckDBBackend().validate(
         [compile_entity(spec, {"t": spec})],
         {"t": Snapshot("t", "mem", table=table)},
-        run_id="r",
         failures_dir=tmp_path,
         now=NOW,
     )
@@ -158,9 +157,7 @@ def test_a_rule_that_does_not_bind_errors_alone(tmp_path):
         ),
     )
     snap = Snapshot("t", "mem", table=pa.table({"id": ["a", "b"], "x": [1, 5]}))
-    [result] = DuckDBBackend().validate(
-        [entity], {"t": snap}, run_id="r", failures_dir=tmp_path, now=NOW
-    )
+    [result] = DuckDBBackend().validate([entity], {"t": snap}, failures_dir=tmp_path, now=NOW)
     by_name = {r.rule: r for r in result.rules}
     assert by_name["t.broken"].outcome is Outcome.error
     assert "no_such_function" in by_name["t.broken"].message

@@ -1,8 +1,8 @@
 import sqlglot
 
 from vmsdq.checks import compile_entity
-from vmsdq.engine.capabilities import DUCKDB, BackendCapabilities
-from vmsdq.engine.duckdb_backend import DuckDBBackend
+from vmsdq.engine.backend import Capabilities
+from vmsdq.engine.duckdb_backend import DUCKDB, DuckDBBackend
 from vmsdq.engine.rows import flags_sql
 from vmsdq.spec.models import EntitySpec
 
@@ -34,8 +34,9 @@ def test_one_statement_with_each_relation_joined_once():
 
 def test_capabilities_are_typed_flags():
     assert DuckDBBackend.capabilities is DUCKDB
-    assert isinstance(DUCKDB, BackendCapabilities)
+    assert isinstance(DUCKDB, Capabilities)
     assert DUCKDB.supports_regex and DUCKDB.supports_window and DUCKDB.dialect == "duckdb"
+    assert DUCKDB.supports_strict_values and DUCKDB.supports_previous_snapshot
 
 
 def test_connection_settings(tmp_path):

@@ -110,7 +110,6 @@ def run(
     results = DuckDBBackend(threads=1).validate(
         compile_reconciliation(entity),
         snapshots,
-        run_id="r1",
         failures_dir=tmp_path / "f",
         now=datetime(2024, 6, 1, tzinfo=UTC),
     )

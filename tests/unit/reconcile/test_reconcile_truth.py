@@ -46,7 +46,7 @@ def reconcile(project: Project, tmp: Path) -> list[EntityResult]:
         snapshots[f"{name}__mirror"] = theirs_src.read(mirror_entity(entity))
         compiled += compile_reconciliation(entity)
     return DuckDBBackend(threads=2).validate(
-        compiled, snapshots, run_id="t", failures_dir=tmp / "failures", now=AS_OF
+        compiled, snapshots, failures_dir=tmp / "failures", now=AS_OF
     )
 
 

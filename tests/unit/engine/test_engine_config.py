@@ -1,0 +1,44 @@
+"""The ``engine:`` section of vmsdq.yaml reaches DuckDB's connection settings."""
+
+from pathlib import Path
+
+import pytest
+
+from vmsdq.core.errors import ConfigError
+from vmsdq.engine.duckdb_backend import DuckDBBackend
+from vmsdq.spec.loader import load_project
+
+
+def project(root: Path, engine: str) -> Path:
+    (root / "entities").mkdir()
+    (root / "entities" / "t.yaml").write_text("entity: t\nkey: id\nfields: {id: {}}\n")
+    (root / "vmsdq.yaml").write_text(
+        f"sources:\n  d: {{type: files}}\ndefault_source: d\nengine: {engine}\n"
+    )
+    return root
+
+
+def settings(backend: DuckDBBackend) -> dict[str, str]:
+    con = backend.connect()
+    try:
+        found = con.execute(
+            "SELECT name, value FROM duckdb_settings() "
+            "WHERE name IN ('threads', 'memory_limit', 'temp_directory')"
+        ).fetchall()
+    finally:
+        con.close()
+    return dict(found)
+
+
+def test_engine_limits_from_the_project_file(tmp_path: Path) -> None:
+    root = project(tmp_path, "{threads: 1, memory_limit: 256MB, temp_directory: spill}")
+    loaded = load_project(root)
+    found = settings(DuckDBBackend.from_spec(loaded.spec.engine, root=Path(loaded.root)))
+    assert found["threads"] == "1"
+    assert found["memory_limit"].startswith("244")  # 256 MB in MiB
+    assert found["temp_directory"] == str(Path(loaded.root) / "spill")
+
+
+def test_a_bad_memory_limit_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"vmsdq.yaml:4:\d+: engine.memory_limit: .*'lots'"):
+        load_project(project(tmp_path, "{memory_limit: lots}"))
