@@ -29,9 +29,9 @@ WORK = ROOT / "bench" / ".work" / "reconcile"
 PACK = ROOT / "src" / "vmsdq" / "packs" / "vms" / "entities" / "volunteer.yaml"
 sys.path.insert(0, str(ROOT / "src"))
 
+from vmsdq.core.snapshots import Snapshot  # noqa: E402
 from vmsdq.engine.duckdb_backend import DuckDBBackend  # noqa: E402
 from vmsdq.reconcile import compile_reconciliation, mapped_fields  # noqa: E402
-from vmsdq.core.snapshots import Snapshot  # noqa: E402
 from vmsdq.spec.models import EntitySpec  # noqa: E402
 
 VMS_SQL = """
