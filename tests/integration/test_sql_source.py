@@ -10,7 +10,13 @@ import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
-from vmsdq.core.errors import ConfigError, MissingColumnError, SourceError
+from vmsdq.core.errors import (
+    ConfigError,
+    MissingColumnError,
+    SourceError,
+    SourceUnavailableError,
+    TransientError,
+)
 from vmsdq.sources.sql import SqlSource
 from vmsdq.spec.models import EntitySpec, MirrorSpec, SqlSourceSpec
 
@@ -116,8 +122,19 @@ def test_missing_column_names_entity_column_and_table(
 
 
 def test_missing_table_is_a_source_error(db_url: str, tmp_path: Path) -> None:
-    with pytest.raises(SourceError, match="entity 'volunteer'.*h7_no_such_table"):
+    with pytest.raises(SourceError, match="entity 'volunteer'.*h7_no_such_table") as err:
         source(db_url, tmp_path).read(volunteer("h7_no_such_table"))
+    assert not isinstance(err.value, TransientError)  # retrying cannot create the table
+
+
+@pytest.mark.parametrize("kind", ["postgres", "mariadb"])
+def test_an_unreachable_server_is_transient(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    down = sa.make_url(str(request.getfixturevalue(f"{kind}_url"))).set(port=1)
+    with pytest.raises(SourceUnavailableError) as err:
+        source(down.render_as_string(hide_password=False), tmp_path).read(volunteer("t"))
+    assert isinstance(err.value, TransientError)
 
 
 def test_url_from_environment_and_password_hidden(

@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from vmsdq.core.errors import ConfigError, MissingColumnError, SourceError
+from vmsdq.core.errors import (
+    ConfigError,
+    MissingColumnError,
+    SourceError,
+    SourceUnavailableError,
+)
 from vmsdq.core.snapshots import Snapshot
 from vmsdq.sources.sql_url import DatabaseUrl, resolve_url
 
@@ -140,9 +145,26 @@ class SqlSource:
         detail = self.db.scrub(
             str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         )
-        return SourceError(
+        message = (
             f"entity '{entity.entity}': {what} from source '{self.name}' ({self.db.safe}): {detail}"
         )
+        return SourceUnavailableError(message) if _unreachable(exc) else SourceError(message)
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """A driver error that retrying may cure: the server is down, busy or unreachable."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(exc, PoolTimeout | ConnectionError | TimeoutError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError) and any(
+        word in str(exc).lower()
+        for word in ("connection refused", "could not connect", "timeout", "timed out",
+                     "server closed", "can't connect", "lost connection", "too many connections")
+    )  # fmt: skip
 
 
 def _watermark_column(entity: EntitySpec, source: str) -> list[str]:
