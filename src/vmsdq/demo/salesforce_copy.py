@@ -134,7 +134,7 @@ class _Copy:
         self.truth |= {self.rule(m.ours): set() for m in self.fields}
         groups = self._servable(_groups(self.rows, mirror.match_on))
         key = self.entity.key
-        sf_by_id = {k: self._sf_row(_served_id(rows[0], mirror.match_on), rows[0])
+        sf_by_id = {k: self._sf_row(_served(rows[0], mirror.match_on), rows[0])
                     for k, rows in groups.items()}  # fmt: skip
         self._duplicates(groups)
         candidates = sorted(
@@ -250,6 +250,10 @@ def _groups(rows: Iterable[Row], match_on: str) -> dict[str, list[Row]]:
 def _group_key(value: Any) -> str:
     """The key reconcile joins on: the same Salesforce Id in any of its forms."""
     return str(join_key(_text(value)))
+
+
+def _served(row: Row, match_on: str) -> str:
+    return str(_served_id(row, match_on))
 
 
 def _served_id(row: Row, match_on: str) -> str | None:
