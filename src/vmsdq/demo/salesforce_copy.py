@@ -300,7 +300,7 @@ def _to_salesforce(value: Any, m: MappedField) -> str | None:
         return moment.isoformat(timespec="microseconds") + "+00:00"
     plain = str(text(value))
     labels = {ours: theirs for theirs, ours in m.values.items()}
-    return labels.get(plain, plain)
+    return labels.get(plain, plain) or None  # Salesforce stores no empty text
 
 
 def _format_variant(value: Any, m: MappedField) -> str | None:

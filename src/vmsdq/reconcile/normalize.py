@@ -2,7 +2,8 @@
 
 Every normaliser takes and returns text; NULL stays NULL. ``compare_value`` then turns the
 normalised text into the VMS field's type so ``1`` and ``1.0`` or ``2024-01-01`` and
-``2024-01-01T00:00:00Z`` compare equal when they mean the same.
+``2024-01-01T00:00:00Z`` compare equal when they mean the same, and empty text into NULL
+(Salesforce stores no empty text).
 """
 
 from __future__ import annotations
@@ -119,8 +120,8 @@ NEUTRAL: dict[FieldType, set[Normalizer]] = {
 def compare_value(normalized: exp.Expr, field_type: FieldType) -> exp.Expr:
     """Normalised text as the value compared: typed for non-string fields."""
     target = TYPED.get(field_type)
-    if target is None:
-        return normalized
+    if target is None:  # Salesforce stores no empty text: '' and NULL mean the same
+        return exp.Nullif(this=normalized, expression=exp.Literal.string(""))
     inner = normalized.this if isinstance(normalized, exp.Cast) else None
     if isinstance(inner, exp.TryCast) and inner.to.this.name == target:
         return inner  # already typed (the date normaliser): skip the text round trip

@@ -73,7 +73,7 @@ def compared(value: Any, field: MappedField) -> object:
     """The value as compared: normalised text, typed for non-string fields."""
     out = normalized(value, field.normalize)
     if out is None or field.type is FieldType.string:
-        return out
+        return out or None  # empty text is NULL, as Salesforce stores it
     try:
         if field.type in (FieldType.integer, FieldType.number):
             return float(out)

@@ -39,7 +39,11 @@ def check_auth(source: str, spec: SalesforceSourceSpec, endpoint: Endpoint) -> N
             f"{spec.api_version}; Salesforce removed it from 65.0 on. Use auth: "
             "client_credentials or jwt (docs/salesforce.md)"
         )
-    if spec.auth == "client_credentials" and endpoint.domain in ("login", "test"):
+    if (
+        spec.auth == "client_credentials"
+        and not endpoint.proxy
+        and endpoint.domain in ("login", "test")
+    ):
         raise SalesforceConfigError(
             f"source '{source}': auth 'client_credentials' needs your My Domain as domain "
             "(e.g. acme.my.salesforce.com); login.salesforce.com does not accept it"

@@ -96,11 +96,11 @@ class SalesforceSource:
     def _read(self, entity: EntitySpec) -> Snapshot:
         started = time.perf_counter()
         mirror = mirror_of(entity)
+        calls_before, logins_before = self.client.api_calls, self.client.logins
         plan = self.plan(entity)
         signature = _signature(build_query(entity, plan))
         entry = self.state.get(entity.entity) if self.incremental else None
         previous = self._previous(entity.entity, entry, signature)
-        calls_before, logins_before = self.client.api_calls, self.client.logins
         if previous is not None and entry is not None:
             since = datetime.fromisoformat(entry["watermark"])
             since -= timedelta(seconds=self.spec.lookback_seconds)

@@ -54,7 +54,7 @@ def parse_where(entity: str, text: str) -> exp.Expr:
 
     marked = _TOKENS.sub(mark, text)
     try:
-        tree = sqlglot.parse_one(marked, read="mysql")
+        tree = sqlglot.parse_one(marked)
     except sqlglot.errors.ParseError as exc:
         raise SalesforceConfigError(
             f"entity '{entity}': mirror.where does not parse: {text!r} "
