@@ -62,11 +62,14 @@ def schema(kind: str) -> None:
 )
 def check(project_dir: Path) -> None:
     """Validate the project's configuration (files and rule compilation) without reading data."""
+    from vmsdq.sources.salesforce.checks import check_salesforce_mirrors
     from vmsdq.spec.loader import load_project
 
     try:
         project = load_project(project_dir)
         rules = _compile_all(project)
+        if mirrors := check_salesforce_mirrors(project):
+            raise ConfigErrors(mirrors) if len(mirrors) > 1 else mirrors[0]
     except (ConfigError, ConfigErrors) as exc:
         config_errors_exit(exc)
     click.echo(f"OK: {len(project.entities)} entities, {rules} rules in {project_dir}")

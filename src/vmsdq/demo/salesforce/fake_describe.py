@@ -58,9 +58,8 @@ def schema_of(
         columns[obj] = visible
         types[obj] = {c: field_type(c, table.schema.field(c).type) for c in visible}
         rels[obj] = _lookups(obj, visible, tables) | dict(extra.get(obj, {}))
-        for name, (fk, _) in rels[obj].items():
+        for fk, _ in rels[obj].values():
             types[obj][fk] = "reference"
-            del name
         compounds[obj] = _compounds(visible)
     return Schema(columns, types, rels, compounds)
 
@@ -107,9 +106,8 @@ def describe(schema: Schema, obj: str) -> dict[str, Any]:
                 "nillable": column != "Id",
             }
         )
-    for name, parts in schema.compounds[obj].items():
+    for name in schema.compounds[obj]:
         kind = "location" if name.endswith("__c") else "address"
         fields.append({"name": name, "type": kind, "relationshipName": None, "referenceTo": [],
                        "compoundFieldName": None, "nillable": True})  # fmt: skip
-        del parts
     return {"name": obj, "queryable": True, "fields": fields}

@@ -124,7 +124,8 @@ class FakeHandler(BaseHTTPRequestHandler):
             bad_gzip = response.content_type == "text/csv" and org.state.bad_gzip > 0
             org.state.bad_gzip -= int(bad_gzip)
         if bad_gzip:
-            body, length = b"\x1f\x8b\x08\x00not-gzip-at-all", 23
+            body = b"\x1f\x8b\x08\x00not-gzip-at-all"
+            length = len(body)
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(length))

@@ -150,7 +150,7 @@ class _Builder:
         return column, ".".join([*spelled, column.name]), kind
 
     def _join_list(self) -> list[tuple[str, str, exp.Expr]]:
-        out = []
+        out: list[tuple[str, str, exp.Expr]] = []
         for path, (alias, target) in self.joins.items():
             parent_alias, parent, fk = self.fks[path]
             on = exp.EQ(this=self.column(parent_alias, parent, fk),
