@@ -95,8 +95,9 @@ def test_the_fake_serves_compound_fields_as_salesforce_does(
     soql = "SELECT Id, MailingAddress FROM Contact"
     rest = requests.get(f"{base}/query", params={"q": soql}, headers=auth, timeout=5).json()
     assert rest["records"][0]["MailingAddress"] == {"street": "1 Main St", "city": "Kansas City"}
-    job = requests.post(f"{base}/jobs/query", json={"operation": "query", "query": soql},
-                        headers=auth, timeout=5)  # fmt: skip
+    job = requests.post(
+        f"{base}/jobs/query", json={"operation": "query", "query": soql}, headers=auth, timeout=5
+    )
     assert (job.status_code, job.json()[0]["message"]) == (
         400,
         "Selecting compound data not supported in Bulk Query",
@@ -145,8 +146,9 @@ def test_the_fake_nests_relationships_in_json_and_dots_them_in_csv(
         "Name": "Org 1",
     }
     org.bulk_polls = 0
-    job = requests.post(f"{base}/jobs/query", json={"operation": "query", "query": soql},
-                        headers=auth, timeout=5).json()  # fmt: skip
+    job = requests.post(
+        f"{base}/jobs/query", json={"operation": "query", "query": soql}, headers=auth, timeout=5
+    ).json()
     requests.get(f"{base}/jobs/query/{job['id']}", headers=auth, timeout=5)
     page = requests.get(f"{base}/jobs/query/{job['id']}/results", headers=auth, timeout=5)
     assert page.text.splitlines() == [

@@ -137,7 +137,7 @@ def job_info(org: FakeSalesforce, job: BulkJob) -> dict[str, Any]:
         info["jobType"] = "V2Query"
     if job.state == "JobComplete":
         info |= {"numberRecordsProcessed": job.result.num_rows, "retries": 0,
-                 "totalProcessingTime": 334}  # fmt: skip
+                 "totalProcessingTime": 334, "isPkChunkingSupported": True}  # fmt: skip
     if job.state in ("Failed", "Aborted") and job.outcome and job.outcome[1]:
         info["errorMessage"] = job.outcome[1]
     return info
