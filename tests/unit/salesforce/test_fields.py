@@ -156,3 +156,25 @@ def test_the_fake_nests_relationships_in_json_and_dots_them_in_csv(
         f'"{sfid("003", 0)}",',
         f'"{sfid("003", 1)}","Org 1"',
     ]
+
+
+def test_an_object_without_a_recycle_bin_reads_all_live(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``User`` has no IsDeleted: it is not selected, and no record counts as deleted."""
+    from vmsdq.sources.salesforce import SalesforceSource
+    from vmsdq.spec.models import SalesforceSourceSpec
+
+    users = pa.table({"Id": [sfid("005", 1), sfid("005", 2)], "Email": ["a@x.org", "b@x.org"]})
+    with FakeSalesforce({"User": users}, hidden={"User": {"IsDeleted"}}) as org:
+        for name, value in org.source_env("USR_").items():
+            monkeypatch.setenv(name, value)
+        spec = SalesforceSourceSpec(type="salesforce", domain=org.url, env_prefix="USR_")
+        source = SalesforceSource("crm", spec, root=tmp_path, artifacts=tmp_path, retry=FAST_RETRY)
+        entity = mapped({"email": "Email"}, where=None)
+        raw = entity.model_dump(mode="json", exclude_none=True)
+        raw["mirror"]["object"] = "User"
+        snap = source.read(EntitySpec.model_validate(raw))
+    assert "IsDeleted" not in snap.meta["query"]
+    assert snap.table.column("IsDeleted").to_pylist() == [False, False]
+    assert snap.meta["deleted_rows"] == 0
