@@ -45,7 +45,11 @@ def canonical_id(value: str | None) -> str | None:
 
 def is_salesforce_id(value: str | None) -> bool:
     """An 18-character Id whose suffix matches its case, as the API returns them."""
-    return value is not None and _ID18.fullmatch(value) is not None and canonical_id(value) == value
+    return (
+        value is not None
+        and _ID18.fullmatch(value) is not None
+        and (value[15:] == checksum(value[:15]))
+    )
 
 
 def to_18(value: str) -> str:

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any, Self
 from vmsdq.demo.salesforce.fake_bulk import BulkJob
 from vmsdq.demo.salesforce.fake_describe import Relationships, schema_of
 from vmsdq.demo.salesforce.fake_soql import CompiledSoql, Schema, compile_soql, view_name
-from vmsdq.reconcile.salesforce_ids import is_salesforce_id
 
 if TYPE_CHECKING:
     import duckdb
@@ -170,7 +169,7 @@ class FakeSalesforce:
         data = table if isinstance(table, pa.Table) else pq.read_table(table)
         if "Id" not in data.column_names:
             raise ValueError(f"object {name}: the records need an 'Id' column")
-        bad = [i for i in data.column("Id").to_pylist() if not is_salesforce_id(i)]
+        bad = unreal_ids(data.column("Id"))
         if bad:
             raise ValueError(f"object {name}: {len(bad)} Ids a real org never returns: {bad[:3]}")
         data = _no_empty_text(data)
@@ -264,6 +263,24 @@ class FakeSalesforce:
         with self.lock:
             self.state.calls.clear()
             self.state.logins = 0
+
+
+def unreal_ids(ids: pa.ChunkedArray) -> list[Any]:
+    """Ids no org returns (not 18 characters, or a suffix that does not match), vectorised."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from vmsdq.demo.columns import sf_checksum
+
+    text = pc.cast(ids, pa.string())
+    shaped = pc.fill_null(pc.match_substring_regex(text, r"^[A-Za-z0-9]{15}[A-Z0-5]{3}$"), False)
+    if not pc.all(shaped).as_py():
+        return [i for i in text.filter(pc.invert(shaped)).to_pylist()]
+    raw = pc.cast(text, pa.binary(18)).combine_chunks()
+    matrix = np.frombuffer(raw.buffers()[1], dtype=np.uint8).reshape(len(raw), 18)
+    wrong = (sf_checksum(matrix[:, :15]) != matrix[:, 15:]).any(axis=1)
+    return [i for i in text.filter(pa.array(wrong)).to_pylist()]
 
 
 def _no_empty_text(table: pa.Table) -> pa.Table:
