@@ -267,10 +267,8 @@ def _theirs(entity: EntitySpec) -> CompiledEntity:
         query=ours_keys,
         on=exp.EQ(this=match_key(entity, text(col(mirror.key))), expression=col(KEY, table=OURS)),
     )
-    deleted_keys = (
-        exp.select(
-            exp.alias_(match_key(entity, text(col(mirror.key, table=None))), KEY, quoted=True)
-        )
+    deleted_keys = (  # the mirror's own rows: joined on the key as stored
+        exp.select(exp.alias_(text(col(mirror.key, table=None)), KEY, quoted=True))
         .from_(_mirror_rows(entity))
         .where(_deleted())
         .distinct()
@@ -278,7 +276,7 @@ def _theirs(entity: EntitySpec) -> CompiledEntity:
     binned = Relation(
         alias=BINNED,
         query=deleted_keys,
-        on=exp.EQ(this=match_key(entity, text(col(mirror.key))), expression=col(KEY, table=BINNED)),
+        on=exp.EQ(this=text(col(mirror.key)), expression=col(KEY, table=BINNED)),
     )
     applies = exp.and_(
         is_present(col(mirror.key), text=True),

@@ -2,8 +2,8 @@
 
 Every normaliser takes and returns text; NULL stays NULL. ``compare_value`` then turns the
 normalised text into the VMS field's type so ``1`` and ``1.0`` or ``2024-01-01`` and
-``2024-01-01T00:00:00Z`` compare equal when they mean the same, and empty text into NULL
-(Salesforce stores no empty text).
+``2024-01-01T00:00:00Z`` compare equal when they mean the same. Empty text is NULL before
+any step (Salesforce stores no empty text).
 """
 
 from __future__ import annotations
@@ -91,8 +91,8 @@ def picklist(value: exp.Expr, values: Mapping[str, str]) -> exp.Expr:
 
 
 def normalize(value: exp.Expr, steps: Sequence[Normalizer]) -> exp.Expr:
-    """Apply the normalisers in declared order to ``value`` as text."""
-    out = text(value)
+    """Apply the normalisers in declared order to ``value`` as text ('' is NULL)."""
+    out: exp.Expr = exp.Nullif(this=text(value), expression=exp.Literal.string(""))
     for step in steps:
         out = NORMALIZERS[step](out)
     return out
@@ -120,8 +120,8 @@ NEUTRAL: dict[FieldType, set[Normalizer]] = {
 def compare_value(normalized: exp.Expr, field_type: FieldType) -> exp.Expr:
     """Normalised text as the value compared: typed for non-string fields."""
     target = TYPED.get(field_type)
-    if target is None:  # Salesforce stores no empty text: '' and NULL mean the same
-        return exp.Nullif(this=normalized, expression=exp.Literal.string(""))
+    if target is None:
+        return normalized
     inner = normalized.this if isinstance(normalized, exp.Cast) else None
     if isinstance(inner, exp.TryCast) and inner.to.this.name == target:
         return inner  # already typed (the date normaliser): skip the text round trip

@@ -61,7 +61,7 @@ STEPS: dict[Normalizer, Callable[[str], str | None]] = {
 
 
 def normalized(value: Any, steps: tuple[Normalizer, ...]) -> str | None:
-    out = text(value)
+    out = text(value) or None  # empty text is NULL, as Salesforce stores it
     for step in steps:
         if out is None:
             return None
@@ -73,7 +73,7 @@ def compared(value: Any, field: MappedField) -> object:
     """The value as compared: normalised text, typed for non-string fields."""
     out = normalized(value, field.normalize)
     if out is None or field.type is FieldType.string:
-        return out or None  # empty text is NULL, as Salesforce stores it
+        return out
     try:
         if field.type in (FieldType.integer, FieldType.number):
             return float(out)

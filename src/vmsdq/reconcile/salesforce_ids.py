@@ -91,28 +91,24 @@ def _checksum_sql(value: exp.Expr) -> exp.Expr:
 
 
 def join_key(value: str | None) -> str | None:
-    """What reconcile joins on: ``canonical_id`` upper-cased for Ids (18-character Ids are
-    unique without regard to case), other text unchanged."""
+    """What reconcile joins on: the 18-character form of an Id, upper-cased (18-character Ids
+    are unique without regard to case); text of other lengths unchanged."""
     if value is None:
         return None
-    if _ID15.fullmatch(value):
+    if len(value) == 15:
         return (value + checksum(value)).upper()
-    return value.upper() if _ID18.fullmatch(value) else value
+    return value.upper() if len(value) == 18 else value
 
 
 def join_key_sql(value: exp.Expr) -> exp.Expr:
-    """``join_key`` as a DuckDB expression over the text ``value`` (cheap for 18 characters)."""
-
-    def shaped(length: int, pattern: str) -> exp.Expr:
-        sized = exp.EQ(this=exp.Length(this=value.copy()), expression=exp.Literal.number(length))
-        match = exp.RegexpFullMatch(this=value.copy(), expression=exp.Literal.string(pattern))
-        return exp.and_(sized, match)
-
+    """``join_key`` as a DuckDB expression over the text ``value`` (cheap: no pattern match)."""
+    size = exp.Length(this=value.copy())
     short = exp.Upper(this=exp.Concat(expressions=[value.copy(), _checksum_sql(value)]))
     return exp.Case(
         ifs=[
-            exp.If(this=shaped(18, _ID18.pattern), true=exp.Upper(this=value.copy())),
-            exp.If(this=shaped(15, _ID15.pattern), true=short),
+            exp.If(this=exp.EQ(this=size, expression=exp.Literal.number(18)),
+                   true=exp.Upper(this=value.copy())),
+            exp.If(this=exp.EQ(this=size.copy(), expression=exp.Literal.number(15)), true=short),
         ],
         default=value.copy(),
-    )
+    )  # fmt: skip
