@@ -26,9 +26,11 @@ from vmsdq.core.words import FieldType
 from vmsdq.reconcile import reference
 from vmsdq.reconcile.mapping import MappedField, filters, mapped_fields, mirror_of
 from vmsdq.reconcile.reference import text
+from vmsdq.reconcile.salesforce_ids import canonical_id, is_salesforce_id, join_key
 from vmsdq.spec.models import EntitySpec, Normalizer, Project
 
-RATES = {"missing_sf": 0.03, "missing_vms": 0.03, "changed": 0.08, "format": 0.06}
+RATES = {"missing_sf": 0.03, "missing_vms": 0.03, "changed": 0.08, "format": 0.06, "deleted": 0.01}
+IS_DELETED = "IsDeleted"  # records in the recycle bin: served by queryAll, not live
 BLANK = " \t\r\n"
 Row = dict[str, Any]
 
@@ -95,6 +97,7 @@ class _Copy:
     rng: random.Random
     scale: float
     sf_rows: list[Row] = field(default_factory=list)
+    unlinked: list[Row] = field(default_factory=list)  # records the VMS holds a damaged id of
     truth: dict[str, set[str]] = field(default_factory=dict)
 
     def rule(self, name: str) -> str:
@@ -103,7 +106,8 @@ class _Copy:
     def columns(self) -> list[str]:
         mirror = mirror_of(self.entity)
         extra = sorted(_constant_columns(self.entity))
-        return list(dict.fromkeys([mirror.key] + [m.theirs for m in self.fields] + extra))
+        names = [mirror.key] + [m.theirs for m in self.fields] + extra + [IS_DELETED]
+        return list(dict.fromkeys(names))
 
     @cached_property
     def fields(self) -> list[MappedField]:
@@ -128,9 +132,10 @@ class _Copy:
             self.rule("missing_in_vms"): set(),
         }
         self.truth |= {self.rule(m.ours): set() for m in self.fields}
-        groups = _groups(self.rows, mirror.match_on)
+        groups = self._servable(_groups(self.rows, mirror.match_on))
         key = self.entity.key
-        sf_by_id = {sid: self._sf_row(sid, rows[0]) for sid, rows in groups.items()}
+        sf_by_id = {k: self._sf_row(_served(rows[0], mirror.match_on), rows[0])
+                    for k, rows in groups.items()}  # fmt: skip
         self._duplicates(groups)
         candidates = sorted(
             (rows[0] for rows in groups.values() if len(rows) == 1 and self._in_scope(rows[0])),
@@ -138,15 +143,39 @@ class _Copy:
         )
         self.rng.shuffle(candidates)
         counts = {k: self._amount(len(candidates), rate) for k, rate in RATES.items()}
+        counts["deleted"] = round(len(candidates) * RATES["deleted"] * max(self.scale, 0))
         start = 0
-        for kind in ("missing_sf", "changed", "format"):
+        for kind in ("missing_sf", "changed", "format", "deleted"):
             picked = candidates[start : start + counts[kind]]
             start += counts[kind]
             for row in picked:
-                self._drift(kind, row, sf_by_id[_text(row[mirror.match_on])])
-        dropped = {_text(r[mirror.match_on]) for r in candidates[: counts["missing_sf"]]}
-        self.sf_rows = [r for sid, r in sf_by_id.items() if sid not in dropped]
-        self._extra_sf_rows(counts["missing_vms"], set(groups), candidates)
+                self._drift(kind, row, sf_by_id[_group_key(row[mirror.match_on])])
+        dropped = {_group_key(r[mirror.match_on]) for r in candidates[: counts["missing_sf"]]}
+        self.sf_rows = [r for sid, r in sf_by_id.items() if sid not in dropped] + self.unlinked
+        taken = set(groups) | {str(join_key(r[mirror.key])) for r in self.unlinked}
+        self._extra_sf_rows(counts["missing_vms"], taken, candidates)
+
+    def _servable(self, groups: dict[str, list[Row]]) -> dict[str, list[Row]]:
+        """Groups whose id a real org can hold.
+
+        A VMS value that is no Salesforce Id (a damaged copy) matches nothing: its records are
+        missing in Salesforce, and the record it meant is there under its own Id, missing in
+        the VMS.
+        """
+        missing = self.rule(f"missing_in_{mirror_of(self.entity).system}")
+        match_on = mirror_of(self.entity).match_on
+        out, taken = {}, set(groups)
+        for k, rows in sorted(groups.items()):
+            if _served_id(rows[0], match_on) is not None:
+                out[k] = rows
+                continue
+            self.truth[missing] |= {str(r[self.entity.key]) for r in rows if self._in_scope(r)}
+            sid = _new_salesforce_id(self.rng, taken)
+            taken.add(str(join_key(sid)))
+            self.unlinked.append(self._sf_row(sid, rows[0]))
+            if self._in_scope(rows[0]):
+                self.truth[self.rule("missing_in_vms")].add(sid)
+        return out
 
     def _amount(self, n: int, rate: float) -> int:
         if self.scale <= 0 or n == 0:
@@ -161,12 +190,14 @@ class _Copy:
         for m in self.fields:
             out[m.theirs] = _to_salesforce(row.get(m.ours), m)
         out.update(self.constants)
+        out[IS_DELETED] = False
         return out
 
     def _drift(self, kind: str, row: Row, sf: Row) -> None:
         key = str(row[self.entity.key])
-        if kind == "missing_sf":
+        if kind in ("missing_sf", "deleted"):
             self.truth[self.rule(f"missing_in_{mirror_of(self.entity).system}")].add(key)
+            sf[IS_DELETED] = kind == "deleted"
         elif kind == "changed":
             options = [m for m in self.fields if m.ours not in self.filtered]
             m = self.rng.choice(options)
@@ -201,7 +232,7 @@ class _Copy:
         for _ in range(count):
             template = self.rng.choice(candidates)
             sid = _new_salesforce_id(self.rng, taken)
-            taken.add(sid)
+            taken.add(join_key(sid) or sid)
             self.sf_rows.append(self._sf_row(sid, template))
             self.truth[self.rule("missing_in_vms")].add(sid)
 
@@ -212,8 +243,23 @@ def _groups(rows: Iterable[Row], match_on: str) -> dict[str, list[Row]]:
         value = row.get(match_on)
         if value is None or not str(value).strip(BLANK):
             continue
-        groups.setdefault(_text(value), []).append(row)
+        groups.setdefault(_group_key(value), []).append(row)
     return groups
+
+
+def _group_key(value: Any) -> str:
+    """The key reconcile joins on: the same Salesforce Id in any of its forms."""
+    return str(join_key(_text(value)))
+
+
+def _served(row: Row, match_on: str) -> str:
+    return str(_served_id(row, match_on))
+
+
+def _served_id(row: Row, match_on: str) -> str | None:
+    """The Id a real org returns for this VMS value (18 characters), None if it is none."""
+    sid = canonical_id(_text(row[match_on]))
+    return sid if is_salesforce_id(sid) else None
 
 
 def _text(value: Any) -> str:
@@ -254,7 +300,7 @@ def _to_salesforce(value: Any, m: MappedField) -> str | None:
         return moment.isoformat(timespec="microseconds") + "+00:00"
     plain = str(text(value))
     labels = {ours: theirs for theirs, ours in m.values.items()}
-    return labels.get(plain, plain)
+    return labels.get(plain, plain) or None  # Salesforce stores no empty text
 
 
 def _format_variant(value: Any, m: MappedField) -> str | None:
@@ -329,7 +375,7 @@ def _new_salesforce_id(rng: random.Random, taken: set[str]) -> str:
                 1 << j for j, ch in enumerate(short[chunk * 5 : chunk * 5 + 5]) if ch.isupper()
             )
             suffix += CHECKSUM[bits]
-        if short + suffix not in taken:
+        if join_key(short + suffix) not in taken:
             return short + suffix
 
 
@@ -338,7 +384,10 @@ def _write_rows(path: Path, columns: list[str], rows: list[Row]) -> None:
 
     from vmsdq.demo.write import write_parquet
 
-    data = {c: pa.array([r.get(c) for r in rows], type=pa.string()) for c in columns}
+    data = {
+        c: pa.array([r.get(c) for r in rows], type=pa.bool_() if c == IS_DELETED else pa.string())
+        for c in columns
+    }
     write_parquet(pa.table(data), path)
 
 

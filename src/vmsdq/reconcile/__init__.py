@@ -9,12 +9,16 @@ How a runner uses it, per entity with a ``mirror:``:
 3. Fold the results of both into ``<entity>`` (rules are named ``{entity}.reconcile.*``).
 
 Rules (``m`` = mirror rows after ``mirror.where``, our rows after its translation when every
-column it names is mapped; rows joined on ``CAST(match_on AS VARCHAR) = their key``):
+column it names is mapped; rows joined on ``CAST(match_on AS VARCHAR) = their key``, for a
+Salesforce mirror keyed on ``Id`` both in the 18-character case-safe form, see
+:mod:`vmsdq.reconcile.salesforce_ids`). Mirror rows with ``IsDeleted`` true (the recycle bin)
+are not live: never matched, compared, counted or missing in the VMS. Empty text is NULL.
 
 - ``count`` (volume, table): observed = |ours - theirs| / max(theirs, 1); fails above
   ``count_tolerance`` (default 5 % people, 10 % organisations/schools/districts, else 5 %).
 - ``missing_in_<system>`` (accuracy): evaluated = our rows with a present ``match_on``;
-  fails when no mirror row has that key. Failure key: our key; value: ``match_on``.
+  fails when no live mirror row has that key. Failure key: our key; values: ``match_on``
+  and ``<system>_record`` (``absent``, or ``deleted (in the recycle bin)``).
 - ``missing_in_vms`` (accuracy): evaluated = mirror rows with a present key; fails when none of
   our rows holds it in ``match_on``. Failure key: their key.
 - ``<field>`` (accuracy): evaluated = matched rows; fails when the normalised values are

@@ -21,11 +21,15 @@ from vmsdq.checks.sql import SQL_TYPES, col, is_present, table
 from vmsdq.core.words import Dimension, Severity
 from vmsdq.reconcile.mapping import MappedField, filters, mapped_fields, mirror_of, tolerance
 from vmsdq.reconcile.normalize import compare_value, normalize, picklist, text, typed_ours
+from vmsdq.reconcile.salesforce_ids import join_key_sql
 from vmsdq.spec.models import EntitySpec, FieldSpec
 
 THEIRS = "theirs"  # alias of the joined mirror rows
 OURS = "ours"  # alias of the joined VMS keys (missing_in_vms)
+BINNED = "binned"  # alias of the mirror keys in the recycle bin (missing_in_vms)
 KEY = "__key"
+DELETED = "__deleted"  # the record is in the other system's recycle bin (Salesforce IsDeleted)
+IS_DELETED = "IsDeleted"
 RECONCILE_SUFFIX = "__reconcile"
 ROWS, REPEATED = "__mirror_rows", "__repeated_keys"  # CTE names (the engine skips "__" tables)
 MIRROR_SUFFIX = "__mirror"
@@ -72,9 +76,10 @@ def _mirror_relation(entity: EntitySpec) -> Relation:
     key = col(mirror.key, table=None)
     fields = mapped_fields(entity)
     rows = exp.select(
-        exp.alias_(text(key), KEY, quoted=True),
+        exp.alias_(match_key(entity, text(key)), KEY, quoted=True),
+        exp.alias_(_deleted(), DELETED, quoted=True),
         *[exp.alias_(text(col(m.theirs, table=None)), m.ours, quoted=True) for m in fields],
-    ).from_(table(entity.entity + MIRROR_SUFFIX))
+    ).from_(_mirror_rows(entity))
     rows = rows.where(exp.Not(this=exp.Is(this=key.copy(), expression=exp.null())))
     theirs_filter = filters(entity).theirs
     if theirs_filter is not None:
@@ -90,6 +95,7 @@ def _mirror_relation(entity: EntitySpec) -> Relation:
     single = exp.select(exp.Star()).from_(table(ROWS)).where(exp.Not(this=in_repeated))
     merged = exp.select(
         col(KEY, table=None),
+        exp.alias_(exp.func("BOOL_AND", col(DELETED, table=None)), DELETED, quoted=True),
         *[
             exp.alias_(exp.AnyValue(this=col(m.ours, table=None)), m.ours, quoted=True)
             for m in fields
@@ -97,7 +103,7 @@ def _mirror_relation(entity: EntitySpec) -> Relation:
     )
     merged = merged.from_(table(ROWS)).where(in_repeated.copy()).group_by(col(KEY, table=None))
     deduplicated = exp.union(single, merged, distinct=False)
-    projections: list[exp.Expr] = [col(KEY, table=None)]
+    projections: list[exp.Expr] = [col(KEY, table=None), col(DELETED, table=None)]
     for m in fields:
         raw = col(m.ours, table=None)
         value = compare_value(normalize(picklist(raw.copy(), m.values), m.normalize), m.type)
@@ -109,8 +115,33 @@ def _mirror_relation(entity: EntitySpec) -> Relation:
         .with_(ROWS, as_=rows)
         .with_(REPEATED, as_=repeated)
     )
-    on = exp.EQ(this=text(col(mirror.match_on)), expression=col(KEY, table=THEIRS))
+    on = exp.EQ(
+        this=match_key(entity, text(col(mirror.match_on))), expression=col(KEY, table=THEIRS)
+    )
     return Relation(alias=THEIRS, query=query, on=on)
+
+
+def match_key(entity: EntitySpec, value: exp.Expr) -> exp.Expr:
+    """What both sides join on: Salesforce Ids in their 18-character case-safe form."""
+    mirror = mirror_of(entity)
+    if mirror.system == "salesforce" and mirror.key.lower() == "id":
+        return join_key_sql(value)
+    return value
+
+
+def _mirror_rows(entity: EntitySpec) -> exp.Expr:
+    """The mirror view with an ``IsDeleted`` column (NULL where the source has none)."""
+    view = exp.select(exp.Star()).from_(table(entity.entity + MIRROR_SUFFIX))
+    flag = exp.alias_(exp.cast(exp.null(), "BOOLEAN"), IS_DELETED, quoted=True)
+    empty = exp.select(flag).where(exp.false())
+    union = exp.Union(this=view, expression=empty, distinct=False, by_name=True)
+    return exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("m")))
+
+
+def _deleted() -> exp.Expr:
+    """Whether a mirror row is in the recycle bin (``IsDeleted`` true); never NULL."""
+    flag = exp.TryCast(this=col(IS_DELETED, table=None), to=exp.DataType.build("BOOLEAN"))
+    return exp.func("COALESCE", flag, exp.false())
 
 
 def _ours_applies(entity: EntitySpec) -> exp.Expr:
@@ -126,7 +157,13 @@ def _ours(entity: EntitySpec) -> CompiledEntity:
     mirror = mirror_of(entity)
     relation = _mirror_relation(entity)
     applies = _ours_applies(entity)
-    matched: exp.Expr = exp.Not(this=exp.Is(this=col(KEY, table=THEIRS), expression=exp.null()))
+    absent = exp.Is(this=col(KEY, table=THEIRS), expression=exp.null())
+    deleted = exp.func("COALESCE", col(DELETED, table=THEIRS), exp.false())
+    matched: exp.Expr = exp.and_(exp.Not(this=absent.copy()), exp.Not(this=deleted.copy()))
+    state = exp.Case(
+        ifs=[exp.If(this=deleted.copy(), true=exp.Literal.string("deleted (in the recycle bin)"))],
+        default=exp.Literal.string("absent"),
+    )
     checks = [
         _count_check(entity),
         _check(
@@ -134,10 +171,13 @@ def _ours(entity: EntitySpec) -> CompiledEntity:
             f"missing_in_{mirror.system}",
             "reconcile_missing",
             Dimension.accuracy,
-            description=f"record is absent from {mirror.system} {mirror.object}",
-            fails=exp.Is(this=col(KEY, table=THEIRS), expression=exp.null()),
+            description=f"record is absent from {mirror.system} {mirror.object} (or deleted there)",
+            fails=exp.or_(absent, deleted),
             applies=applies,
-            values=((mirror.match_on, text(col(mirror.match_on))),),
+            values=(
+                (mirror.match_on, text(col(mirror.match_on))),
+                (f"{mirror.system}_record", state),
+            ),
             relations=(relation,),
         ),
     ]
@@ -188,7 +228,8 @@ def _count_check(entity: EntitySpec) -> Check:
     limit = tolerance(entity)
     f = filters(entity)
     ours = exp.func("COUNT_IF", _qualified(f.ours, BASE) if f.ours is not None else exp.true())
-    theirs_q = exp.select(exp.func("COUNT", exp.Star())).from_(table(entity.entity + MIRROR_SUFFIX))
+    theirs_q = exp.select(exp.func("COUNT", exp.Star())).from_(_mirror_rows(entity))
+    theirs_q = theirs_q.where(exp.Not(this=_deleted()))
     if f.theirs is not None:
         theirs_q = theirs_q.where(f.theirs.copy())
     theirs = exp.Subquery(this=theirs_q)
@@ -213,7 +254,8 @@ def _theirs(entity: EntitySpec) -> CompiledEntity:
     """Their rows whose key no row of ours holds (in ``match_on``)."""
     mirror = mirror_of(entity)
     f = filters(entity)
-    ours_keys = exp.select(exp.alias_(text(col(mirror.match_on, table=None)), KEY, quoted=True))
+    ours_key = match_key(entity, text(col(mirror.match_on, table=None)))
+    ours_keys = exp.select(exp.alias_(ours_key, KEY, quoted=True))
     ours_keys = ours_keys.from_(table(entity.entity)).distinct()
     ours_keys = ours_keys.where(
         exp.Not(this=exp.Is(this=col(mirror.match_on, table=None), expression=exp.null()))
@@ -223,9 +265,23 @@ def _theirs(entity: EntitySpec) -> CompiledEntity:
     relation = Relation(
         alias=OURS,
         query=ours_keys,
-        on=exp.EQ(this=text(col(mirror.key)), expression=col(KEY, table=OURS)),
+        on=exp.EQ(this=match_key(entity, text(col(mirror.key))), expression=col(KEY, table=OURS)),
     )
-    applies = is_present(col(mirror.key), text=True)
+    deleted_keys = (  # the mirror's own rows: joined on the key as stored
+        exp.select(exp.alias_(text(col(mirror.key, table=None)), KEY, quoted=True))
+        .from_(_mirror_rows(entity))
+        .where(_deleted())
+        .distinct()
+    )
+    binned = Relation(
+        alias=BINNED,
+        query=deleted_keys,
+        on=exp.EQ(this=text(col(mirror.key)), expression=col(KEY, table=BINNED)),
+    )
+    applies = exp.and_(
+        is_present(col(mirror.key), text=True),
+        exp.Is(this=col(KEY, table=BINNED), expression=exp.null()),
+    )
     if f.theirs is not None:
         applies = exp.and_(applies, _qualified(f.theirs, BASE))
     check = _check(
@@ -237,7 +293,7 @@ def _theirs(entity: EntitySpec) -> CompiledEntity:
         fails=exp.Is(this=col(KEY, table=OURS), expression=exp.null()),
         applies=applies,
         values=((mirror.key, text(col(mirror.key))),),
-        relations=(relation,),
+        relations=(relation, binned),
     )
     columns = [mirror.key] + [m.theirs for m in mapped_fields(entity)]
     return CompiledEntity(

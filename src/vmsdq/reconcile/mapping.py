@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-import sqlglot
 from sqlglot import exp
 
 from vmsdq.core.errors import ConfigError
 from vmsdq.core.words import FieldType
+from vmsdq.reconcile.normalize import compare_value, normalize
+from vmsdq.spec.mirror_where import literal_of, parse_where
 from vmsdq.spec.models import EntitySpec, MirrorField, MirrorSpec, Normalizer
 
 PEOPLE = {"volunteer", "student", "teacher", "contact", "person"}
@@ -86,15 +88,44 @@ def filters(entity: EntitySpec) -> Filters:
     mirror = mirror_of(entity)
     if not mirror.where:
         return Filters(None, None)
-    try:
-        parsed = sqlglot.parse_one(mirror.where, read="duckdb")
-    except sqlglot.errors.ParseError as exc:
-        raise ConfigError(f"entity '{entity.entity}': mirror.where does not parse: {exc}") from None
+    parsed = parse_where(entity.entity, mirror.where)  # SOQL: dates are unquoted
     by_theirs = {m.theirs: m for m in mapped_fields(entity)}
     by_theirs.setdefault(mirror.key, MappedField(mirror.match_on, mirror.key, FieldType.string))
     if any(c.name not in by_theirs for c in parsed.find_all(exp.Column)):
         return Filters(None, None)
-    return Filters(parsed, _translate(parsed, by_theirs))
+    return Filters(_dated(parsed, theirs=True), _translate(_dated(parsed, theirs=False), by_theirs))
+
+
+def _dated(where: exp.Expr, *, theirs: bool) -> exp.Expr:
+    """SOQL date literals as typed DuckDB values; their (text) column read as that type."""
+    tree = where.copy()
+    for node in list(tree.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In)):
+        values = node.expressions if isinstance(node, exp.In) else [node.expression]
+        dated = [literal_of(v) for v in values]
+        kinds = {d[0] for d in dated if d is not None}
+        if not kinds or not isinstance(node.this, exp.Column):
+            continue
+        typed = [
+            _typed_literal(d) if d is not None else v for v, d in zip(values, dated, strict=True)
+        ]
+        node.set(
+            "expressions" if isinstance(node, exp.In) else "expression",
+            typed if isinstance(node, exp.In) else typed[0],
+        )
+        if theirs:
+            kind = FieldType.date if kinds == {"date"} else FieldType.timestamp
+            step = Normalizer.date if kind is FieldType.date else Normalizer.utc
+            node.set("this", compare_value(normalize(node.this.copy(), [step]), kind))
+    return tree
+
+
+def _typed_literal(literal: tuple[str, str]) -> exp.Expr:
+    kind, text = literal
+    if kind == "date":
+        return exp.cast(exp.Literal.string(text), "DATE")
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    naive = moment.replace(tzinfo=None).isoformat(sep=" ")  # UTC, as the utc normaliser gives
+    return exp.cast(exp.Literal.string(naive), "TIMESTAMP")
 
 
 def _translate(where: exp.Expr, by_theirs: dict[str, MappedField]) -> exp.Expr:

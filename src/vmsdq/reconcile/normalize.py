@@ -2,7 +2,8 @@
 
 Every normaliser takes and returns text; NULL stays NULL. ``compare_value`` then turns the
 normalised text into the VMS field's type so ``1`` and ``1.0`` or ``2024-01-01`` and
-``2024-01-01T00:00:00Z`` compare equal when they mean the same.
+``2024-01-01T00:00:00Z`` compare equal when they mean the same. Empty text is NULL before
+any step (Salesforce stores no empty text).
 """
 
 from __future__ import annotations
@@ -90,8 +91,8 @@ def picklist(value: exp.Expr, values: Mapping[str, str]) -> exp.Expr:
 
 
 def normalize(value: exp.Expr, steps: Sequence[Normalizer]) -> exp.Expr:
-    """Apply the normalisers in declared order to ``value`` as text."""
-    out = text(value)
+    """Apply the normalisers in declared order to ``value`` as text ('' is NULL)."""
+    out: exp.Expr = exp.Nullif(this=text(value), expression=exp.Literal.string(""))
     for step in steps:
         out = NORMALIZERS[step](out)
     return out

@@ -61,7 +61,7 @@ STEPS: dict[Normalizer, Callable[[str], str | None]] = {
 
 
 def normalized(value: Any, steps: tuple[Normalizer, ...]) -> str | None:
-    out = text(value)
+    out = text(value) or None  # empty text is NULL, as Salesforce stores it
     for step in steps:
         if out is None:
             return None

@@ -8,6 +8,7 @@ from pathlib import Path
 from vmsdq.core.errors import ConfigError, ConfigErrors
 from vmsdq.services.context import load
 from vmsdq.services.plan import plan_run
+from vmsdq.sources.salesforce.checks import check_salesforce_mirrors
 from vmsdq.spec.models import Project
 
 
@@ -26,6 +27,7 @@ def check_project(project_dir: Path | str) -> CheckReport:
     for entity in plan.entities:
         if entity.error:
             errors.append(ConfigError(entity.error))
+    errors += check_salesforce_mirrors(project)
     if errors:
         raise ConfigErrors(errors)
     return CheckReport(project, len(plan.entities), sum(e.declared_rules for e in plan.entities))

@@ -309,14 +309,20 @@ class SqlSourceSpec(Strict):
 
 
 class SalesforceSourceSpec(Strict):
+    """A Salesforce org (see docs/salesforce.md). Credentials never live in the YAML."""
+
     type: Literal["salesforce"]
-    auth: Literal["password", "jwt", "session"] = "password"
+    # client_credentials and jwt are OAuth 2.0 (recommended); password is SOAP login(),
+    # which Salesforce is retiring; session is a session id obtained elsewhere.
+    auth: Literal["client_credentials", "jwt", "password", "session"] = "client_credentials"
     instance_url: str | None = None
-    domain: str | None = None  # login | test | custom domain
+    domain: str | None = None  # My Domain (acme.my.salesforce.com), login, test, or a proxy URL
+    jwt_audience: str | None = None  # JWT aud: login | test | URL; default by domain
     secrets_file: str | None = None  # kept outside the project YAML
     env_prefix: str = "SALESFORCE_"
-    api_version: str = "59.0"
+    api_version: str = Field(default="59.0", pattern=r"^[0-9]{2}\.0$")
     bulk_threshold: int = Field(default=10_000, ge=0)
+    lookback_seconds: int = Field(default=600, ge=0)  # incremental reads re-fetch this window
 
 
 # One source in ``vmsdq.yaml``: any registered source type, chosen by ``type``.

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 from vmsdq.demo.salesforce.fake_server import FakeCredentials, FakeSalesforce
+from vmsdq.reconcile.salesforce_ids import to_18
 from vmsdq.sources.salesforce import SalesforceSource
 from vmsdq.sources.salesforce.client import RetryPolicy
 from vmsdq.sources.salesforce.reader import BulkOptions
@@ -21,10 +22,15 @@ FAST_RETRY = RetryPolicy(max_attempts=3, backoff=0.001, max_wait=0.01)
 FAST_BULK = BulkOptions(page_size=4, poll_first=0.001, poll_max=0.005, timeout=10)
 
 
+def sfid(prefix: str, number: int) -> str:
+    """A valid 18-character Id, e.g. ``sfid("003", 7)`` = ``003000000000007AAA``."""
+    return to_18(f"{prefix}{number:012d}")
+
+
 def contacts(n: int, *, deleted: int = 0, staff: int = 0, start: int = 0) -> pa.Table:
     """``n`` volunteer contacts (+ ``staff`` staff); the last ``deleted`` are in the bin."""
     total = n + staff
-    ids = [f"003{i + start:015d}" for i in range(total)]
+    ids = [sfid("003", i + start) for i in range(total)]
     return pa.table(
         {
             "Id": ids,
@@ -44,7 +50,7 @@ def contacts(n: int, *, deleted: int = 0, staff: int = 0, start: int = 0) -> pa.
 
 def accounts(n: int) -> pa.Table:
     return pa.table(
-        {"Id": [f"001{i:015d}" for i in range(n)], "Name": [f"Org {i}" for i in range(n)]}
+        {"Id": [sfid("001", i) for i in range(n)], "Name": [f"Org {i}" for i in range(n)]}
     )
 
 
@@ -83,8 +89,8 @@ def org() -> Iterator[FakeSalesforce]:
     objects = {
         "Contact": contacts(10, deleted=2, staff=3),
         "Account": accounts(5),
-        "Session__c": pa.table({"Id": ["a01000000000000001"], "Name": ["Career day"]}),
-        "Session_Participant__c": pa.table({"Id": ["a02000000000000001"]}),
+        "Session__c": pa.table({"Id": [sfid("a01", 1)], "Name": ["Career day"]}),
+        "Session_Participant__c": pa.table({"Id": [sfid("a02", 1)]}),
     }
     with FakeSalesforce(objects, batch_size=3, credentials=FakeCredentials()) as fake:
         yield fake
@@ -97,15 +103,23 @@ SourceFactory = Callable[..., SalesforceSource]
 def make_source(
     org: FakeSalesforce, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> SourceFactory:
-    """A password-auth source pointed at ``org`` (credentials from the environment)."""
+    """A source pointed at ``org`` (client credentials from the environment by default)."""
 
-    def build(bulk_threshold: int = 1000, **kwargs: Any) -> SalesforceSource:
-        creds = org.credentials
-        monkeypatch.setenv("SFTEST_USERNAME", creds.username)
-        monkeypatch.setenv("SFTEST_PASSWORD", creds.password)
-        monkeypatch.setenv("SFTEST_SECURITY_TOKEN", creds.security_token)
-        spec = SalesforceSourceSpec(
-            type="salesforce", domain=org.url, env_prefix="SFTEST_", bulk_threshold=bulk_threshold
+    def build(
+        bulk_threshold: int = 1000, auth: str = "client_credentials", lookback: int = 600,
+        **kwargs: Any,
+    ) -> SalesforceSource:  # fmt: skip
+        for name, value in org.source_env("SFTEST_").items():
+            monkeypatch.setenv(name, value)
+        spec = SalesforceSourceSpec.model_validate(
+            {
+                "type": "salesforce",
+                "auth": auth,
+                "domain": org.url,
+                "env_prefix": "SFTEST_",
+                "bulk_threshold": bulk_threshold,
+                "lookback_seconds": lookback,
+            }
         )
         kwargs.setdefault("retry", FAST_RETRY)
         kwargs.setdefault("bulk", FAST_BULK)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from vmsdq.demo import generate_demo
@@ -41,3 +44,38 @@ def test_reading_over_http_reconciles_exactly_like_the_files(project) -> None:  
     assert counts == _reconcile_counts(from_files)
     assert sum(counts.values()) > 0  # the demo injects drift
     assert calls > 0
+
+
+def test_the_demo_org_serves_only_real_ids_and_some_deleted_records(project) -> None:  # type: ignore[no-untyped-def]
+    from vmsdq.reconcile.salesforce_ids import is_salesforce_id
+
+    tables = object_tables(project, "salesforce")
+    for name, table in tables.items():
+        ids = table.column("Id").to_pylist()
+        assert all(is_salesforce_id(i) for i in ids), name
+    deleted = tables["Contact"].column("IsDeleted").to_pylist()
+    assert 0 < sum(deleted) < len(deleted) // 20
+
+
+def test_records_in_the_recycle_bin_are_reported_as_deleted(project) -> None:  # type: ignore[no-untyped-def]
+    import pyarrow.parquet as pq
+
+    with serve_mirror(project) as (served, _):
+        run = run_now(scratch_context(served), entities=["volunteer"])
+    folder = Path(project.root) / project.spec.store.artifacts / "runs" / run.run_id / "failures"
+    rows = [r for f in sorted(folder.rglob("*.parquet")) for r in pq.read_table(f).to_pylist()]
+    states = {
+        json.loads(r["values"]).get("salesforce_record")
+        for r in rows
+        if r["rule"] == "volunteer.reconcile.missing_in_salesforce"
+    }
+    assert states == {"absent", "deleted (in the recycle bin)"}
+
+
+def test_the_fake_refuses_ids_no_org_returns() -> None:
+    import pyarrow as pa
+
+    from vmsdq.demo.salesforce.fake_server import FakeSalesforce
+
+    with pytest.raises(ValueError, match="2 Ids a real org never returns"):
+        FakeSalesforce({"Contact": pa.table({"Id": ["003000000000001", "003000000000001AAAB"]})})

@@ -9,6 +9,8 @@ import requests
 
 from vmsdq.demo.salesforce.fake_server import FakeSalesforce
 
+from .conftest import sfid
+
 SOAP = """<?xml version="1.0" encoding="utf-8" ?>
 <env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/">
   <env:Body><n1:login xmlns:n1="urn:partner.soap.sforce.com">
@@ -48,9 +50,9 @@ def test_query_pages_and_counts(org: FakeSalesforce, auth: dict[str, str]) -> No
     assert body["records"][0] == {
         "attributes": {
             "type": "Account",
-            "url": "/services/data/v59.0/sobjects/Account/001000000000000004",
+            "url": f"/services/data/v59.0/sobjects/Account/{sfid('001', 4)}",
         },
-        "Id": "001000000000000004",
+        "Id": sfid("001", 4),
         "Name": "Org 4",
     }
     assert body["nextRecordsUrl"].startswith("/services/data/v59.0/query/01g")
@@ -72,9 +74,14 @@ def test_query_errors(org: FakeSalesforce, auth: dict[str, str]) -> None:
     base = f"{org.url}/services/data/v59.0/query"
     bad = requests.get(base, params={"q": "SELECT Nope FROM Contact"}, headers=auth, timeout=5)
     assert bad.status_code == 400
-    assert bad.json() == [
-        {"message": "No such column 'Nope' on entity 'Contact'.", "errorCode": "INVALID_FIELD"}
+    (error,) = bad.json()
+    assert error["errorCode"] == "INVALID_FIELD"
+    assert error["message"].splitlines()[1:4] == [  # query, caret, position: as Salesforce writes
+        "SELECT Nope FROM Contact",
+        "       ^",
+        "ERROR at Row:1:Column:8",
     ]
+    assert "No such column 'Nope' on entity 'Contact'." in error["message"]
     typ = requests.get(base, params={"q": "SELECT Id FROM Volunteer__c"}, headers=auth, timeout=5)
     assert typ.json()[0]["errorCode"] == "INVALID_TYPE"
     expired = requests.get(
@@ -109,17 +116,20 @@ def test_bulk_query_job(org: FakeSalesforce, auth: dict[str, str]) -> None:
     assert (
         requests.get(f"{jobs}/{job['id']}", headers=auth, timeout=5).json()["state"] == "InProgress"
     )
+    early = requests.get(f"{jobs}/{job['id']}/results", headers=auth, timeout=5)
+    assert (early.status_code, early.json()[0]["errorCode"]) == (412, "JOB_NOT_COMPLETE")
     done = requests.get(f"{jobs}/{job['id']}", headers=auth, timeout=5).json()
     assert (done["state"], done["numberRecordsProcessed"]) == ("JobComplete", 3)
     page = requests.get(
         f"{jobs}/{job['id']}/results", params={"maxRecords": 2}, headers=auth, timeout=5
     )
     assert page.headers["Content-Type"] == "text/csv"
+    assert page.headers["Content-Encoding"] == "gzip"  # Salesforce compresses results
     assert page.headers["Sforce-NumberOfRecords"] == "2"
     assert page.text.splitlines() == [
         '"Id","LastName","SystemModstamp"',
-        '"003000000000000010","O\'Last10","2026-01-01T00:10:00.000Z"',
-        '"003000000000000011","O\'Last11","2026-01-01T00:11:00.000Z"',
+        f'"{sfid("003", 10)}","O\'Last10","2026-01-01T00:10:00.000Z"',
+        f'"{sfid("003", 11)}","O\'Last11","2026-01-01T00:11:00.000Z"',
     ]
     locator = page.headers["Sforce-Locator"]
     last = requests.get(

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from vmsdq.demo.salesforce.fake_server import FakeSalesforce
 
-from .conftest import T0, SourceFactory, contacts, volunteer_entity
+from .conftest import T0, SourceFactory, contacts, sfid, volunteer_entity
 
 COLUMNS = [
     "Id",
@@ -33,15 +33,15 @@ def test_rest_read_pages_through_next_records_url(
     assert isinstance(table, pa.Table)
     assert table.column_names == COLUMNS
     assert table.num_rows == 10  # 10 volunteers (2 in the recycle bin), no staff
-    assert sorted(table.column("Id").to_pylist())[0] == "003000000000000000"
+    assert sorted(table.column("Id").to_pylist())[0] == sfid("003", 0)
     assert table.schema.field("Hours__c").type == pa.int64()
     assert table.schema.field("Birthdate").type == pa.date32()
     assert table.schema.field("SystemModstamp").type == pa.timestamp("ms", "UTC")
     assert table.column("LastName")[0].as_py() == "O'Last0"
-    # 1 COUNT() + 1 queryAll + 3 queryMore (batch size 3 -> 4 pages)
+    # 1 describe + 1 COUNT() + 1 queryAll + 3 queryMore (batch size 3 -> 4 pages)
     assert snap.meta["mode"] == "rest"
-    assert snap.meta["api_calls"] == 5
-    assert org.calls == {"queryAll": 2, "queryMore": 3}
+    assert snap.meta["api_calls"] == 6
+    assert org.calls == {"describe": 1, "queryAll": 2, "queryMore": 3}
     assert snap.meta["deleted_rows"] == 2
     assert "Contact_Type__c = 'Volunteer'" in snap.meta["query"]
 
@@ -53,9 +53,17 @@ def test_bulk_read_follows_several_locator_pages(
     org.reset_counters()
     snap = make_source(bulk_threshold=5, incremental=False).read(volunteer_entity())
     assert snap.meta["mode"] == "bulk"
-    # page size 4 -> 3 result pages; 1 COUNT() + create + 2 status polls + 3 pages
-    assert org.calls == {"queryAll": 1, "jobCreate": 1, "jobStatus": 2, "jobResults": 3}
-    assert snap.meta["api_calls"] == 7
+    # page size 4 -> 3 result pages; describe + COUNT() + create + 2 polls + 3 pages + delete
+    assert org.calls == {
+        "describe": 1,
+        "queryAll": 1,
+        "jobCreate": 1,
+        "jobStatus": 2,
+        "jobResults": 3,
+        "jobDelete": 1,
+    }
+    assert snap.meta["api_calls"] == 9
+    assert all(job.deleted for job in org.state.jobs.values())
     assert snap.table.sort_by("Id").equals(rest.table.sort_by("Id"))
 
 
@@ -95,18 +103,22 @@ def test_incremental_read_fetches_only_changes_and_deletions(
 
     second = source.read(volunteer_entity())
     assert second.meta["read"] == "incremental"
-    assert "SystemModstamp > 2026-01-01T00:09:00.000Z" in second.meta["query"]
-    assert second.meta["changed_rows"] == 3  # renamed, deleted, new
-    assert second.meta["api_calls"] == 3  # COUNT() of changes, one queryAll page, COUNT() of all
+    # the watermark minus the 10-minute look-back, in whole seconds, inclusive
+    assert "SystemModstamp >= 2025-12-31T23:59:00Z" in second.meta["query"]
+    # the look-back window holds every earlier volunteer (renamed and deleted ones too) + the new
+    assert second.meta["changed_rows"] == 11
+    # COUNT() of changes, queryAll + 3 queryMore (11 rows, 3 a page), COUNT() of all;
+    # describe() was cached by the first read of this source
+    assert second.meta["api_calls"] == 6
     rows = {r["Id"]: r for r in second.table.to_pylist()}
-    assert len(rows) == 11
-    assert rows["003000000000000001"]["FirstName"] == "Renamed"
-    assert rows["003000000000000002"]["IsDeleted"] is True
-    assert "003000000000000050" in rows
+    assert len(rows) == 11  # de-duplicated by Id
+    assert rows[sfid("003", 1)]["FirstName"] == "Renamed"
+    assert rows[sfid("003", 2)]["IsDeleted"] is True
+    assert sfid("003", 50) in rows
     assert second.meta["watermark"] == "2026-01-01T03:00:00.000+00:00"
 
     third = source.read(volunteer_entity())
-    assert (third.meta["changed_rows"], third.meta["api_calls"]) == (0, 2)
+    assert third.meta["changed_rows"] == 1  # the look-back window before 03:00: the new record
     assert third.table.num_rows == 11
 
 
@@ -123,9 +135,9 @@ def test_records_leaving_the_filter_force_a_full_read(
     table = table.set_column(7, "SystemModstamp", pa.array(stamps, pa.timestamp("ms", "UTC")))
     org.put("Contact", table)
     snap = source.read(volunteer_entity())
-    assert snap.meta["read"] == "full (the local copy had stale records)"
+    assert snap.meta["read"] == "full (the local copy had 10 records, Salesforce 9)"
     assert snap.table is not None and snap.table.num_rows == 9
-    assert "003000000000000000" not in snap.table.column("Id").to_pylist()
+    assert sfid("003", 0) not in snap.table.column("Id").to_pylist()
 
 
 def test_changed_mapping_forces_a_full_read(make_source: SourceFactory) -> None:
@@ -148,17 +160,24 @@ def test_deleted_records_only_through_query_all(
     assert (live["totalSize"], everything["totalSize"]) == (8, 10)
     snap = make_source(incremental=False).read(volunteer_entity())
     deleted = snap.table.filter(pc.field("IsDeleted"))
-    assert deleted.column("Id").to_pylist() == ["003000000000000008", "003000000000000009"]
+    assert deleted.column("Id").to_pylist() == [sfid("003", 8), sfid("003", 9)]
 
 
 def test_bulk_call_count_formula() -> None:
-    """calls = COUNT() + create + status polls + ceil(records / maxRecords) result pages."""
+    """calls = describe + COUNT() + create + polls + ceil(records / maxRecords) pages + delete."""
     from vmsdq.demo.salesforce.calls import measure
 
     result = measure(2_500, page_size=1_000, polls=1)
     assert result["rows_read"] == 2_500 and result["mode"] == "bulk"
-    assert result["by_kind"] == {"queryAll": 1, "jobCreate": 1, "jobStatus": 2, "jobResults": 3}
-    assert result["api_calls_client"] == result["api_calls_server"] == 7
+    assert result["by_kind"] == {
+        "describe": 1,
+        "queryAll": 1,
+        "jobCreate": 1,
+        "jobStatus": 2,
+        "jobResults": 3,
+        "jobDelete": 1,
+    }
+    assert result["api_calls_client"] == result["api_calls_server"] == 9
 
 
 def test_state_is_kept_per_entity_and_a_damaged_file_means_a_full_read(

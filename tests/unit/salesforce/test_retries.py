@@ -8,6 +8,7 @@ import pytest
 
 from vmsdq.core.errors import SourceError, TerminalError, TransientError
 from vmsdq.demo.salesforce.fake_server import FakeSalesforce
+from vmsdq.demo.salesforce.fake_soql import SoqlError
 from vmsdq.sources.salesforce.errors import (
     SalesforceAuthError,
     SalesforceQueryError,
@@ -26,7 +27,7 @@ def test_expired_session_reauthenticates_once(
     snap = source.read(volunteer_entity())
     assert snap.table is not None and snap.table.num_rows == 10
     assert org.logins == 2
-    assert snap.meta["api_calls"] == 6  # the rejected COUNT() counts too
+    assert snap.meta["api_calls"] == 7  # describe, the rejected COUNT() (counted too), 5 more
 
 
 def test_expired_session_in_the_middle_of_bulk_paging(
@@ -52,7 +53,7 @@ def test_request_limit_exceeded_is_retried(org: FakeSalesforce, make_source: Sou
     org.limit_exceeded(times=2)
     snap = make_source().read(volunteer_entity())
     assert snap.table is not None and snap.table.num_rows == 10
-    assert snap.meta["api_calls"] == 7  # 2 refused + COUNT() + 4 pages
+    assert snap.meta["api_calls"] == 8  # 2 refused + describe + COUNT() + 4 pages
 
 
 def test_server_errors_are_retried_mid_pagination(
@@ -80,9 +81,9 @@ def test_retries_exhausted_give_a_clear_transient_error(
     with pytest.raises(SalesforceUnavailableError) as info:
         make_source().read(volunteer_entity())
     assert str(info.value) == (
-        "source 'crm', entity 'volunteer' (Salesforce object Contact): COUNT(): Salesforce kept "
-        "failing after 3 attempts: 500 UNKNOWN_EXCEPTION: An unexpected error occurred. "
-        "Please try again."
+        "source 'crm', entity 'volunteer' (Salesforce object Contact): describe Contact: "
+        "Salesforce kept failing after 3 attempts: 500 UNKNOWN_EXCEPTION: An unexpected error "
+        "occurred. Please try again."
     )
     assert isinstance(info.value, TransientError) and isinstance(info.value, SourceError)
     assert org.api_calls == 3
@@ -95,20 +96,24 @@ def test_rate_limit_exhausted(org: FakeSalesforce, make_source: SourceFactory) -
         make_source().read(volunteer_entity())
 
 
-def test_bad_field_is_terminal_and_names_object_and_entity(
+def test_a_query_salesforce_rejects_is_terminal_and_names_object_and_entity(
     org: FakeSalesforce, make_source: SourceFactory
 ) -> None:
-    entity = volunteer_entity()
-    mirror = entity.mirror
-    assert mirror is not None
-    bad = entity.model_copy(
-        update={"mirror": mirror.model_copy(update={"fields": {"email": "Email__x"}})}
-    )
+    source = make_source()
+    original = org.run
+
+    def reject(soql: str, *, include_deleted: bool):  # type: ignore[no-untyped-def]
+        if "COUNT()" not in soql:
+            raise SoqlError("MALFORMED_QUERY", "\n" + soql + "\n^\nERROR at Row:1:Column:1\nbad")
+        return original(soql, include_deleted=include_deleted)
+
+    org.run = reject  # type: ignore[method-assign]
     with pytest.raises(SalesforceQueryError) as info:
-        make_source().read(bad)
-    assert str(info.value) == (
+        source.read(volunteer_entity())
+    message = str(info.value)
+    assert message.startswith(
         "source 'crm', entity 'volunteer' (Salesforce object Contact): REST queryAll: 400 "
-        "INVALID_FIELD: No such column 'Email__x' on entity 'Contact'."
+        "MALFORMED_QUERY: \nSELECT Id, FirstName"
     )
     assert isinstance(info.value, TerminalError)
-    assert org.calls == {"queryAll": 2}  # COUNT() + the query, never retried
+    assert org.calls == {"describe": 1, "queryAll": 2}  # COUNT() + the query, never retried

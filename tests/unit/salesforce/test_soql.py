@@ -20,7 +20,7 @@ def test_query_from_mapping() -> None:
     )
     since = datetime(2026, 3, 1, 12, 30, 5, 123000, tzinfo=UTC)
     assert build_query(volunteer_entity(where=None), since=since, count=True) == (
-        "SELECT COUNT() FROM Contact WHERE SystemModstamp > 2026-03-01T12:30:05.123Z"
+        "SELECT COUNT() FROM Contact WHERE SystemModstamp >= 2026-03-01T12:30:05Z"
     )
 
 

@@ -1,5 +1,7 @@
 """Measure the API calls (and time) of a Bulk 2.0 read of N records from the fake org.
 
+calls = describe + COUNT() + create + status polls + result pages + delete.
+
     python -m vmsdq.demo.salesforce.calls --records 1000000 --page-size 100000
 
 Serves N synthetic Contact records over real HTTP, reads them with ``SalesforceSource``
@@ -16,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from vmsdq.demo.columns import salesforce_ids
 from vmsdq.demo.salesforce.fake_server import FakeSalesforce
 from vmsdq.sources.salesforce.client import RetryPolicy
 from vmsdq.sources.salesforce.reader import BulkOptions
@@ -34,7 +37,7 @@ def synthetic_contacts(n: int) -> Any:
     stamps = start + np.arange(n, dtype=np.int64).astype("timedelta64[ms]")
     return pa.table(
         {
-            "Id": pc.binary_join_element_wise("003", pc.utf8_lpad(text, 15, "0"), ""),
+            "Id": salesforce_ids("003", np.arange(n, dtype=np.int64)),
             "FirstName": pc.binary_join_element_wise("First", text, ""),
             "LastName": pc.binary_join_element_wise("Last", text, ""),
             "Email": pc.binary_join_element_wise("v", text, "@example.org", ""),
@@ -62,7 +65,7 @@ def measure(records: int, page_size: int, polls: int = 1) -> dict[str, Any]:
         os.environ |= org.source_env("SFBENCH_")
         spec = SalesforceSourceSpec(
             type="salesforce", domain=org.url, env_prefix="SFBENCH_", bulk_threshold=1
-        )
+        )  # client credentials, the default
         with tempfile.TemporaryDirectory() as tmp:
             source = SalesforceSource(
                 "bench",

@@ -1,11 +1,14 @@
 """A local fake Salesforce org that speaks the real REST and Bulk API 2.0 protocol.
 
 Objects are Arrow tables (or Parquet files) served from ``http://127.0.0.1:<port>``:
-SOAP login (``/services/Soap/u/<ver>``), OAuth JWT bearer (``/services/oauth2/token``),
-``query``/``queryAll`` with ``nextRecordsUrl`` paging and Bulk API 2.0 query jobs with
-``Sforce-Locator`` paging. Knobs inject expired sessions, ``REQUEST_LIMIT_EXCEEDED`` and
-5xx bursts; ``api_calls`` counts the data API requests served. Used by the tests and by
-``vmsdq demo --salesforce-server``::
+SOAP login (``/services/Soap/u/<ver>``, refused from API 65.0 on), OAuth client credentials
+and JWT bearer (``/services/oauth2/token``), ``sobjects/<Object>/describe``,
+``query``/``queryAll`` with ``nextRecordsUrl`` paging (relationship fields nested, compound
+fields as objects) and Bulk API 2.0 query jobs (gzip, ``Sforce-Locator`` paging, compound
+fields refused). Only 18-character Ids are accepted, and text is never ``""`` (Salesforce
+stores null). Knobs inject expired sessions, ``REQUEST_LIMIT_EXCEEDED``, 5xx bursts, Failed
+or Aborted jobs, broken downloads and short pages; ``api_calls`` counts the data API requests
+served. Used by the tests and by ``vmsdq demo --salesforce-server``::
 
     with FakeSalesforce({"Contact": table}) as org:
         ...  # point a source at org.url
@@ -23,7 +26,9 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from vmsdq.demo.salesforce.fake_soql import CompiledSoql, compile_soql, view_name
+from vmsdq.demo.salesforce.fake_bulk import BulkJob
+from vmsdq.demo.salesforce.fake_describe import Relationships, schema_of
+from vmsdq.demo.salesforce.fake_soql import CompiledSoql, Schema, compile_soql, view_name
 
 if TYPE_CHECKING:
     import duckdb
@@ -41,7 +46,10 @@ class FakeCredentials:
     password: str = "correct-horse-battery"
     security_token: str = "TOKEN1234567890"
     consumer_key: str = "3MVG9fake.consumer.key"
+    consumer_secret: str = "FAKE0CONSUMER0SECRET0123456789"
     public_key_pem: bytes | None = None
+    jwt_audiences: tuple[str, ...] = ("https://login.salesforce.com", "https://test.salesforce.com")
+    soap_login: bool = True  # False: like a new org, where an admin has not enabled it
 
 
 @dataclass
@@ -52,23 +60,15 @@ class Injection:
 
 
 @dataclass
-class BulkJob:
-    id: str
-    operation: str
-    query: str
-    compiled: CompiledSoql
-    result: pa.Table
-    created: str
-    polls_left: int
-    deleted: bool = False
-
-
-@dataclass
 class _State:
     sessions: set[str] = field(default_factory=set)
-    cursors: dict[str, tuple[str, pa.Table]] = field(default_factory=dict)
+    cursors: dict[str, tuple[CompiledSoql, pa.Table]] = field(default_factory=dict)
     jobs: dict[str, BulkJob] = field(default_factory=dict)
     injections: deque[Injection] = field(default_factory=deque)
+    job_outcomes: deque[tuple[str, str]] = field(default_factory=deque)  # (state, errorMessage)
+    broken_downloads: int = 0  # result pages cut off mid-body
+    short_pages: int = 0  # result pages missing their last record
+    bad_gzip: int = 0  # result pages whose gzip body does not decompress
     calls: Counter[str] = field(default_factory=Counter)
     logins: int = 0
 
@@ -90,6 +90,8 @@ class FakeSalesforce:
         api_version: str = "59.0",
         host: str = "127.0.0.1",
         port: int = 0,
+        relationships: Relationships | None = None,
+        hidden: dict[str, set[str]] | None = None,
     ) -> None:
         import duckdb
 
@@ -102,6 +104,9 @@ class FakeSalesforce:
         self.state = _State()
         self._con: duckdb.DuckDBPyConnection = duckdb.connect()
         self.tables: dict[str, pa.Table] = {}
+        self.relationships = relationships or {}  # object -> relationship -> (field, object)
+        self.hidden = hidden or {}  # object -> fields field-level security hides
+        self.schema = Schema({})
         for name, table in objects.items():
             self.put(name, table)
         self._address = (host, port)
@@ -153,13 +158,21 @@ class FakeSalesforce:
     # ---- data ----
 
     def put(self, name: str, table: pa.Table | str | Path) -> None:
-        """Load (or replace) an object's records. Needs ``Id``; adds ``IsDeleted``."""
+        """Load (or replace) an object's records.
+
+        Needs ``Id`` (18-character case-safe Ids only, as a real org returns); adds
+        ``IsDeleted`` and ``SystemModstamp`` when absent; empty text becomes null.
+        """
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         data = table if isinstance(table, pa.Table) else pq.read_table(table)
         if "Id" not in data.column_names:
             raise ValueError(f"object {name}: the records need an 'Id' column")
+        bad = unreal_ids(data.column("Id"))
+        if bad:
+            raise ValueError(f"object {name}: {len(bad)} Ids a real org never returns: {bad[:3]}")
+        data = _no_empty_text(data)
         if "IsDeleted" not in data.column_names:
             data = data.append_column("IsDeleted", pa.array([False] * data.num_rows))
         if "SystemModstamp" not in data.column_names:
@@ -169,11 +182,11 @@ class FakeSalesforce:
         with self.lock:
             self.tables[name] = data
             self._con.register(view_name(name), data)
+            self.schema = schema_of(self.tables, self.relationships, self.hidden)
 
     def run(self, soql: str, *, include_deleted: bool) -> tuple[CompiledSoql, pa.Table]:
         """Run a SOQL query; raises ``SoqlError`` like Salesforce would reject it."""
-        schemas = {name: t.column_names for name, t in self.tables.items()}
-        compiled = compile_soql(soql, schemas, include_deleted=include_deleted)
+        compiled = compile_soql(soql, self.schema, include_deleted=include_deleted)
         with self.lock:
             result = self._con.execute(compiled.sql).to_arrow_table()
         return compiled, result
@@ -197,6 +210,21 @@ class FakeSalesforce:
         with self.lock:
             self.state.injections.extend(Injection(status, code, message) for _ in range(times))
 
+    def fail_jobs(self, state: str = "Failed", message: str = "", times: int = 1) -> None:
+        """The next ``times`` Bulk jobs end ``Failed`` or ``Aborted`` with this errorMessage."""
+        with self.lock:
+            self.state.job_outcomes.extend((state, message) for _ in range(times))
+
+    def break_downloads(self, times: int = 1, *, short: bool = False, gzip: bool = False) -> None:
+        """The next result pages are cut off mid-body (or miss a record, or bad gzip)."""
+        with self.lock:
+            if short:
+                self.state.short_pages += times
+            elif gzip:
+                self.state.bad_gzip += times
+            else:
+                self.state.broken_downloads += times
+
     def limit_exceeded(self, times: int = 1) -> None:
         self.inject(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.", times)
 
@@ -205,12 +233,14 @@ class FakeSalesforce:
         self.inject(status, code, "An unexpected error occurred. Please try again.", times)
 
     def source_env(self, prefix: str = "SALESFORCE_") -> dict[str, str]:
-        """Environment for a password-auth source with ``domain: <url>`` pointing here."""
+        """Environment for a source with ``domain: <url>`` pointing here (every auth mode)."""
         c = self.credentials
         return {
             f"{prefix}USERNAME": c.username,
             f"{prefix}PASSWORD": c.password,
             f"{prefix}SECURITY_TOKEN": c.security_token,
+            f"{prefix}CONSUMER_KEY": c.consumer_key,
+            f"{prefix}CONSUMER_SECRET": c.consumer_secret,
         }
 
     # ---- counters ----
@@ -233,6 +263,36 @@ class FakeSalesforce:
         with self.lock:
             self.state.calls.clear()
             self.state.logins = 0
+
+
+def unreal_ids(ids: pa.ChunkedArray) -> list[Any]:
+    """Ids no org returns (not 18 characters, or a suffix that does not match), vectorised."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from vmsdq.demo.columns import sf_checksum
+
+    text = pc.cast(ids, pa.string())
+    shaped = pc.fill_null(pc.match_substring_regex(text, r"^[A-Za-z0-9]{15}[A-Z0-5]{3}$"), False)
+    if not pc.all(shaped).as_py():
+        return [i for i in text.filter(pc.invert(shaped)).to_pylist()]
+    raw = pc.cast(text, pa.binary(18)).combine_chunks()
+    matrix = np.frombuffer(raw.buffers()[1], dtype=np.uint8).reshape(len(raw), 18)
+    wrong = (sf_checksum(matrix[:, :15]) != matrix[:, 15:]).any(axis=1)
+    return [i for i in text.filter(pa.array(wrong)).to_pylist()]
+
+
+def _no_empty_text(table: pa.Table) -> pa.Table:
+    """Salesforce never stores an empty string: text fields hold null instead."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for i, column in enumerate(table.columns):
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            empty = pc.equal(column, "")
+            table = table.set_column(i, table.field(i), pc.if_else(empty, None, column))
+    return table
 
 
 def jsonable(value: Any) -> Any:

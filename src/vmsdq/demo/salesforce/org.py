@@ -59,7 +59,9 @@ def serve_mirror(project: Project) -> Iterator[tuple[Project, FakeSalesforce]]:
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:
-            sf = SalesforceSourceSpec(type="salesforce", domain=org.url, env_prefix=ENV_PREFIX)
+            sf = SalesforceSourceSpec(
+                type="salesforce", auth="client_credentials", domain=org.url, env_prefix=ENV_PREFIX
+            )
             spec = project.spec.model_copy(update={"sources": {**project.spec.sources, mirror: sf}})
             yield project.model_copy(update={"spec": spec}), org
         finally:

@@ -49,18 +49,46 @@ def records_to_text(records: Iterable[Mapping[str, Any]], fields: Sequence[str])
 
 
 def csv_to_text(data: bytes, fields: Sequence[str]) -> pa.Table:
-    """One Bulk 2.0 result page (CSV, header row) as all-text columns named ``fields``."""
+    """One Bulk 2.0 result page (CSV, header row) as all-text columns named ``fields``.
+
+    Quoted values may hold line breaks (addresses, text areas); header names are matched
+    without regard to case. Raises ``ValueError`` naming what is wrong (never pyarrow's own
+    exception types), so the caller can report the job and the page.
+    """
+    import pyarrow as pa
     import pyarrow.csv as pcsv
 
+    if not data.strip():
+        return text_schema(fields).empty_table()
+    header = _header(data)
+    by_lower = {name.lower(): name for name in header}
+    missing = [f for f in fields if f.lower() not in by_lower]
+    if missing:
+        raise ValueError(f"the CSV header has no column {missing} (header: {header[:20]})")
+    present = [by_lower[f.lower()] for f in fields]
     options = pcsv.ConvertOptions(
-        column_types={f: "string" for f in fields},
+        column_types={name: pa.string() for name in present},
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
         null_values=[""],
-        include_columns=list(fields),
+        include_columns=list(dict.fromkeys(present)),
     )
     read = pcsv.ReadOptions(block_size=16 << 20)
-    return pcsv.read_csv(io.BytesIO(data), read_options=read, convert_options=options)
+    parse = pcsv.ParseOptions(newlines_in_values=True)
+    try:
+        table = pcsv.read_csv(
+            io.BytesIO(data), read_options=read, parse_options=parse, convert_options=options
+        )
+    except (pa.ArrowException, OSError) as exc:
+        raise ValueError(f"the CSV does not parse: {str(exc)[:300]}") from None
+    return pa.table([table.column(name) for name in present], names=list(fields))
+
+
+def _header(data: bytes) -> list[str]:
+    import csv
+
+    first = data[: data.find(b"\n") if b"\n" in data else len(data)].decode("utf-8", "replace")
+    return next(csv.reader([first.rstrip("\r")]), [])
 
 
 def cast_columns(
@@ -101,10 +129,13 @@ def _cast(column: pa.ChunkedArray, kind: FieldType) -> pa.ChunkedArray:
 
 def _lookup(record: Mapping[str, Any], name: str) -> Any:
     value: Any = record
-    for part in name.split("."):  # relationship fields: Account.Name
+    for part in name.split("."):  # relationship fields: "Account": {"Name": ...} or null
         if not isinstance(value, Mapping):
             return None
-        value = value.get(part)
+        if part in value:
+            value = value[part]
+        else:  # JSON keys are spelled as the API spells them; be lenient on case
+            value = next((v for k, v in value.items() if k.lower() == part.lower()), None)
     return value
 
 

@@ -2,8 +2,9 @@
 
 Every API request goes through :meth:`SalesforceClient.call`: an expired session
 (``401 INVALID_SESSION_ID``) triggers one fresh login and one retry; ``REQUEST_LIMIT_EXCEEDED``,
-5xx and network errors are retried with exponential backoff (tenacity) up to
-``max_attempts``; anything else is terminal.
+5xx, network errors, broken or undecodable downloads and non-JSON answers are retried with
+exponential backoff (tenacity) up to ``max_attempts``; anything else is terminal.
+``describe(object)`` is cached for the life of the client (one run).
 """
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from vmsdq.sources.salesforce.auth import failure_hint, login
 from vmsdq.sources.salesforce.credentials import Credentials
+from vmsdq.sources.salesforce.describe import ObjectInfo
 from vmsdq.sources.salesforce.errors import (
     SalesforceAuthError,
     SalesforceQueryError,
     SalesforceUnavailableError,
     redact,
 )
-from vmsdq.sources.salesforce.session import domain_and_session
+from vmsdq.sources.salesforce.session import endpoint_of, make_session
 
 if TYPE_CHECKING:
     from simple_salesforce.api import Salesforce
@@ -42,7 +45,17 @@ class RetryPolicy:
     max_wait: float = 30.0
 
 
-class _Retryable(Exception):
+RETRYABLE_NETWORK = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,  # a long download broken mid-stream
+    requests.exceptions.ContentDecodingError,  # a compressed body that does not decompress
+)
+
+
+class Retryable(Exception):
+    """Raised inside a call to have it retried (a broken transfer, a short page)."""
+
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -60,8 +73,10 @@ class SalesforceClient:
     ) -> None:
         self.source, self.spec, self.credentials = source, spec, credentials
         self.retry = retry or RetryPolicy()
-        self.domain, self.session = domain_and_session(spec.domain, credentials.instance_url)
+        self.endpoint = endpoint_of(source, spec.domain)
+        self.session = make_session(self.endpoint, credentials.instance_url)
         self._sf: Salesforce | None = None
+        self._described: dict[str, ObjectInfo] = {}
         self._lock = threading.Lock()  # one login at a time when entities are read in threads
 
     @property
@@ -79,17 +94,27 @@ class SalesforceClient:
                 self._sf = self._login()
             return self._sf
 
+    def describe(self, obj: str, what: str) -> ObjectInfo:
+        """``describe()`` of ``obj`` (fields visible to this user), once per client."""
+        key = obj.lower()
+        if key not in self._described:
+            body = self.call(
+                f"{what}: describe {obj}", lambda sf: sf.restful(f"sobjects/{obj}/describe")
+            )
+            self._described[key] = ObjectInfo.parse(body if isinstance(body, dict) else {})
+        return self._described[key]
+
     def call(self, what: str, fn: Callable[[Salesforce], T]) -> T:
         """Run one API request ``fn`` with re-authentication and retries; ``what`` names it."""
         retrying = Retrying(
             stop=stop_after_attempt(self.retry.max_attempts),
             wait=wait_exponential(multiplier=self.retry.backoff, max=self.retry.max_wait),
-            retry=retry_if_exception_type(_Retryable),
+            retry=retry_if_exception_type(Retryable),
             reraise=True,
         )
         try:
             return cast(T, retrying(self._with_reauth, what, fn))
-        except _Retryable as exc:
+        except Retryable as exc:
             raise SalesforceUnavailableError(
                 f"{what}: Salesforce kept failing after {self.retry.max_attempts} attempts: "
                 f"{self._safe(exc.detail)}"
@@ -130,17 +155,19 @@ class SalesforceClient:
         except SalesforceRefusedRequest as exc:
             code, message = error_of(exc.content)
             if code == "REQUEST_LIMIT_EXCEEDED":
-                raise _Retryable(f"403 {code}: {message}") from None
+                raise Retryable(f"403 {code}: {message}") from None
             raise SalesforceQueryError(f"{what}: 403 {code}: {self._safe(message)}") from None
         except SalesforceError as exc:
             code, message = error_of(exc.content)
             if exc.status >= 500:
-                raise _Retryable(f"{exc.status} {code}: {message}") from None
+                raise Retryable(f"{exc.status} {code}: {message}") from None
             raise SalesforceQueryError(
                 f"{what}: {exc.status} {code}: {self._safe(message)}"
             ) from None
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise _Retryable(f"network error: {type(exc).__name__}") from None
+        except requests.JSONDecodeError:  # a 200 that is not JSON: a proxy or maintenance page
+            raise Retryable("the answer is not JSON") from None
+        except RETRYABLE_NETWORK as exc:
+            raise Retryable(f"network error: {type(exc).__name__}") from None
 
     def _login(self) -> Salesforce:
         from simple_salesforce.api import Salesforce
@@ -156,32 +183,18 @@ class SalesforceClient:
                 session=self.session,
             )
         try:
-            if self.spec.auth == "password":
-                sid, instance = SalesforceLogin(
-                    username=creds.username,
-                    password=creds.password,
-                    security_token=creds.security_token,
-                    sf_version=version,
-                    session=self.session,
-                    domain=self.domain,
-                )
-            else:
-                sid, instance = SalesforceLogin(
-                    username=creds.username,
-                    consumer_key=creds.consumer_key,
-                    privatekey_file=creds.private_key_file,
-                    sf_version=version,
-                    session=self.session,
-                    domain=self.domain,
-                )
+            sid, instance = login(
+                self.source, self.spec, creds, self.session, self.endpoint, SalesforceLogin
+            )
         except SalesforceAuthenticationFailed as exc:
+            message = str(exc.auth_message)
             raise SalesforceAuthError(
                 f"source '{self.source}': Salesforce login ({self.spec.auth}) failed: "
-                f"{self._safe(exc.code)}: {self._safe(exc.auth_message)}"
+                f"{self._safe(exc.code)}: {self._safe(message)}" + failure_hint(self.spec, message)
             ) from None
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise _Retryable(f"login: network error: {type(exc).__name__}") from None
-        except OSError as exc:
+        except RETRYABLE_NETWORK as exc:
+            raise Retryable(f"login: network error: {type(exc).__name__}") from None
+        except (OSError, ValueError) as exc:  # an unreadable or malformed private key
             raise SalesforceAuthError(
                 f"source '{self.source}': Salesforce login ({self.spec.auth}) failed: "
                 f"{type(exc).__name__}: {self._safe(str(exc))}"

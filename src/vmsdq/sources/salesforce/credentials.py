@@ -1,7 +1,8 @@
 """Salesforce credentials: from environment variables or a secrets file, never the project YAML.
 
 Environment variables are ``{env_prefix}USERNAME``, ``PASSWORD``, ``SECURITY_TOKEN``,
-``CONSUMER_KEY``, ``PRIVATE_KEY_FILE``, ``INSTANCE_URL`` and ``SESSION_ID``; a secrets file
+``CONSUMER_KEY``, ``CONSUMER_SECRET``, ``PRIVATE_KEY_FILE``, ``INSTANCE_URL`` and
+``SESSION_ID``; a secrets file
 (YAML or JSON, ``secrets_file:`` in the source) holds the same names in lower case. The
 environment wins over the file.
 """
@@ -18,11 +19,12 @@ from vmsdq.sources.salesforce.errors import SalesforceAuthError, SalesforceConfi
 from vmsdq.spec.models import SalesforceSourceSpec
 
 NEEDS = {
-    "password": ("username", "password", "security_token"),
+    "client_credentials": ("consumer_key", "consumer_secret"),
     "jwt": ("username", "consumer_key", "private_key_file"),
+    "password": ("username", "password"),  # + security_token unless the IP range is trusted
     "session": ("instance_url", "session_id"),
 }
-SECRET_NAMES = ("password", "security_token", "session_id")
+SECRET_NAMES = ("password", "security_token", "consumer_secret", "session_id")
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Credentials:
     password: str | None = field(default=None, repr=False)
     security_token: str | None = field(default=None, repr=False)
     consumer_key: str | None = field(default=None)
+    consumer_secret: str | None = field(default=None, repr=False)
     private_key_file: str | None = field(default=None)
     instance_url: str | None = field(default=None)
     session_id: str | None = field(default=None, repr=False)
@@ -40,6 +43,10 @@ class Credentials:
     def secrets(self) -> list[str]:
         """Values that must never appear in a message (the consumer key included)."""
         values = [getattr(self, n) for n in (*SECRET_NAMES, "consumer_key")]
+        if self.password and self.security_token:
+            values.append(self.password + self.security_token)  # what SOAP login() sends
+        if self.consumer_key and self.consumer_secret:
+            values.append(f"{self.consumer_key}:{self.consumer_secret}")  # HTTP Basic
         return [v for v in values if v]
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
+from html import escape
+from urllib.parse import quote, quote_plus
 
 from vmsdq.core.errors import SourceError, TerminalError, TransientError
 
@@ -35,7 +38,16 @@ class SalesforceUnavailableError(SalesforceError, TransientError):
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """``text`` with every secret value (4+ characters) replaced by ``***``."""
-    for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
-        text = text.replace(secret, "***")
+    """``text`` with every secret value (4+ characters) replaced by ``***``.
+
+    Also in the forms a secret takes on the wire: URL-encoded (form bodies), XML-escaped
+    (the SOAP login) and base64 (an HTTP Basic header).
+    """
+    forms: set[str] = set()
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            forms |= {secret, quote(secret, safe=""), quote_plus(secret), escape(secret)}
+            forms.add(base64.b64encode(secret.encode()).decode().rstrip("="))
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "***")
     return text

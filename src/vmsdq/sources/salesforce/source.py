@@ -1,11 +1,12 @@
 """The ``salesforce`` source: reads an entity's mirror object into a snapshot.
 
-The table has the Salesforce field names (the mirror key, every mapped field,
-``SystemModstamp``, ``IsDeleted``); records in the recycle bin are included with
-``IsDeleted = true``. The first read is full; later reads fetch only records with
-``SystemModstamp`` past the stored watermark (``queryAll``, so deletions arrive too) and
-merge them into the local copy. REST or Bulk 2.0 is chosen by a ``SELECT COUNT()``
-against ``bulk_threshold``.
+The table has the mirror's field names as the mapping spells them (the key, every mapped
+field, ``SystemModstamp``, ``IsDeleted``), after each was checked against ``describe()``;
+records in the recycle bin are included with ``IsDeleted = true``. The first read is full;
+later reads fetch the records with ``SystemModstamp >= watermark - lookback_seconds``
+(``queryAll``, so deletions arrive too), merge them into the local copy by key, and re-read
+fully whenever the copy's count differs from Salesforce's. REST or Bulk 2.0 is chosen by a
+``SELECT COUNT()`` against ``bulk_threshold``. Any error is a ``SalesforceError``.
 """
 
 from __future__ import annotations
@@ -13,16 +14,19 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vmsdq.core.errors import VmsdqError
 from vmsdq.core.snapshots import Snapshot
 from vmsdq.sources.salesforce.client import RetryPolicy, SalesforceClient
 from vmsdq.sources.salesforce.credentials import load_credentials
+from vmsdq.sources.salesforce.errors import SalesforceQueryError, redact
 from vmsdq.sources.salesforce.reader import BulkOptions, count_records, read_bulk, read_rest
-from vmsdq.sources.salesforce.soql import build_query, field_types, mirror_of
+from vmsdq.sources.salesforce.soql import IS_DELETED, Plan, build_query, mirror_of, plan_of
 from vmsdq.sources.salesforce.state import StateStore
+from vmsdq.sources.salesforce.tables import deduplicated, deleted_count, merge, watermark
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -71,68 +75,94 @@ class SalesforceSource:
         return self._client
 
     def read(self, entity: EntitySpec) -> Snapshot:
-        """Read the entity's mirror object; raises ``SalesforceError`` subclasses."""
+        """Read the entity's mirror object; every failure is a ``SalesforceError``."""
+        try:
+            with self.state.lock(entity.entity):
+                return self._read(entity)
+        except VmsdqError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one entity's failure must not end the run
+            secrets = self._client.credentials.secrets() if self._client else []
+            raise SalesforceQueryError(
+                f"{self._what(entity)}: unexpected {type(exc).__name__}: "
+                f"{redact(str(exc), secrets)[:300]}"
+            ) from None
+
+    def plan(self, entity: EntitySpec) -> Plan:
+        """The entity's fields checked against ``describe()`` (cached for this run)."""
+        what = self._what(entity)
+        return plan_of(entity, lambda obj: self.client.describe(obj, what))
+
+    def _read(self, entity: EntitySpec) -> Snapshot:
         started = time.perf_counter()
         mirror = mirror_of(entity)
-        signature = _signature(build_query(entity))
+        calls_before, logins_before = self.client.api_calls, self.client.logins
+        plan = self.plan(entity)
+        signature = _signature(build_query(entity, plan))
         entry = self.state.get(entity.entity) if self.incremental else None
         previous = self._previous(entity.entity, entry, signature)
-        calls_before, logins_before = self.client.api_calls, self.client.logins
         if previous is not None and entry is not None:
-            fetch = self._fetch(entity, _parse_ts(entry["watermark"]))
-            table = _merge(previous, fetch.table, mirror.key)
-            if table.num_rows > self._count(entity):  # records left the filter or were purged
-                fetch = self._fetch(entity, None)
-                table, fetch.read = fetch.table, "full (the local copy had stale records)"
+            since = datetime.fromisoformat(entry["watermark"])
+            since -= timedelta(seconds=self.spec.lookback_seconds)
+            fetch = self._fetch(entity, plan, since)
+            table = merge(previous, fetch.table, mirror.key)
+            total = self._count(entity, plan)
+            if table.num_rows != total:  # a commit we missed, a purge, a record left the filter
+                local = table.num_rows
+                fetch = self._fetch(entity, plan, None)
+                table = fetch.table
+                fetch.read = f"full (the local copy had {local} records, Salesforce {total})"
         else:
-            fetch = self._fetch(entity, None)
+            fetch = self._fetch(entity, plan, None)
             table = fetch.table
-        watermark = _watermark(table, mirror.modstamp) or (entry or {}).get("watermark")
-        self._save(entity.entity, table, signature, watermark)
+        mark = watermark(table, mirror.modstamp) or (entry or {}).get("watermark")
+        self._save(entity.entity, table, signature, mark)
         meta: dict[str, Any] = {
             "source": self.name,
-            "object": mirror.object,
+            "object": plan.object,
             "query": fetch.query,
             "mode": fetch.mode,
             "read": fetch.read,
             "rows": table.num_rows,
             "changed_rows": fetch.table.num_rows,
-            "deleted_rows": _deleted(table),
-            "watermark": watermark,
+            "deleted_rows": deleted_count(table),
+            "watermark": mark,
+            "lookback_seconds": self.spec.lookback_seconds,
             "api_calls": self.client.api_calls - calls_before,
             "logins": self.client.logins - logins_before,
+            "api_usage": self.client.session.limit_info,
             "read_seconds": round(time.perf_counter() - started, 3),
         }
         if fetch.warnings:
             meta["type_warnings"] = fetch.warnings
-        location = f"salesforce:{self.name}/{mirror.object}"
+        location = f"salesforce:{self.name}/{plan.object}"
         return Snapshot(entity=entity.entity, location=location, table=table, meta=meta)
 
-    def _fetch(self, entity: EntitySpec, since: datetime | None) -> _Fetch:
-        """Records changed after ``since`` (all when None), REST or Bulk by their count."""
+    def _fetch(self, entity: EntitySpec, plan: Plan, since: datetime | None) -> _Fetch:
+        """Records changed from ``since`` on (all when None), REST or Bulk by their count."""
         from vmsdq.sources.salesforce.arrow import cast_columns, text_schema
 
-        mirror, types = mirror_of(entity), field_types(entity)
         what = self._what(entity)
-        soql = build_query(entity, since=since)
-        count = self._count(entity, since)
+        soql = build_query(entity, plan, since=since)
+        count = self._count(entity, plan, since)
         mode = "bulk" if count >= self.spec.bulk_threshold and count > 0 else "rest"
-        fields = list(types)
+        api_fields = list(dict.fromkeys(plan.columns.values()))
         if count == 0:
-            text = text_schema(fields).empty_table()
+            text = text_schema(api_fields).empty_table()
         elif mode == "bulk":
-            text = read_bulk(self.client, mirror.object, soql, fields, what, self.bulk)
+            text = read_bulk(self.client, soql, api_fields, what, self.bulk)
         else:
-            text = read_rest(self.client, soql, fields, what)
-        table, warnings = cast_columns(text, types)
+            text = read_rest(self.client, soql, api_fields, what)
+        table, warnings = cast_columns(_columns(text, plan), plan.types)
+        table = deduplicated(table, mirror_of(entity).key)
         return _Fetch(soql, mode, "full" if since is None else "incremental", table, warnings)
 
-    def _count(self, entity: EntitySpec, since: datetime | None = None) -> int:
-        soql = build_query(entity, since=since, count=True)
+    def _count(self, entity: EntitySpec, plan: Plan, since: datetime | None = None) -> int:
+        soql = build_query(entity, plan, since=since, count=True)
         return count_records(self.client, soql, self._what(entity))
 
     def _what(self, entity: EntitySpec) -> str:
-        obj = mirror_of(entity).object
+        obj = entity.mirror.object if entity.mirror else "?"
         return f"source '{self.name}', entity '{entity.entity}' (Salesforce object {obj})"
 
     def close(self) -> None:
@@ -150,52 +180,29 @@ class SalesforceSource:
             return None
         return self.state.read_copy(entity)
 
-    def _save(self, entity: str, table: pa.Table, signature: str, watermark: str | None) -> None:
+    def _save(self, entity: str, table: pa.Table, signature: str, mark: str | None) -> None:
         self.state.write_copy(entity, table)
         self.state.put(
             entity,
             {
                 "signature": signature,
-                "watermark": watermark,
+                "watermark": mark,
                 "rows": table.num_rows,
                 "read_at": datetime.now(UTC).isoformat(timespec="seconds"),
             },
         )
 
 
+def _columns(text: pa.Table, plan: Plan) -> pa.Table:
+    """API-named text columns as the snapshot's columns (the mapping's spelling)."""
+    import pyarrow as pa
+
+    columns = {column: text.column(api) for column, api in plan.columns.items()}
+    if IS_DELETED not in columns:  # an object without a recycle bin (User): nothing deleted
+        columns[IS_DELETED] = pa.chunked_array([pa.array(["false"] * text.num_rows, pa.string())])
+    order = [c for c in plan.types if c in columns]
+    return pa.table([columns[c] for c in order], names=order)
+
+
 def _signature(soql: str) -> str:
     return hashlib.sha256(soql.encode()).hexdigest()[:16]
-
-
-def _merge(previous: pa.Table, changed: pa.Table, key: str) -> pa.Table:
-    """``previous`` with every record in ``changed`` replaced or added (by key)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if changed.num_rows == 0:
-        return previous
-    kept = previous.filter(pc.invert(pc.is_in(previous.column(key), value_set=changed.column(key))))
-    return pa.concat_tables([kept, changed.cast(kept.schema)], promote_options="permissive")
-
-
-def _watermark(table: pa.Table, modstamp: str) -> str | None:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    column = table.column(modstamp)
-    if table.num_rows == 0 or not pa.types.is_timestamp(column.type):
-        return None
-    newest = pc.max(column).as_py()
-    return newest.astimezone(UTC).isoformat(timespec="milliseconds") if newest else None
-
-
-def _parse_ts(value: str) -> datetime:
-    return datetime.fromisoformat(value)
-
-
-def _deleted(table: pa.Table) -> int:
-    import pyarrow.compute as pc
-
-    if "IsDeleted" not in table.column_names:
-        return 0
-    return int(pc.sum(pc.cast(table.column("IsDeleted"), "int64")).as_py() or 0)

@@ -4,6 +4,7 @@
 of the query it belongs to and the row count; ``<entity>.parquet`` beside it holds the merged
 records, so an incremental read fetches only what changed. One file pair per entity (no
 write races between entities); writes are atomic (temporary file + rename), the copy first.
+A read holds ``<entity>.lock`` (filelock), so two runs never interleave on one entity.
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from vmsdq.sources.salesforce.errors import SalesforceUnavailableError
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -21,8 +26,26 @@ if TYPE_CHECKING:
 class StateStore:
     """Watermarks and local copies of one Salesforce source."""
 
-    def __init__(self, artifacts: Path, source: str) -> None:
+    def __init__(self, artifacts: Path, source: str, lock_timeout: float = 60.0) -> None:
         self.folder = Path(artifacts) / "state" / "salesforce" / source
+        self.source = source
+        self.lock_timeout = lock_timeout
+
+    @contextmanager
+    def lock(self, entity: str) -> Iterator[None]:
+        """Hold the entity's state for one read; another run waits up to ``lock_timeout`` s."""
+        from filelock import FileLock, Timeout
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{entity}.lock"
+        try:
+            with FileLock(path, timeout=self.lock_timeout):
+                yield
+        except Timeout:
+            raise SalesforceUnavailableError(
+                f"source '{self.source}', entity '{entity}': another run has been reading it "
+                f"for over {self.lock_timeout:.0f} s (lock {path}); try again when it finishes"
+            ) from None
 
     def get(self, entity: str) -> dict[str, Any] | None:
         try:
