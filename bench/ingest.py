@@ -22,6 +22,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from vmsdq.core.workspace import Workspace  # noqa: E402
 from vmsdq.sources.sql import SqlSource  # noqa: E402
 from vmsdq.spec.loader import load_entity_file  # noqa: E402
 from vmsdq.spec.models import EntitySpec, SqlSourceSpec  # noqa: E402
@@ -81,7 +82,7 @@ def main() -> None:
     entity = EntitySpec.model_validate({**declared, "sources": {"vms": {"table": table}}})
     spec = SqlSourceSpec(type="sql", url=args.url, batch_rows=args.batch_rows)
     with tempfile.TemporaryDirectory() as tmp:
-        source = SqlSource("vms", spec, root=Path(tmp), artifacts=Path(tmp))
+        source = SqlSource("vms", spec, root=Path(tmp), workspace=Workspace.at(Path(tmp)))
         for attempt in range(args.repeat):
             before = resource.getrusage(resource.RUSAGE_SELF)
             started = time.perf_counter()

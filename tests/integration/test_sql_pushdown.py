@@ -27,6 +27,7 @@ from vmsdq.checks import compile_entity
 from vmsdq.checks.model import CompiledEntity
 from vmsdq.core.results import EntityResult
 from vmsdq.core.words import Outcome
+from vmsdq.core.workspace import Workspace
 from vmsdq.engine.duckdb_backend import DuckDBBackend
 from vmsdq.engine.planner import Pushed, merge, push
 from vmsdq.engine.sql_backend import SqlBackend
@@ -184,7 +185,7 @@ def pushed_alone(tables: Tables, folder: Path) -> tuple[CompiledEntity, Pushed]:
 
 def source(url: str, tmp_path: Path) -> SqlSource:
     spec = SqlSourceSpec(type="sql", url=url)
-    return SqlSource("vms", spec, root=tmp_path, artifacts=tmp_path / "artifacts")
+    return SqlSource("vms", spec, root=tmp_path, workspace=Workspace.at(tmp_path / "artifacts"))
 
 
 def specs(tables: Tables) -> dict[str, EntitySpec]:

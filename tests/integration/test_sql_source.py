@@ -17,6 +17,7 @@ from vmsdq.core.errors import (
     SourceUnavailableError,
     TransientError,
 )
+from vmsdq.core.workspace import Workspace
 from vmsdq.sources.sql import SqlSource
 from vmsdq.spec.models import EntitySpec, MirrorSpec, SqlSourceSpec
 
@@ -73,7 +74,7 @@ def volunteer(table: str, **fields: dict[str, object]) -> EntitySpec:
 
 def source(url: str | None, tmp_path: Path, **kw: object) -> SqlSource:
     spec = SqlSourceSpec.model_validate({"type": "sql", "url": url, "batch_rows": 1000, **kw})
-    return SqlSource("vms", spec, root=tmp_path, artifacts=tmp_path / "artifacts")
+    return SqlSource("vms", spec, root=tmp_path, workspace=Workspace.at(tmp_path / "artifacts"))
 
 
 def test_reads_table_into_parquet_with_field_names(db_url: str, table: str, tmp_path: Path) -> None:
@@ -83,7 +84,7 @@ def test_reads_table_into_parquet_with_field_names(db_url: str, table: str, tmp_
     assert data.num_rows == 2500 == snap.meta["rows"]
     assert sorted(data.column("id").to_pylist())[:3] == [1, 2, 3]
     assert data.column("first_name").null_count == 2500 // 7
-    assert snap.parquet[0].startswith(str(tmp_path / "artifacts" / "sources" / "vms"))
+    assert snap.parquet[0].startswith(str(tmp_path / "artifacts" / "scratch"))
     assert table in snap.location and table in snap.meta["query"]
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from sqlglot import exp
 
 from vmsdq.core.words import FieldType
+from vmsdq.core.workspace import Workspace
 from vmsdq.reconcile import reference
 from vmsdq.reconcile.mapping import MappedField, filters, mapped_fields, mirror_of
 from vmsdq.reconcile.reference import text
@@ -81,7 +82,10 @@ def _read_vms(project: Project, entity: EntitySpec) -> list[Row]:
     name = project.spec.default_source
     with tempfile.TemporaryDirectory() as tmp:
         source = get_source(
-            name, project.spec.sources[name], root=Path(project.root), artifacts=Path(tmp)
+            name,
+            project.spec.sources[name],
+            root=Path(project.root),
+            workspace=Workspace.at(Path(tmp)),
         )
         snap = source.read(entity)
         rows: list[Row] = []

@@ -16,16 +16,19 @@ from vmsdq.core.errors import SourceError
 
 if TYPE_CHECKING:
     from vmsdq.core.snapshots import Snapshot
+    from vmsdq.core.workspace import Workspace
     from vmsdq.sources.files import FilesSource
     from vmsdq.spec.models import DemoSourceSpec, EntitySpec, Project
 
 
 class DemoSource:
-    def __init__(self, name: str, spec: DemoSourceSpec, *, root: Path, artifacts: Path) -> None:
+    def __init__(
+        self, name: str, spec: DemoSourceSpec, *, root: Path, workspace: Workspace
+    ) -> None:
         self.name = name
         self.spec = spec
-        self.artifacts = Path(artifacts)
-        self.folder = self.artifacts / "demo" / f"v{spec.volunteers}-s{spec.seed}"
+        self.workspace = workspace
+        self.folder = workspace.cache / f"v{spec.volunteers}-s{spec.seed}"
         self._dataset: tuple[Project, FilesSource] | None = None
 
     def read(self, entity: EntitySpec) -> Snapshot:
@@ -39,6 +42,25 @@ class DemoSource:
         own = {files.name: layout.sources[files.name]} if files.name in layout.sources else {}
         return files.read(entity.model_copy(update={"sources": own}))
 
+    def read_mirror(self, entity: EntitySpec) -> Snapshot:
+        """The demo dataset's Salesforce-side copy of a mirrored entity."""
+        project, _ = self._open()
+        mirror = project.spec.reconcile.get(project.spec.default_source)
+        if mirror is None or entity.mirror is None:
+            raise SourceError(f"entity '{entity.entity}': the demo dataset has no mirror of it")
+        from vmsdq.sources.files import FilesSource
+
+        files = FilesSource(
+            mirror,
+            project.spec.sources[mirror],  # type: ignore[arg-type]
+            root=self.folder,
+            workspace=self.workspace,
+        )
+        return files.read_mirror(entity)
+
+    def close(self) -> None:
+        return None
+
     def _open(self) -> tuple[Project, FilesSource]:
         if self._dataset is None:
             from vmsdq.sources.files import FilesSource
@@ -51,7 +73,7 @@ class DemoSource:
                 main,
                 project.spec.sources[main],  # type: ignore[arg-type]
                 root=self.folder,
-                artifacts=self.artifacts,
+                workspace=self.workspace,
             )
             self._dataset = (project, files)
         return self._dataset

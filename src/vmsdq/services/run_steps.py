@@ -71,7 +71,7 @@ def validate(
     """The entity's result; any failure becomes the entity's error, never an escape."""
     entity_plan = plan_run(ctx.project, [entity]).entity(entity)
     try:
-        with RunSources(ctx) as sources:
+        with RunSources(ctx, run_id) as sources:
             return _validate(ctx, sources, run_id, entity_plan, started, plan, progress)
     except Exception as exc:  # noqa: BLE001 (one entity's failure is its own result)
         return _errored(entity_plan, f"entity '{entity}' could not be validated: {describe(exc)}")
@@ -225,6 +225,7 @@ def finish(ctx: Context, run_id: str, plan: dict[str, Any], summary: RunSummary)
     )
     run.status = RunStatus.completed
     run.message = message
+    ctx.artifacts.drop_work(run_id)  # the sources' scratch copies; the archive keeps the rows
     if not ctx.project.spec.store.keep_snapshots:
         ctx.artifacts.drop_snapshots(run_id)
     return run

@@ -54,9 +54,9 @@ def start_run(
     fixes the run's clock (simulated history).
     """
     ctx.require("run")
-    plan = _plan_with_pushdown(ctx, entities, live=from_run is None)
     started = now or ctx.clock()
     run_id = checked(run_id or new_run_id(started), "run id")
+    plan = _plan_with_pushdown(ctx, run_id, entities, live=from_run is None)
     if from_run is not None and not ctx.artifacts.snapshot_views(checked(from_run, "run id")):
         raise NotFoundError(f"run '{from_run}' has no stored snapshots to re-validate")
     document = {
@@ -95,7 +95,7 @@ def read_view(
         elif sources is not None:
             rows = run_steps.read_into_archive(ctx, sources, run_id, view)
         else:
-            with RunSources(ctx) as own:
+            with RunSources(ctx, run_id) as own:
                 rows = run_steps.read_into_archive(ctx, own, run_id, view)
     except TransientError as exc:
         if retry_transient:
@@ -168,7 +168,7 @@ def resume_run(ctx: Context, run_id: str, *, progress: Progress | None = None) -
     """Do what is left of a run (steps not done, then finish); Ctrl-C cancels it."""
     plan = _plan(ctx, run_id)
     try:
-        with RunSources(ctx) as sources:
+        with RunSources(ctx, run_id) as sources:
             for view in plan["reads"]:
                 if progress is not None:
                     progress(view, "read")
@@ -204,11 +204,13 @@ def get_run(ctx: Context, run_id: str) -> RunResult:
     return found
 
 
-def _plan_with_pushdown(ctx: Context, entities: Sequence[str] | None, *, live: bool) -> RunPlan:
+def _plan_with_pushdown(
+    ctx: Context, run_id: str, entities: Sequence[str] | None, *, live: bool
+) -> RunPlan:
     """The run's plan; rows the source's database checks itself are not read."""
     if not live:
         return plan_run(ctx.project, entities)
-    with RunSources(ctx) as sources:
+    with RunSources(ctx, run_id) as sources:
         pushdown = pushdown_of(sources)
         return plan_run(ctx.project, entities, pushdown.local_part if pushdown else None)
 

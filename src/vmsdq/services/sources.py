@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vmsdq.core.snapshots import Snapshot
 from vmsdq.core.words import ViewRef, ViewRole
@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 class RunSources:
     """The project's default source and its mirror, as a run reads them."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, run_id: str) -> None:
         self.ctx = ctx
+        self.run_id = run_id
         self._open: dict[str, Source] = {}
 
     def __enter__(self) -> RunSources:
@@ -35,7 +36,7 @@ class RunSources:
                 name,
                 spec.sources[name],
                 root=Path(self.ctx.project.root),
-                artifacts=self.ctx.artifacts.root,
+                workspace=self.ctx.artifacts.workspace(self.run_id, name),
             )
         return self._open[name]
 
@@ -51,15 +52,10 @@ class RunSources:
             mirror = spec.reconcile.get(spec.default_source)
             if mirror is None:
                 raise KeyError(f"no source is paired with '{spec.default_source}' to reconcile")
-            source: Any = self.get(mirror)
-            read_mirror = getattr(source, "read_mirror", None)
-            snap: Snapshot = read_mirror(entity) if read_mirror else source.read(entity)
-            return snap
+            return self.get(mirror).read_mirror(entity)
         return self.default.read(entity)
 
     def close(self) -> None:
         for source in self._open.values():
-            close = getattr(source, "close", None)
-            if close is not None:
-                close()
+            source.close()
         self._open.clear()

@@ -1,8 +1,10 @@
-"""The source interface: read one entity into a snapshot the engine can query."""
+"""The source interface: read one entity (or its copy in the other system) into a snapshot."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
+
+from vmsdq.core.errors import SourceError
 
 if TYPE_CHECKING:
     from vmsdq.core.snapshots import Snapshot
@@ -10,10 +12,33 @@ if TYPE_CHECKING:
 
 
 class Source(Protocol):
-    """A named place data comes from."""
+    """A named place data comes from. Built by ``sources.registry.get_source``."""
 
     name: str
 
     def read(self, entity: EntitySpec) -> Snapshot:
         """Read one entity. Raises ``SourceError`` with a message naming entity and place."""
         ...
+
+    def read_mirror(self, entity: EntitySpec) -> Snapshot:
+        """Read the other system's copy of a mirrored entity, under that system's names."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and sessions; the source is not used afterwards."""
+        ...
+
+
+class SourceBase:
+    """Defaults for a source that serves one system only and holds no connection."""
+
+    name: str
+
+    def read_mirror(self, entity: EntitySpec) -> Snapshot:
+        raise SourceError(
+            f"entity '{entity.entity}': source '{self.name}' cannot read the other system's "
+            "copy; pair the mirror with a source that can (reconcile: in vmsdq.yaml)"
+        )
+
+    def close(self) -> None:
+        return None

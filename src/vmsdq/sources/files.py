@@ -12,7 +12,6 @@ import csv
 import glob
 import gzip
 import json
-import shutil
 import time
 import uuid
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from sqlglot import exp
 
 from vmsdq.core.errors import MissingColumnError, SourceError
 from vmsdq.core.snapshots import RejectedRecord, Snapshot
+from vmsdq.core.workspace import Workspace
 
 if TYPE_CHECKING:
     import duckdb
@@ -48,12 +48,14 @@ class _Read:
 class FilesSource:
     """Reads entities from files below ``root / spec.path``."""
 
-    def __init__(self, name: str, spec: FilesSourceSpec, *, root: Path, artifacts: Path) -> None:
+    def __init__(
+        self, name: str, spec: FilesSourceSpec, *, root: Path, workspace: Workspace
+    ) -> None:
         self.name = name
         self.spec = spec
         self.root = Path(root)
         self.folder = self.root / spec.path
-        self.artifacts = Path(artifacts)
+        self.workspace = workspace
 
     def read(self, entity: EntitySpec) -> Snapshot:
         """Read one entity (and its ``previous`` state when declared) into a snapshot."""
@@ -136,15 +138,13 @@ class FilesSource:
         return found
 
     def _snapshot_dir(self, view: str) -> Path:
-        base = self.artifacts / "snapshots" / view
-        if base.is_dir():
-            cutoff = time.time() - STALE_SECONDS
-            for old in base.iterdir():
-                if old.is_dir() and old.stat().st_mtime < cutoff:
-                    shutil.rmtree(old, ignore_errors=True)
-        folder = base / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        """A fresh folder in this run's scratch space for the Parquet copy of one view."""
+        folder = self.workspace.scratch / view / uuid.uuid4().hex[:12]
         folder.mkdir(parents=True)
         return folder
+
+    def close(self) -> None:
+        return None
 
     def _show(self, path: Path) -> str:
         """A path as users should see it: relative to the project root when inside it."""

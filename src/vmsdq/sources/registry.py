@@ -21,13 +21,14 @@ from vmsdq.spec.registry import register_source_spec
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from vmsdq.core.workspace import Workspace
     from vmsdq.sources.base import Source
 
 
 class SourceFactory(Protocol):
     """What builds a source: usually the source class itself."""
 
-    def __call__(self, name: str, spec: Any, *, root: Path, artifacts: Path) -> Source: ...
+    def __call__(self, name: str, spec: Any, *, root: Path, workspace: Workspace) -> Source: ...
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def register_source_type(
     type_name: str, factory: SourceFactory | str, *, spec: type[BaseModel]
 ) -> SourceType:
     """Make ``type: <type_name>`` in ``vmsdq.yaml`` parse into ``spec`` and build sources
-    with ``factory(name, spec, root=, artifacts=)``.
+    with ``factory(name, spec, root=, workspace=)``.
 
     Raises:
         ConfigError: the type is taken, or ``spec`` does not declare
@@ -79,14 +80,14 @@ def source_types() -> list[str]:
     return sorted(_SOURCE_TYPES.names())
 
 
-def get_source(name: str, spec: Any, *, root: Path, artifacts: Path) -> Source:
+def get_source(name: str, spec: Any, *, root: Path, workspace: Workspace) -> Source:
     """Build the source called ``name`` from its spec (``spec.type`` picks the type).
 
     Raises ``ConfigError`` when the type is unknown or its module does not load: a source
     that cannot be built is a start-up error, never a log line.
     """
     factory = _factory(str(spec.type), name)
-    return factory(name, spec, root=Path(root), artifacts=Path(artifacts))
+    return factory(name, spec, root=Path(root), workspace=workspace)
 
 
 def _factory(type_name: str, name: str) -> SourceFactory:

@@ -21,6 +21,7 @@ from vmsdq.core.errors import (
     SourceUnavailableError,
 )
 from vmsdq.core.snapshots import Snapshot
+from vmsdq.core.workspace import Workspace
 from vmsdq.sources.sql_url import DatabaseUrl, resolve_url
 
 if TYPE_CHECKING:
@@ -35,11 +36,11 @@ PG_NUMERIC = 1700  # type OID of PostgreSQL NUMERIC
 class SqlSource:
     """Reads entities from one database. The URL's password never appears in messages."""
 
-    def __init__(self, name: str, spec: SqlSourceSpec, *, root: Path, artifacts: Path) -> None:
+    def __init__(self, name: str, spec: SqlSourceSpec, *, root: Path, workspace: Workspace) -> None:
         self.name = name
         self.spec = spec
         self.root = Path(root)
-        self.artifacts = Path(artifacts)
+        self.workspace = workspace
         self.db: DatabaseUrl = resolve_url(name, spec, root=self.root)
 
     def __repr__(self) -> str:
@@ -105,6 +106,9 @@ class SqlSource:
             return names, set()
         return names, {n for n, code in zip(names, codes, strict=True) if code == PG_NUMERIC}
 
+    def close(self) -> None:
+        """Nothing to release: every read opens and disposes its own connection."""
+
     def read_mirror(self, entity: EntitySpec) -> Snapshot:
         """The entity's mirror kept in this database, under the other system's field names."""
         from vmsdq.reconcile import mirror_entity
@@ -116,7 +120,7 @@ class SqlSource:
 
         started = time.perf_counter()
         query = self.select(entity).sql(dialect=self.db.dialect)
-        target = self.artifacts / "sources" / self.name / f"{view or entity.entity}.parquet"
+        target = self.workspace.scratch / f"{view or entity.entity}.parquet"
         try:
             with open_reader(self.db, query, batch_rows=self.spec.batch_rows, root=self.root) as r:
                 rows = write_parquet(r, target, statistics=_watermark_column(entity, self.name))

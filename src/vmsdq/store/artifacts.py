@@ -6,7 +6,7 @@ Layout below the root (``store.artifacts`` of ``vmsdq.yaml``)::
     runs/<run>/failures/<entity>.parquet                    failing rows (engine/failures.py)
     runs/<run>/work/<source>/                               a source's scratch files for the run
     state/<source>/                                         kept between runs (watermarks)
-    cache/<name>/                                           shared, rebuilt when missing
+    cache/<source>/                                         shared, rebuilt when missing
 
 Every identifier that becomes a path (run id, view, entity, source) is checked first: a
 name that could leave the folder (``..``, a slash, a leading dot) is refused.
@@ -24,6 +24,7 @@ from typing import Any
 
 from vmsdq.core.errors import ConfigError
 from vmsdq.core.snapshots import RejectedRecord, Snapshot
+from vmsdq.core.workspace import Workspace
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$")
 PREVIOUS = "__previous"
@@ -69,6 +70,18 @@ class ArtifactStore:
     def work_dir(self, run_id: str, source: str) -> Path:
         """Scratch space of one source for one run (never shared by two runs)."""
         return _dir(self.run_dir(run_id) / "work" / checked(source, "source"), True)
+
+    def workspace(self, run_id: str, source: str) -> Workspace:
+        """The folders source ``source`` may write to during run ``run_id``."""
+        return Workspace(
+            scratch=self.work_dir(run_id, source),
+            state=self.state_dir(source),
+            cache=self.cache_dir(source),
+        )
+
+    def drop_work(self, run_id: str) -> None:
+        """Remove the sources' scratch files of a run (what it read is in its archive)."""
+        shutil.rmtree(self.run_dir(run_id) / "work", ignore_errors=True)
 
     def state_dir(self, *parts: str) -> Path:
         """State a source keeps between runs (watermarks, previous snapshots)."""

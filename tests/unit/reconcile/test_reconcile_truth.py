@@ -13,6 +13,7 @@ import pytest
 from vmsdq.core.results import EntityResult
 from vmsdq.core.snapshots import Snapshot
 from vmsdq.core.words import Outcome
+from vmsdq.core.workspace import Workspace
 from vmsdq.demo import generate_demo, install_pack
 from vmsdq.engine.duckdb_backend import DuckDBBackend
 from vmsdq.reconcile import compile_reconciliation, mirror_entity
@@ -32,9 +33,11 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
 
 def reconcile(project: Project, tmp: Path) -> list[EntityResult]:
     root = Path(project.root)
-    ours_src = get_source("vms", project.spec.sources["vms"], root=root, artifacts=tmp)
+    ours_src = get_source(
+        "vms", project.spec.sources["vms"], root=root, workspace=Workspace.at(tmp)
+    )
     theirs_src = get_source(
-        "salesforce", project.spec.sources["salesforce"], root=root, artifacts=tmp
+        "salesforce", project.spec.sources["salesforce"], root=root, workspace=Workspace.at(tmp)
     )
     compiled, snapshots = [], {}
     for name, entity in project.entities.items():

@@ -10,6 +10,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from vmsdq.core.workspace import Workspace
 from vmsdq.demo.salesforce.fake_server import FakeCredentials, FakeSalesforce
 from vmsdq.reconcile.salesforce_ids import to_18
 from vmsdq.sources.salesforce import SalesforceSource
@@ -123,6 +124,8 @@ def make_source(
         )
         kwargs.setdefault("retry", FAST_RETRY)
         kwargs.setdefault("bulk", FAST_BULK)
-        return SalesforceSource("crm", spec, root=tmp_path, artifacts=tmp_path / "art", **kwargs)
+        return SalesforceSource(
+            "crm", spec, root=tmp_path, workspace=Workspace.at(tmp_path / "art"), **kwargs
+        )
 
     return build

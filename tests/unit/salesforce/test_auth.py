@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from vmsdq.core.errors import TerminalError
+from vmsdq.core.workspace import Workspace
 from vmsdq.demo.salesforce.fake_server import FakeCredentials, FakeSalesforce
 from vmsdq.sources.salesforce import SalesforceSource
 from vmsdq.sources.salesforce.errors import SalesforceAuthError, SalesforceConfigError
@@ -20,7 +21,12 @@ from .conftest import FAST_BULK, FAST_RETRY, SourceFactory, contacts, volunteer_
 
 def _source(spec: SalesforceSourceSpec, tmp_path: Path) -> SalesforceSource:
     return SalesforceSource(
-        "crm", spec, root=tmp_path, artifacts=tmp_path / "art", retry=FAST_RETRY, bulk=FAST_BULK
+        "crm",
+        spec,
+        root=tmp_path,
+        workspace=Workspace.at(tmp_path / "art"),
+        retry=FAST_RETRY,
+        bulk=FAST_BULK,
     )
 
 
@@ -289,7 +295,7 @@ def test_registry_builds_the_salesforce_source(tmp_path: Path) -> None:
     from vmsdq.sources.registry import get_source
 
     spec = SalesforceSourceSpec(type="salesforce")
-    source = get_source("crm", spec, root=tmp_path, artifacts=tmp_path / "art")
+    source = get_source("crm", spec, root=tmp_path, workspace=Workspace.at(tmp_path / "art"))
     assert isinstance(source, SalesforceSource) and source.name == "crm"
 
 

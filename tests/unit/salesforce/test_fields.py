@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 import requests
 
+from vmsdq.core.workspace import Workspace
 from vmsdq.demo.salesforce.fake_server import FakeSalesforce
 from vmsdq.sources.salesforce.errors import SalesforceConfigError
 from vmsdq.spec.models import EntitySpec
@@ -57,7 +58,9 @@ def test_a_field_hidden_by_field_level_security_is_not_an_all_null_column(
         for name, value in org.source_env("FLS_").items():
             monkeypatch.setenv(name, value)
         spec = SalesforceSourceSpec(type="salesforce", domain=org.url, env_prefix="FLS_")
-        source = SalesforceSource("crm", spec, root=tmp_path, artifacts=tmp_path, retry=FAST_RETRY)
+        source = SalesforceSource(
+            "crm", spec, root=tmp_path, workspace=Workspace.at(tmp_path), retry=FAST_RETRY
+        )
         with pytest.raises(SalesforceConfigError, match="Contact has no field 'Email' visible"):
             source.read(volunteer_entity(where=None))
 
@@ -170,7 +173,9 @@ def test_an_object_without_a_recycle_bin_reads_all_live(
         for name, value in org.source_env("USR_").items():
             monkeypatch.setenv(name, value)
         spec = SalesforceSourceSpec(type="salesforce", domain=org.url, env_prefix="USR_")
-        source = SalesforceSource("crm", spec, root=tmp_path, artifacts=tmp_path, retry=FAST_RETRY)
+        source = SalesforceSource(
+            "crm", spec, root=tmp_path, workspace=Workspace.at(tmp_path), retry=FAST_RETRY
+        )
         entity = mapped({"email": "Email"}, where=None)
         raw = entity.model_dump(mode="json", exclude_none=True)
         raw["mirror"]["object"] = "User"

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from vmsdq.core.workspace import Workspace
 from vmsdq.reconcile.salesforce_ids import is_salesforce_id
 from vmsdq.sources.salesforce import SalesforceSource
 from vmsdq.sources.salesforce.errors import SalesforceConfigError
@@ -74,7 +75,9 @@ def source(tmp_path: Path) -> SalesforceSource:
         env_prefix=PREFIX,
         api_version=os.environ.get(PREFIX + "API_VERSION", "62.0"),
     )
-    return SalesforceSource("live", spec, root=tmp_path, artifacts=tmp_path, incremental=True)
+    return SalesforceSource(
+        "live", spec, root=tmp_path, workspace=Workspace.at(tmp_path), incremental=True
+    )
 
 
 FIELDS = {

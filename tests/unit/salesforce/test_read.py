@@ -185,7 +185,7 @@ def test_state_is_kept_per_entity_and_a_damaged_file_means_a_full_read(
 ) -> None:
     source = make_source()
     source.read(volunteer_entity())
-    state = tmp_path / "art" / "state" / "salesforce" / "crm" / "volunteer.json"
+    state = tmp_path / "art" / "state" / "volunteer.json"
     entry = json.loads(state.read_text())
     assert entry["watermark"] == "2026-01-01T00:09:00.000+00:00" and entry["rows"] == 10
     assert (state.parent / "volunteer.parquet").exists()

@@ -148,3 +148,20 @@ def test_exit_codes_follow_the_verdict(project: Path) -> None:
     table = CliRunner().invoke(main, ["validate", "--project", str(project)])
     assert table.exit_code == 3
     assert "volunteer.broken:" in table.output and "could not be evaluated" in table.output
+
+
+def test_two_runs_at_once_write_only_their_own_files(project: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    ctx = open_context(project)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(lambda i: run_now(open_context(project), run_id=f"both-{i}"), [0, 1]))
+    assert [r.status for r in done] == ["completed", "completed"]
+    assert [r.rules for r in done[0].entities] == [r.rules for r in done[1].entities]
+    for run in done:
+        snapshot = ctx.artifacts.snapshot(run.run_id, "volunteer")
+        assert snapshot is not None
+        assert all(
+            Path(p).is_relative_to(ctx.artifacts.run_dir(run.run_id)) for p in snapshot.parquet
+        )
+        assert not (ctx.artifacts.run_dir(run.run_id) / "work").exists()  # scratch dropped

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from vmsdq.core.errors import SourceError
+from vmsdq.core.workspace import Workspace
 from vmsdq.services.context import load, scratch_context
 from vmsdq.services.runs import run_now
 from vmsdq.sources.registry import get_source
@@ -32,7 +33,7 @@ def test_a_project_on_the_demo_source_validates_generated_data(tmp_path: Path) -
     assert any(r.failed for r in entities["volunteer"].rules)  # the demo injects defects
     transition = next(r for r in entities["event"].rules if r.kind == "transition")
     assert transition.evaluated > 0  # the previous snapshot came along
-    assert (tmp_path / ".vmsdq" / "artifacts" / "demo" / "v150-s9" / "data").is_dir()
+    assert (tmp_path / ".vmsdq" / "artifacts" / "cache" / "generated" / "v150-s9" / "data").is_dir()
 
 
 def test_unknown_entity_names_what_the_demo_has(tmp_path: Path) -> None:
@@ -40,7 +41,7 @@ def test_unknown_entity_names_what_the_demo_has(tmp_path: Path) -> None:
         "generated",
         DemoSourceSpec(type="demo", volunteers=50, seed=1),
         root=tmp_path,
-        artifacts=tmp_path / "artifacts",
+        workspace=Workspace.at(tmp_path / "artifacts"),
     )
     entity = EntitySpec(entity="donation", key="id", fields={"id": {}})
     with pytest.raises(SourceError, match="the demo dataset has no such entity; it has"):

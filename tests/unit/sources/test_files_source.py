@@ -10,6 +10,7 @@ import pytest
 
 from vmsdq.core.errors import MissingColumnError, SourceError
 from vmsdq.core.snapshots import Snapshot
+from vmsdq.core.workspace import Workspace
 from vmsdq.sources.files import FilesSource
 from vmsdq.spec.models import EntitySpec, FilesSourceSpec
 
@@ -32,7 +33,10 @@ def entity(path: str | None = None, **source: Any) -> EntitySpec:
 
 def source(tmp_path: Path) -> FilesSource:
     return FilesSource(
-        "files", FilesSourceSpec(type="files"), root=tmp_path, artifacts=tmp_path / "art"
+        "files",
+        FilesSourceSpec(type="files"),
+        root=tmp_path,
+        workspace=Workspace.at(tmp_path / "art"),
     )
 
 
@@ -56,7 +60,7 @@ def test_good_csv_is_streamed_to_a_parquet_snapshot_with_fields_renamed(tmp_path
     snap = source(tmp_path).read(entity("volunteers.csv"))
     assert rows(snap) == [("1", "Ann", "a@x.org"), ("2", None, "b@x.org")]
     assert duckdb.sql(f"SELECT * FROM '{snap.parquet[0]}'").columns == ["id", "name", "email"]
-    assert snap.parquet[0].startswith(str(tmp_path / "art" / "snapshots" / "volunteer"))
+    assert snap.parquet[0].startswith(str(tmp_path / "art" / "scratch" / "volunteer"))
     assert snap.location == "data/volunteers.csv"
     assert snap.rejects == []
     assert snap.meta["rows"] == 2 and snap.meta["rejected"] == 0

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from vmsdq.core.errors import ConfigError
 from vmsdq.core.snapshots import Snapshot
+from vmsdq.core.workspace import Workspace
 from vmsdq.sources import registry
 from vmsdq.sources.files import FilesSource
 from vmsdq.spec.models import EntitySpec, FilesSourceSpec, ProjectSpec
@@ -18,7 +19,7 @@ from vmsdq.spec.plugins import reset_plugins
 
 
 class EchoSource:
-    def __init__(self, name: str, spec: Any, *, root: Path, artifacts: Path) -> None:
+    def __init__(self, name: str, spec: Any, *, root: Path, workspace: Workspace) -> None:
         self.name, self.root = name, root
 
     def read(self, entity: EntitySpec) -> Snapshot:
@@ -32,7 +33,10 @@ class FakeSpec:
 
 def test_files_type_builds_a_files_source(tmp_path: Path) -> None:
     got = registry.get_source(
-        "vms", FilesSourceSpec(type="files", path="in"), root=tmp_path, artifacts=tmp_path / "a"
+        "vms",
+        FilesSourceSpec(type="files", path="in"),
+        root=tmp_path,
+        workspace=Workspace.at(tmp_path / "a"),
     )
     assert isinstance(got, FilesSource)
     assert got.name == "vms" and got.folder == tmp_path / "in"
@@ -58,7 +62,7 @@ def test_registered_type_parses_and_plugs_in(fresh: None, tmp_path: Path) -> Non
     )
     spec = project.sources["e"]
     assert isinstance(spec, EchoSpec) and spec.greeting == "hi"
-    got = registry.get_source("e", spec, root=tmp_path, artifacts=tmp_path)
+    got = registry.get_source("e", spec, root=tmp_path, workspace=Workspace.at(tmp_path))
     assert isinstance(got, EchoSource) and "echo" in registry.source_types()
 
 
@@ -75,7 +79,7 @@ def test_registering_a_type_twice_or_without_its_tag_is_an_error(fresh: None) ->
 
 def test_unknown_type_lists_the_known_ones(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
-        registry.get_source("x", FakeSpec("ftp"), root=tmp_path, artifacts=tmp_path)
+        registry.get_source("x", FakeSpec("ftp"), root=tmp_path, workspace=Workspace.at(tmp_path))
     assert str(err.value) == (
         "source 'x': unknown type 'ftp'; known types: demo, files, salesforce, sql"
     )
@@ -87,7 +91,7 @@ def test_type_whose_module_does_not_load_is_an_error(fresh: None, tmp_path: Path
 
     registry.register_source_type("nope", "vmsdq.sources.no_such_module:Nope", spec=NopeSpec)
     with pytest.raises(ConfigError, match="type 'nope' is not available"):
-        registry.get_source("n", FakeSpec("nope"), root=tmp_path, artifacts=tmp_path)
+        registry.get_source("n", FakeSpec("nope"), root=tmp_path, workspace=Workspace.at(tmp_path))
 
 
 @pytest.mark.parametrize(

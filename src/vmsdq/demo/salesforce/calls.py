@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from vmsdq.core.workspace import Workspace
 from vmsdq.demo.columns import salesforce_ids
 from vmsdq.demo.salesforce.fake_server import FakeSalesforce
 from vmsdq.sources.salesforce.client import RetryPolicy
@@ -71,7 +72,7 @@ def measure(records: int, page_size: int, polls: int = 1) -> dict[str, Any]:
                 "bench",
                 spec,
                 root=Path(tmp),
-                artifacts=Path(tmp),
+                workspace=Workspace.at(Path(tmp)),
                 incremental=False,
                 retry=RetryPolicy(),
                 bulk=BulkOptions(page_size=page_size, poll_first=0.01, poll_max=0.05),

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from vmsdq.core.errors import VmsdqError
 from vmsdq.core.snapshots import Snapshot
+from vmsdq.core.workspace import Workspace
 from vmsdq.sources.salesforce.client import RetryPolicy, SalesforceClient
 from vmsdq.sources.salesforce.credentials import load_credentials
 from vmsdq.sources.salesforce.errors import SalesforceQueryError, redact
@@ -52,7 +53,7 @@ class SalesforceSource:
         spec: SalesforceSourceSpec,
         *,
         root: Path,
-        artifacts: Path,
+        workspace: Workspace,
         incremental: bool = True,
         retry: RetryPolicy | None = None,
         bulk: BulkOptions | None = None,
@@ -63,7 +64,7 @@ class SalesforceSource:
         self.incremental = incremental
         self.retry = retry or RetryPolicy()
         self.bulk = bulk or BulkOptions()
-        self.state = StateStore(Path(artifacts), name)
+        self.state = StateStore(workspace.state, name)
         self._client: SalesforceClient | None = None
 
     @property
@@ -164,6 +165,10 @@ class SalesforceSource:
     def _what(self, entity: EntitySpec) -> str:
         obj = entity.mirror.object if entity.mirror else "?"
         return f"source '{self.name}', entity '{entity.entity}' (Salesforce object {obj})"
+
+    def read_mirror(self, entity: EntitySpec) -> Snapshot:
+        """The same as :meth:`read`: this source only ever serves the other system."""
+        return self.read(entity)
 
     def close(self) -> None:
         """Close the HTTP connections (the source logs in again if used afterwards)."""

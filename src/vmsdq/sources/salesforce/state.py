@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 class StateStore:
     """Watermarks and local copies of one Salesforce source."""
 
-    def __init__(self, artifacts: Path, source: str, lock_timeout: float = 60.0) -> None:
-        self.folder = Path(artifacts) / "state" / "salesforce" / source
+    def __init__(self, folder: Path, source: str, lock_timeout: float = 60.0) -> None:
+        self.folder = Path(folder)
         self.source = source
         self.lock_timeout = lock_timeout
 
