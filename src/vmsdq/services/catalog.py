@@ -176,7 +176,7 @@ def _entity(ctx: Context, plan: EntityPlan) -> EntityInfo:
             weight=c.weight,
             description=c.description,
             scope=c.scope,
-            source=c.source,
+            source=_relative(c.source, ctx.project.root),
             sql=_cached_sql(c, compiled),
         )
         for compiled in plan.compiled
@@ -192,6 +192,12 @@ def _entity(ctx: Context, plan: EntityPlan) -> EntityInfo:
         rules=rules,
         error=plan.error,
     )
+
+
+def _relative(source: str, root: str) -> str:
+    """``file:line`` with the file relative to the project folder (no server paths shown)."""
+    prefix = str(Path(root).resolve()) + "/"
+    return source.removeprefix(prefix).removeprefix(root.rstrip("/") + "/")
 
 
 def _known_entity(ctx: Context, name: str) -> None:

@@ -138,7 +138,9 @@
       const table = el("table", { "data-testid": "preview-table" });
       const head = el("tr");
       ["Scope", "Now", "With the change", "Change"].forEach((h) => head.append(el("th", { scope: "col" }, h)));
-      table.append(el("thead")).firstChild.append(head);
+      const thead = el("thead");
+      thead.append(head);
+      table.append(thead);
       const body = el("tbody");
       const rows = [["overall", b.overall, a.overall]].concat(
         Object.keys(b.entities).map((n) => [n, b.entities[n].score, (a.entities[n] || {}).score]));
@@ -187,7 +189,9 @@
         const table = el("table");
         const head = el("tr");
         cols.forEach((c) => head.append(el("th", { scope: "col" }, c)));
-        table.append(el("thead")).firstChild.append(head);
+        const thead = el("thead");
+        thead.append(head);
+        table.append(thead);
         const body = el("tbody");
         r.failures.forEach(function (f) {
           const tr = el("tr");
