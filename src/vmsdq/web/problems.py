@@ -60,6 +60,7 @@ def register(app: Flask) -> None:
     """Error handlers for vmsdq errors, HTTP errors and anything unexpected."""
     app.register_error_handler(VmsdqError, _vmsdq_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(OverflowError, _out_of_range)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -79,6 +80,11 @@ def _http_error(exc: HTTPException) -> Response | tuple[str, int]:
     status = exc.code or 500
     code = {404: "not_found", 405: "method_not_allowed"}.get(status, "http_error")
     return _render(status, code, exc.description or _title(status), None)
+
+
+def _out_of_range(exc: OverflowError) -> Response | tuple[str, int]:
+    """A number from the request (a path part, or inside a cursor) too large for the store."""
+    return _render(400, "invalid", "a number in the request is out of range", None)
 
 
 def _unexpected(exc: Exception) -> Response | tuple[str, int]:

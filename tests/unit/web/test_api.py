@@ -101,9 +101,7 @@ def test_failing_rows_export_as_csv_json_and_parquet(client: FlaskClient) -> Non
 
 def test_results_export_has_one_row_per_rule(client: FlaskClient) -> None:
     latest = client.get("/api/v1/runs/latest").get_json()
-    rows = list(
-        csv.DictReader(io.StringIO(client.get("/api/v1/runs/latest/results/export").text))
-    )
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/v1/runs/latest/results/export").text)))
     assert len(rows) == latest["rules"]
     assert {"rule", "dimension", "failed", "pass_rate"} <= set(rows[0])
 

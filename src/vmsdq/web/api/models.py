@@ -17,6 +17,7 @@ Limit = Field(default=50, ge=1, le=1000, description="Items per page (1-1000)")
 Cursor = Field(default=None, max_length=2000, description="next_cursor of the previous page")
 Time = Field(default=None, description="ISO 8601; without an offset, UTC")
 Format = Literal["csv", "json", "parquet"]
+MAX_INT = 2**31 - 1  # version numbers and the like fit every database's INTEGER
 
 
 class Query(BaseModel):
@@ -181,7 +182,9 @@ class Scores(View):
 
 
 class ScoresQuery(Query):
-    version: int | None = Field(default=None, ge=1, description="rescore under this version")
+    version: int | None = Field(
+        default=None, ge=1, le=MAX_INT, description="rescore under this version"
+    )
 
 
 class Gain(View):
@@ -480,8 +483,10 @@ class ScorePreview(View):
 
 
 class DiffQuery(Query):
-    before: int | None = Field(default=None, ge=1)
-    after: int | None = Field(default=None, ge=1, description="default: the settings in force")
+    before: int | None = Field(default=None, ge=1, le=MAX_INT)
+    after: int | None = Field(
+        default=None, ge=1, le=MAX_INT, description="default: the settings in force"
+    )
 
 
 class Change(View):

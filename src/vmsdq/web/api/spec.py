@@ -143,7 +143,7 @@ def _operation_doc(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
             "in": "path",
             "required": True,
             "description": op.params.get(name, ""),
-            "schema": {"type": "integer", "minimum": 0}
+            "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
             if converter == "int:"
             else {"type": "string", "minLength": 1},
         }
