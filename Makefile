@@ -1,15 +1,17 @@
 # Two commands set everything up on a fresh machine with Python 3.11:
-#   make demo   generate the demo VMS data, validate it end to end, print the scores
-#   make test   run the whole test suite
+#   make demo   generate a demo VMS history, validate it, then serve the dashboard on :8000
+#   make test   run the whole test suite (installs Debian's Chromium for the browser tests)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO_DIR ?= demo
 VOLUNTEERS ?= 5000
+HISTORY ?= 30
+CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench bench-web browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +20,20 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/vmsdq demo --dir $(DEMO_DIR) --volunteers $(VOLUNTEERS)
+	$(BIN)/vmsdq demo --dir $(DEMO_DIR) --volunteers $(VOLUNTEERS) --history $(HISTORY) --serve
 
-test: $(STAMP)
+# Debian's Chromium for the browser tests (never a downloaded browser build).
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium chromium-driver >/dev/null; \
+	  else \
+	    echo "Chromium is missing: install Debian's chromium and chromium-driver"; \
+	  fi; \
+	fi
+
+test: $(STAMP) browser
 	$(BIN)/pytest -n 2 -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -33,6 +46,10 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py --volunteers 100000
+
+bench-web: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/web.py --volunteers 1000000 --days 90
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .vmsdq

@@ -37,8 +37,19 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Serve the Salesforce-side copy from a local fake org and reconcile over its API.",
 )
+@click.option(
+    "--serve/--no-serve",
+    default=None,
+    help="Then serve the dashboard on http://127.0.0.1:8000 (default: only when run from a "
+    "terminal; --no-serve for scripts).",
+)
 def demo(
-    volunteers: int, seed: int, target: Path, history_days: int, salesforce_server: bool
+    volunteers: int,
+    seed: int,
+    target: Path,
+    history_days: int,
+    salesforce_server: bool,
+    serve: bool | None,
 ) -> None:
     """Generate the demo VMS data, validate it end to end and print the results."""
     from vmsdq.demo import generate_demo
@@ -52,6 +63,11 @@ def demo(
         generate_demo(target, volunteers=volunteers, seed=seed)
         run = _run_against_fake_org(target) if salesforce_server else _run(target)
     print_run_table(run, target)
+    if serve if serve is not None else sys.stdin.isatty() and sys.stdout.isatty():
+        from vmsdq.cli.serve_cmds import serve_project
+
+        click.echo("Dashboard: http://127.0.0.1:8000/")
+        serve_project(target)
 
 
 def _run(target: Path) -> RunResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -10,9 +11,17 @@ from vmsdq.analytics.trends import Trend
 from vmsdq.core.history import Anomaly, HistoryPoint
 from vmsdq.core.results import EntityResult, RuleResult, RunResult
 from vmsdq.core.scores import RunScores
-from vmsdq.scoring.explain import Explanation
+from vmsdq.scoring.explain import Explanation, RuleGain
+from vmsdq.services.catalog import EntityInfo, RuleInfo
+from vmsdq.services.config_diff import SettingsDiff
+from vmsdq.services.dashboard import Overview
+from vmsdq.services.editor import EditPreview
 from vmsdq.services.failures import FailureRow
+from vmsdq.services.history import Series
+from vmsdq.services.reconciliation import Mismatch, Reconciliation
+from vmsdq.services.scores import ScorePreview
 from vmsdq.services.settings import ConfigVersion, as_pairs
+from vmsdq.store.pages import Page
 from vmsdq.store.records import RunSummary, StepRecord
 
 
@@ -160,4 +169,67 @@ def explanation_view(e: Explanation) -> dict[str, Any]:
         "entity": e.entity,
         "gains": [asdict(g) for g in e.gains],
         "text": e.lines(),
+    }
+
+
+def page_view(page: Page[Any], view: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """One page of a list: its items and the cursor of the next page (null on the last)."""
+    return {"items": [view(x) for x in page.items], "next_cursor": page.next_cursor}
+
+
+def rule_info_view(r: RuleInfo) -> dict[str, Any]:
+    return asdict(r)
+
+
+def entity_info_view(e: EntityInfo, *, rules: bool = True) -> dict[str, Any]:
+    out = {k: v for k, v in asdict(e).items() if k != "rules"}
+    out["rule_count"] = len(e.rules)
+    if rules:
+        out["rules"] = [rule_info_view(r) for r in e.rules]
+    return out
+
+
+def gain_view(g: RuleGain) -> dict[str, Any]:
+    return asdict(g)
+
+
+def score_preview_view(p: ScorePreview) -> dict[str, Any]:
+    return {
+        "key": p.key,
+        "value": p.value,
+        "before": scores_view(p.before),
+        "after": scores_view(p.after),
+    }
+
+
+def reconciliation_view(r: Reconciliation) -> dict[str, Any]:
+    return asdict(r)
+
+
+def mismatch_view(m: Mismatch) -> dict[str, Any]:
+    return asdict(m)
+
+
+def settings_diff_view(d: SettingsDiff) -> dict[str, Any]:
+    return asdict(d)
+
+
+def edit_preview_view(p: EditPreview) -> dict[str, Any]:
+    return asdict(p)
+
+
+def series_view(s: Series) -> dict[str, Any]:
+    return {"series": s.name, "points": [point_view(p) for p in s.points]}
+
+
+def overview_view(o: Overview) -> dict[str, Any]:
+    return {
+        "latest": summary_view(o.latest) if o.latest else None,
+        "scores": scores_view(o.scores) if o.scores else None,
+        "target": o.target,
+        "trend": [point_view(p) for p in o.trend],
+        "runs": [summary_view(r) for r in o.runs],
+        "active": [summary_view(r) for r in o.active],
+        "anomalies": [anomaly_view(a) for a in o.anomalies],
+        "fix_first": [gain_view(g) for g in o.gains],
     }

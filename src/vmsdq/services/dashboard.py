@@ -1,0 +1,166 @@
+"""What the dashboard pages show, each gathered by one call: the overview, an entity, a rule.
+
+Scores of a completed run never change under the settings version it was scored with, so
+they are computed once per process and reused (``_scores``); lists read stored summaries.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from vmsdq.core.errors import NotFoundError
+from vmsdq.core.history import Anomaly, HistoryPoint
+from vmsdq.core.results import RuleResult
+from vmsdq.core.scores import RuleScore, RunScores
+from vmsdq.core.words import RunStatus
+from vmsdq.scoring.explain import RuleGain, explain
+from vmsdq.services.anomalies import list_anomalies
+from vmsdq.services.catalog import RuleInfo, get_entity, get_rule
+from vmsdq.services.context import Context
+from vmsdq.services.history import Series, history
+from vmsdq.services.reconciliation import Reconciliation, reconciliation
+from vmsdq.services.runs import list_runs
+from vmsdq.services.scores import run_scores
+from vmsdq.services.settings import in_force
+from vmsdq.store.records import RunSummary
+
+TREND_DAYS = 90
+CACHE_SIZE = 64
+
+
+@dataclass(frozen=True)
+class Overview:
+    latest: RunSummary | None
+    scores: RunScores | None
+    target: float
+    trend: list[HistoryPoint]
+    runs: list[RunSummary]
+    anomalies: list[Anomaly]
+    gains: list[RuleGain]
+    active: list[RunSummary] = field(default_factory=list)  # queued or running
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    """One rule of an entity page: its declaration, its result and score in the run."""
+
+    info: RuleInfo
+    result: RuleResult | None
+    score: RuleScore | None
+
+
+@dataclass(frozen=True)
+class EntityOverview:
+    entity: str
+    description: str
+    mirror: str | None
+    latest: RunSummary | None
+    scores: RunScores | None
+    target: float
+    rules: list[RuleRow]
+    series: list[Series]
+    reconciliation: Reconciliation | None
+
+
+@dataclass(frozen=True)
+class RuleOverview:
+    info: RuleInfo
+    latest: RunSummary | None
+    result: RuleResult | None
+    score: RuleScore | None
+    series: list[Series]
+
+
+def overview(ctx: Context, *, runs: int = 10, top: int = 8) -> Overview:
+    """The newest completed run's scores, the overall trend, recent runs and anomalies."""
+    ctx.require("read")
+    target = in_force(ctx).settings.scoring.target
+    latest = _latest(ctx)
+    recent = list_runs(ctx, limit=runs).items
+    active = [r for r in recent if not RunStatus(r.status).finished]
+    if latest is None:
+        return Overview(None, None, target, [], recent, [], [], active)
+    scores = _scores(ctx, latest)
+    gains = explain(scores, top=top).gains if scores is not None else []
+    since = latest.started_at - timedelta(days=TREND_DAYS)
+    trend = history(ctx, since=since)[0].points
+    found = list_anomalies(ctx, run_id=latest.run_id, limit=50)
+    return Overview(latest, scores, target, trend, recent, found, gains, active)
+
+
+def entity_overview(ctx: Context, entity: str) -> EntityOverview:
+    """An entity's scores per dimension, its rules with results, trends, reconciliation."""
+    info = get_entity(ctx, entity)
+    target = in_force(ctx).settings.scoring.target
+    latest = _latest(ctx)
+    scores = _scores(ctx, latest) if latest is not None else None
+    results = _results(ctx, latest, entity)
+    rules = [
+        RuleRow(r, results.get(r.name), scores.rule(r.name) if scores else None) for r in info.rules
+    ]
+    series: list[Series] = []
+    rec = None
+    if latest is not None:
+        since = latest.started_at - timedelta(days=TREND_DAYS)
+        try:
+            series = history(ctx, entity=entity, since=since)
+        except NotFoundError:
+            series = []
+        if info.mirror is not None:
+            try:
+                rec = reconciliation(ctx, latest.run_id, entity)
+            except NotFoundError:
+                rec = None
+    return EntityOverview(
+        entity, info.description, info.mirror, latest, scores, target, rules, series, rec
+    )
+
+
+def rule_overview(ctx: Context, rule: str) -> RuleOverview:
+    """A rule's declaration and compiled SQL, its result in the newest run and its history."""
+    info = get_rule(ctx, rule)
+    latest = _latest(ctx)
+    result = _results(ctx, latest, info.entity).get(rule)
+    scores = _scores(ctx, latest) if latest is not None else None
+    try:
+        series = history(ctx, rule=rule, limit=TREND_DAYS)
+    except NotFoundError:
+        series = []
+    return RuleOverview(info, latest, result, scores.rule(rule) if scores else None, series)
+
+
+def _latest(ctx: Context) -> RunSummary | None:
+    page = list_runs(ctx, status=str(RunStatus.completed), limit=1)
+    return page.items[0] if page.items else None
+
+
+def _results(ctx: Context, run: RunSummary | None, entity: str) -> dict[str, RuleResult]:
+    if run is None:
+        return {}
+    page = ctx.repos.results.rules(run.run_id, entity=entity, limit=1000)
+    return {r.rule: r for r in page.items}
+
+
+_CACHE: OrderedDict[tuple[object, ...], tuple[object, RunScores]] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def _scores(ctx: Context, run: RunSummary) -> RunScores | None:
+    """The run's scores as run (None when it was not scored), computed once per process."""
+    if run.config_version is None or run.status != RunStatus.completed:
+        return None
+    key = (str(ctx.db.url), ctx.tenant, ctx.project.spec.name, run.run_id, run.config_version)
+    with _LOCK:
+        found = _CACHE.get(key)
+        if found is not None and found[0] is ctx.project:
+            _CACHE.move_to_end(key)
+            return found[1]
+    scores = run_scores(ctx, run.run_id)
+    with _LOCK:
+        _CACHE[key] = (ctx.project, scores)  # keeps the project alive: ``is`` stays exact
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return scores

@@ -1,0 +1,14 @@
+"""The dashboard (blueprint ``ui``): server-rendered pages with Plotly charts."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("ui", __name__)
+
+
+def _register() -> None:
+    from vmsdq.web.ui import filters, pages, pages_admin  # noqa: F401
+
+
+_register()
