@@ -37,6 +37,7 @@ def simulate(
             defect_scale=p.defect_scale,
             as_of=p.day,
             write_truth=False,  # the ground truth is for tests; a day of history needs none
+            salesforce=True,  # but it is reconciled with the Salesforce side
         )
         ctx = open_context(project_dir)
         run_ids.append(run_now(ctx, now=p.day).run_id)

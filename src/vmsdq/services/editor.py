@@ -232,7 +232,7 @@ def _run_changed(
     descriptions = {k.name: k.description for c in todo for k in c.checks}
     with tempfile.TemporaryDirectory(prefix="vmsdq-preview-") as folder:
         results = DuckDBBackend(threads=1).validate(
-            todo, snapshots, run_id=run_id, failures_dir=Path(folder), now=ctx.clock()
+            todo, snapshots, failures_dir=Path(folder), now=ctx.clock()
         )
         failing = _failing(Path(folder), rows)
     return [

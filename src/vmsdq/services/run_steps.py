@@ -179,7 +179,7 @@ def merge(entity: str, results: list[EntityResult]) -> EntityResult:
             continue
         target.rules.extend(r.rules)
         target.seconds += r.seconds
-        if r.message and r.status == "error":
+        if r.message and r.status == "error" and r.message not in target.message:
             target.message = "; ".join(m for m in (target.message, r.message) if m)
         if not target.location:
             target.location = r.location
