@@ -85,6 +85,9 @@ class ViewRef:
 
     @classmethod
     def parse(cls, name: str) -> ViewRef:
-        """The reference behind an engine view name (``volunteer``, ``volunteer__mirror``)."""
-        entity, sep, role = name.partition("__")
-        return cls(entity, ViewRole(role) if sep else ViewRole.own)
+        """The reference behind an engine view name (``volunteer``, ``volunteer__mirror``);
+        a name without a known role suffix is an entity's own view."""
+        entity, sep, role = name.rpartition("__")
+        if sep and entity and role in ViewRole.__members__ and role != ViewRole.own:
+            return cls(entity, ViewRole(role))
+        return cls(name)

@@ -11,9 +11,10 @@ import duckdb
 from vmsdq.checks.model import CompiledEntity
 from vmsdq.core.results import EntityResult
 from vmsdq.core.snapshots import Snapshot
+from vmsdq.core.words import ViewRef, ViewRole
 from vmsdq.engine.backend import Capabilities, Progress
 from vmsdq.engine.entity import validate_entity
-from vmsdq.engine.views import PREVIOUS, register_snapshots
+from vmsdq.engine.views import register_snapshots
 from vmsdq.spec.models import EngineSpec
 
 # Everything a rule can need: TRY_CAST, RE2, Python validators, the previous snapshot.
@@ -116,5 +117,5 @@ class DuckDBBackend:
 
 def _registered(snapshots: Mapping[str, Snapshot], errors: Mapping[str, str]) -> set[str]:
     views = set(snapshots)
-    views |= {name + PREVIOUS for name, snap in snapshots.items() if snap.previous}
+    views |= {ViewRef(n, ViewRole.previous).name for n, snap in snapshots.items() if snap.previous}
     return views - set(errors)

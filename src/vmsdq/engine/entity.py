@@ -13,13 +13,13 @@ from sqlglot import exp
 from vmsdq.checks.model import Check, CompiledEntity
 from vmsdq.core.results import EntityResult, RuleResult
 from vmsdq.core.snapshots import Snapshot
-from vmsdq.core.words import Dimension, Outcome, Severity, outcome_for
+from vmsdq.core.words import Dimension, Outcome, Severity, ViewRef, ViewRole, outcome_for
 from vmsdq.engine.failures import parseable_rule, write_failures
 from vmsdq.engine.rows import RowOutcome, drop_flags, run_row_checks
 from vmsdq.engine.rule_results import row_rule, table_rule
 from vmsdq.engine.strict import build_strict_table
 from vmsdq.engine.tables import run_table_checks
-from vmsdq.engine.views import PREVIOUS, missing_column
+from vmsdq.engine.views import missing_column
 
 
 def validate_entity(
@@ -106,8 +106,9 @@ def _unavailable(check: Check, registered: Collection[str]) -> str | None:
             name = table.name
             if name.startswith("__") or name in registered:
                 continue
-            if name.endswith(PREVIOUS):
-                return f"no previous snapshot of '{name[: -len(PREVIOUS)]}' (nothing to compare)"
+            ref = ViewRef.parse(name)
+            if ref.role is ViewRole.previous:
+                return f"no previous snapshot of '{ref.entity}' (nothing to compare)"
             return f"entity '{name}' was not read in this run"
     return None
 

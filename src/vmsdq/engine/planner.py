@@ -21,12 +21,12 @@ from sqlglot import exp
 from vmsdq.checks.model import Check, CompiledEntity
 from vmsdq.core.errors import VmsdqError
 from vmsdq.core.results import EntityResult
+from vmsdq.core.words import ViewRef, ViewRole
 from vmsdq.engine.backend import Backend, Capabilities, Progress
 from vmsdq.engine.failures import combine, failure_file
 from vmsdq.engine.sql_dialect import is_blank_test
 
 ViewT = TypeVar("ViewT")
-PREVIOUS = "__previous"  # suffix of the previous snapshot's view (transition rules)
 PART = "pushed"  # failure file of the pushed part until merged: ``<entity>.pushed.parquet``
 # Written alike everywhere, or rewritten per database (sql_dialect); regexes have their flag.
 HANDLED = frozenset(
@@ -95,7 +95,8 @@ def refusal(check: Check, caps: Capabilities, views: Mapping[str, object]) -> st
         return "table checks run from the rows"
     if check.strict and not caps.supports_strict_values:
         return "strict validation runs in Python"
-    if any(name.endswith(PREVIOUS) for name in read) and not caps.supports_previous_snapshot:
+    previous = any(ViewRef.parse(n).role is ViewRole.previous for n in read)
+    if previous and not caps.supports_previous_snapshot:
         return "the previous snapshot is kept by DuckDB only"
     if not caps.supports_regex and _has_regex(nodes):
         return f"{caps.dialect} regular expressions differ from RE2"

@@ -10,11 +10,10 @@ import pyarrow as pa
 
 from vmsdq.core.errors import MissingColumnError
 from vmsdq.core.snapshots import Snapshot
+from vmsdq.core.words import ViewRef, ViewRole
 
 if TYPE_CHECKING:
     from vmsdq.checks.model import CompiledEntity
-
-PREVIOUS = "__previous"
 
 
 def register_snapshots(
@@ -28,7 +27,8 @@ def register_snapshots(
     errors: dict[str, str] = {}
     seen: dict[int, str] = {}
     for name, snapshot in snapshots.items():
-        for view, snap in ((name, snapshot), (name + PREVIOUS, snapshot.previous)):
+        previous = ViewRef(name, ViewRole.previous).name
+        for view, snap in ((name, snapshot), (previous, snapshot.previous)):
             if snap is None:
                 continue
             try:

@@ -28,16 +28,12 @@ are not live: never matched, compared, counted or missing in the VMS. Empty text
 """
 
 from vmsdq.reconcile.compile import (
-    MIRROR_SUFFIX,
-    RECONCILE_SUFFIX,
     compile_reconciliation,
     mirror_entity,
 )
 from vmsdq.reconcile.mapping import mapped_fields, tolerance
 
 __all__ = [
-    "MIRROR_SUFFIX",
-    "RECONCILE_SUFFIX",
     "compile_reconciliation",
     "mapped_fields",
     "mirror_entity",

@@ -18,7 +18,7 @@ from sqlglot import exp
 
 from vmsdq.checks.model import BASE, Check, ColumnSpec, CompiledEntity, Relation
 from vmsdq.checks.sql import SQL_TYPES, col, is_present, table
-from vmsdq.core.words import Dimension, Severity
+from vmsdq.core.words import Dimension, Severity, ViewRef, ViewRole
 from vmsdq.reconcile.mapping import MappedField, filters, mapped_fields, mirror_of, tolerance
 from vmsdq.reconcile.normalize import compare_value, normalize, picklist, text, typed_ours
 from vmsdq.reconcile.salesforce_ids import join_key_sql
@@ -30,9 +30,7 @@ BINNED = "binned"  # alias of the mirror keys in the recycle bin (missing_in_vms
 KEY = "__key"
 DELETED = "__deleted"  # the record is in the other system's recycle bin (Salesforce IsDeleted)
 IS_DELETED = "IsDeleted"
-RECONCILE_SUFFIX = "__reconcile"
 ROWS, REPEATED = "__mirror_rows", "__repeated_keys"  # CTE names (the engine skips "__" tables)
-MIRROR_SUFFIX = "__mirror"
 
 
 def compile_reconciliation(entity: EntitySpec) -> list[CompiledEntity]:
@@ -131,7 +129,7 @@ def match_key(entity: EntitySpec, value: exp.Expr) -> exp.Expr:
 
 def _mirror_rows(entity: EntitySpec) -> exp.Expr:
     """The mirror view with an ``IsDeleted`` column (NULL where the source has none)."""
-    view = exp.select(exp.Star()).from_(table(entity.entity + MIRROR_SUFFIX))
+    view = exp.select(exp.Star()).from_(table(_mirror(entity)))
     flag = exp.alias_(exp.cast(exp.null(), "BOOLEAN"), IS_DELETED, quoted=True)
     empty = exp.select(flag).where(exp.false())
     union = exp.Union(this=view, expression=empty, distinct=False, by_name=True)
@@ -187,14 +185,14 @@ def _ours(entity: EntitySpec) -> CompiledEntity:
     for m in mapped_fields(entity):
         checks.append(_field_check(entity, m, relation, matched.copy()))
     return CompiledEntity(
-        name=entity.entity + RECONCILE_SUFFIX,
+        name=ViewRef(entity.entity, ViewRole.reconcile).name,
         key=entity.key,
         columns=tuple(
             ColumnSpec(name, name, SQL_TYPES[entity.fields[name].type])
             for name in _our_columns(entity)
         ),
         checks=tuple(checks),
-        needs=(entity.entity + MIRROR_SUFFIX,),
+        needs=(_mirror(entity),),
     )
 
 
@@ -297,7 +295,7 @@ def _theirs(entity: EntitySpec) -> CompiledEntity:
     )
     columns = [mirror.key] + [m.theirs for m in mapped_fields(entity)]
     return CompiledEntity(
-        name=entity.entity + MIRROR_SUFFIX,
+        name=_mirror(entity),
         key=mirror.key,
         columns=tuple(ColumnSpec(c, c, "VARCHAR") for c in dict.fromkeys(columns)),
         checks=(check,),
@@ -322,3 +320,8 @@ def _qualified(expression: exp.Expr, alias: str) -> exp.Expr:
         return node
 
     return expression.copy().transform(qualify)
+
+
+def _mirror(entity: EntitySpec) -> str:
+    """The engine's view of the entity's rows in the other system."""
+    return ViewRef(entity.entity, ViewRole.mirror).name

@@ -23,6 +23,7 @@ from sqlglot import exp
 
 from vmsdq.core.errors import MissingColumnError, SourceError
 from vmsdq.core.snapshots import RejectedRecord, Snapshot
+from vmsdq.core.words import ViewRef, ViewRole
 from vmsdq.core.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -67,14 +68,15 @@ class FilesSource:
 
         if entity.mirror is None:
             raise SourceError(f"entity '{entity.entity}' declares no mirror to read")
-        return self._read(mirror_entity(entity), f"{entity.entity}__mirror")
+        return self._read(mirror_entity(entity), ViewRef(entity.entity, ViewRole.mirror).name)
 
     def _read(self, entity: EntitySpec, view: str) -> Snapshot:
         src = entity.sources.get(self.name)
         pattern = src.path if src is not None and src.path else f"{entity.entity}.*"
         snap = self._read_pattern(entity, src, pattern, view)
         if src is not None and src.previous:
-            snap.previous = self._read_pattern(entity, src, src.previous, f"{view}__previous")
+            previous = ViewRef(entity.entity, ViewRole.previous).name
+            snap.previous = self._read_pattern(entity, src, src.previous, previous)
         return snap
 
     def _read_pattern(

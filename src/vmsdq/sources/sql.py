@@ -21,6 +21,7 @@ from vmsdq.core.errors import (
     SourceUnavailableError,
 )
 from vmsdq.core.snapshots import Snapshot
+from vmsdq.core.words import ViewRef, ViewRole
 from vmsdq.core.workspace import Workspace
 from vmsdq.sources.sql_url import DatabaseUrl, resolve_url
 
@@ -113,7 +114,7 @@ class SqlSource:
         """The entity's mirror kept in this database, under the other system's field names."""
         from vmsdq.reconcile import mirror_entity
 
-        return self.read(mirror_entity(entity), view=f"{entity.entity}__mirror")
+        return self.read(mirror_entity(entity), view=ViewRef(entity.entity, ViewRole.mirror).name)
 
     def read(self, entity: EntitySpec, *, view: str | None = None) -> Snapshot:
         from vmsdq.sources.sql_read import open_reader, write_parquet

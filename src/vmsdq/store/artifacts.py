@@ -24,10 +24,10 @@ from typing import Any
 
 from vmsdq.core.errors import ConfigError
 from vmsdq.core.snapshots import RejectedRecord, Snapshot
+from vmsdq.core.words import ViewRef, ViewRole
 from vmsdq.core.workspace import Workspace
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$")
-PREVIOUS = "__previous"
 
 
 class UnsafeNameError(ConfigError):
@@ -104,7 +104,7 @@ class ArtifactStore:
         folder = self.snapshots_dir(run_id)
         _write_one(snap, folder, checked(view, "view"))
         if snap.previous is not None:
-            _write_one(snap.previous, folder, view + PREVIOUS)
+            _write_one(snap.previous, folder, _previous(view))
         found = self.snapshot(run_id, view)
         assert found is not None
         return found
@@ -114,14 +114,15 @@ class ArtifactStore:
         folder = self.snapshots_dir(run_id, create=False)
         snap = _load_one(folder, checked(view, "view"), run_id)
         if snap is not None:
-            snap.previous = _load_one(folder, view + PREVIOUS, run_id)
+            snap.previous = _load_one(folder, _previous(view), run_id)
         return snap
 
     def snapshot_views(self, run_id: str) -> list[str]:
         folder = self.snapshots_dir(run_id, create=False)
         if not folder.is_dir():
             return []
-        return sorted(p.stem for p in folder.glob("*.json") if not p.stem.endswith(PREVIOUS))
+        stems = [p.stem for p in folder.glob("*.json")]
+        return sorted(s for s in stems if ViewRef.parse(s).role is not ViewRole.previous)
 
     def copy_snapshot(self, from_run: str, run_id: str, view: str) -> Snapshot | None:
         """Archive ``from_run``'s snapshot of ``view`` under ``run_id`` (hard links)."""
@@ -134,6 +135,11 @@ class ArtifactStore:
 
     def drop_snapshots(self, run_id: str) -> None:
         shutil.rmtree(self.snapshots_dir(run_id, create=False), ignore_errors=True)
+
+
+def _previous(view: str) -> str:
+    """The archive name of a view's previous state (``volunteer`` -> ``volunteer__previous``)."""
+    return ViewRef(ViewRef.parse(view).entity, ViewRole.previous).name
 
 
 def _dir(path: Path, create: bool) -> Path:

@@ -7,15 +7,16 @@ from sqlglot import exp
 from vmsdq.checks.context import RuleContext
 from vmsdq.checks.model import Check, Relation
 from vmsdq.checks.sql import col, is_present, lit, relation_alias, typed_select
+from vmsdq.core.words import ViewRef, ViewRole
 from vmsdq.spec.models import TransitionRule
 
-PREVIOUS_SUFFIX = "__previous"
+PREVIOUS_VALUE = "__previous"  # the offending value recorded for the old state
 
 
 def compile_transition(rule: TransitionRule, ctx: RuleContext) -> Check:
     entity = ctx.entity
     text = ctx.is_text(rule.field)
-    view = entity.entity + PREVIOUS_SUFFIX
+    view = ViewRef(entity.entity, ViewRole.previous).name
     inner = typed_select(entity, view, dict.fromkeys([entity.key, rule.field])).subquery("t")
     key = col(entity.key, "t")
     query = (
@@ -48,6 +49,6 @@ def compile_transition(rule: TransitionRule, ctx: RuleContext) -> Check:
     return ctx.row_check(
         fails,
         applies=applies,
-        values=[(f"{rule.field}{PREVIOUS_SUFFIX}", old), (rule.field, new)],
+        values=[(f"{rule.field}{PREVIOUS_VALUE}", old), (rule.field, new)],
         relations=[Relation(alias, query, on)],
     )
