@@ -44,6 +44,7 @@ _DESCRIPTIONS: dict[str, dict[str, str]] = {
         "store": "Results database and artifact folder.",
         "scoring": "Weights, thresholds and grade bands.",
         "reconcile": "Pairs of sources to reconcile, e.g. {vms: salesforce}.",
+        "jobs": "Background runs: broker, time limits, retries, beat schedules.",
     },
 }
 
