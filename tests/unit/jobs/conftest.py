@@ -19,6 +19,14 @@ def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def metrics_in_process() -> None:
+    """Counters of this process only (an earlier test may have pointed them at Redis)."""
+    from vmsdq.services import metrics
+
+    metrics.configure(None)
+
+
 @pytest.fixture
 def project(demo_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     for name in (
