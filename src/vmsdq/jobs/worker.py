@@ -17,7 +17,7 @@ from celery import Celery, signals
 
 from vmsdq.core.errors import ConfigError
 from vmsdq.jobs.app import create_celery
-from vmsdq.jobs.context import project_at
+from vmsdq.jobs.context import context_for, project_at
 from vmsdq.jobs.maintenance import Sweeper
 from vmsdq.services import metrics
 from vmsdq.services.jobconfig import job_settings
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 
 def worker_app(root: str) -> Celery:
+    context_for(root)  # the results database exists (and is at the schema) before Celery opens it
     settings = job_settings(project_at(root))
     if settings.embedded:
         raise ConfigError(
