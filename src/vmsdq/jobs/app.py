@@ -8,6 +8,8 @@ longest task) before doing so; a worker takes one task at a time per process.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 from typing import Any
 
 from celery import Celery
@@ -30,7 +32,20 @@ def create_celery(settings: JobSettings, name: str = "vmsdq") -> Celery:
     import vmsdq.jobs.tasks  # noqa: F401 (registers the shared tasks on every app)
 
     app.loader.import_default_modules()
+    atexit.register(stop_listening, app)
     return app
+
+
+def stop_listening(app: Celery) -> None:
+    """Drop the result subscriptions a Redis backend makes for the tasks it sends (progress is
+    read from the results store), while the interpreter can still close them cleanly."""
+    backend = getattr(app, "_backend", None)  # never made one: nothing to drop
+    consumer = getattr(backend, "result_consumer", None)
+    if consumer is None:
+        return
+    with contextlib.suppress(Exception):
+        getattr(consumer, "subscribed_to", set()).clear()
+        consumer.stop()
 
 
 def celery_config(settings: JobSettings) -> dict[str, Any]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import time
 from pathlib import Path
 from typing import Any
@@ -25,17 +23,6 @@ class CeleryExecutor:
         self.app = create_celery(settings)
         self._contexts: dict[str, ContextFactory] = {}
         metrics.add_probe(settings.queue, self.queue_depth)
-        atexit.register(self.close)
-
-    def close(self) -> None:
-        """Stop listening for task results (a Redis backend subscribes to those it sends; we
-        read progress from the store), before the interpreter starts tearing itself down."""
-        consumer = getattr(self.app.backend, "result_consumer", None)
-        if consumer is None:
-            return
-        with contextlib.suppress(Exception):
-            getattr(consumer, "subscribed_to", set()).clear()
-            consumer.stop()
 
     def submit(self, make_context: ContextFactory, run_id: str) -> bool:
         ctx = make_context()
