@@ -43,6 +43,8 @@ class UnitTask(Task):  # type: ignore[misc]
         ids = {"run_id": run_id, "task_id": self.request.id, "task": what}
         with bound(**ids, worker=self.request.hostname):
             retry, found = self._attempt(unit, root, run_id, names, what)
+            if retry is None:
+                log.info("%s: %s", what, found.get("status", "done"))
         if retry is not None:
             raise self.retry(**retry)
         found["worker"] = self.request.hostname or socket.gethostname()

@@ -108,7 +108,7 @@ def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
         server.stop()
 
 
-def test_runs_queue_again_when_redis_returns(deployment: Deployment, own_redis: OwnRedis) -> None:
+def test_runs_queue_again_when_redis_returns(own_redis: OwnRedis, deployment: Deployment) -> None:
     deployment.broker = own_redis.url
     deployment.configure()
     deployment.worker("w1")

@@ -61,8 +61,10 @@ def test_two_workers_share_one_run(deployment: Deployment) -> None:
     run = runs.get_run(open_context(deployment.root), run_id)
     entities, rules, distinct = stored_counts(deployment.root, run_id)
     assert (entities, rules, distinct) == (len(ENTITIES), len(run.rules), len(run.rules))
-    logged = [json.loads(x) for x in deployment.log("w1").splitlines() if x.startswith("{")]
-    assert any(r.get("run_id") == run_id and r.get("task_id") for r in logged)
+    for name in ("w1", "w2"):  # every task logs a JSON line with its run and task ids
+        lines = [json.loads(x) for x in deployment.log(name).splitlines() if x.startswith("{")]
+        mine = [r for r in lines if r.get("logger") == "vmsdq.jobs.tasks"]
+        assert mine and all(r["run_id"] == run_id and r["task_id"] for r in mine)
 
 
 def test_a_worker_killed_mid_entity_leaves_one_set_of_results(
