@@ -14,14 +14,13 @@ _LOCK = threading.Lock()
 
 def project_at(root: str) -> Any:
     """The project in folder ``root``, parsed again only when one of its YAML files changed."""
-    stamp = _stamp(Path(root))
     with _LOCK:
         found = _PROJECTS.get(root)
-        if found is not None and found[0] == stamp:
-            return found[1]
+    if found is not None and found[0] == _stamp(Path(root), found[1]):
+        return found[1]
     project = load(root)
     with _LOCK:
-        _PROJECTS[root] = (stamp, project)
+        _PROJECTS[root] = (_stamp(Path(root), project), project)
     return project
 
 
@@ -30,6 +29,9 @@ def context_for(root: str) -> Context:
     return open_context(project_at(root))
 
 
-def _stamp(root: Path) -> tuple[int, ...]:
-    files = sorted(root.glob("*.yaml")) + sorted(root.glob("**/entities/*.yaml"))
-    return tuple(p.stat().st_mtime_ns for p in files if p.is_file())
+def _stamp(root: Path, project: Any) -> tuple[int, ...]:
+    """Modification times of the project file, its entity files and their folders (a file
+    added or removed changes its folder's)."""
+    files = [root / "vmsdq.yaml", *(root / f for f in project.entity_files.values())]
+    paths = sorted({*files, *(f.parent for f in files)})
+    return tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in paths)

@@ -110,3 +110,29 @@ def test_transient_errors_are_retried_with_backoff_by_celery(
     assert not runs.get_run(ctx, run_id).has_errors
     retried = [x for x in deployment.log("w1").splitlines() if "retry" in x and "school" in x]
     assert len(retried) >= 2
+
+
+def test_cancelling_a_run_stops_its_tasks_on_the_workers(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    need("127.0.0.1", 6379, "redis")
+    deployment.configure()
+    mark = tmp_path / "inside-district"
+    hook = {"PYTHONPATH": HOOKS, "VMSDQ_TEST_HOOK": f"slow:district:{mark}"}
+    deployment.worker("w1", env=hook)
+    run_id = submit(deployment, ["district", "school", "volunteer"])
+    wait_for(mark.exists, 120, "the worker to be validating district")
+    ctx = open_context(deployment.root)
+    runs.cancel_run(ctx, run_id, reason="cancelled by a test")
+
+    def stopped() -> bool:
+        steps = {s.name: s.status for s in ctx.repos.steps.list(run_id, "validate")}
+        return steps["district"] == "cancelled"
+
+    wait_for(stopped, 60, "district to stop at its next stage")
+    wait_for(lambda: "finish_run: cancelled" in deployment.log("w1"), 60, "the finish to skip")
+    summary, steps = runs.progress(ctx, run_id)
+    assert (summary.status, summary.message) == ("cancelled", "cancelled by a test")
+    validated = {s.name: s.status for s in steps if s.kind == "validate"}
+    assert validated == {"district": "cancelled", "school": "queued", "volunteer": "queued"}
+    assert stored_counts(deployment.root, run_id) == (0, 0, 0)

@@ -90,3 +90,13 @@ def test_backoff_doubles_up_to_its_cap() -> None:
 def test_passwords_in_urls_are_redacted() -> None:
     text = "broker redis://:s3cret@host:6379/0 and amqp://guest:guest@h//"
     assert redact(text) == "broker redis://:***@host:6379/0 and amqp://guest:***@h//"
+
+
+def test_worker_and_beat_need_a_broker(project: Path) -> None:
+    from click.testing import CliRunner
+
+    from vmsdq.cli import main
+
+    for command in ("worker", "beat"):
+        done = CliRunner().invoke(main, [command, "--project", str(project)])
+        assert done.exit_code == 2 and "no broker is configured" in done.output

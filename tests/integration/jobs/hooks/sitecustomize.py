@@ -1,8 +1,9 @@
 """Loaded by the worker processes some tests start (PYTHONPATH): slows or breaks one step.
 
 ``VMSDQ_TEST_HOOK`` is ``block:<entity>:<file>`` (validating that entity writes the file,
-then hangs until the worker is killed) or ``flaky:<view>:<count file>:<n>`` (the first n
-reads of that view, over every process, fail with a transient error).
+then hangs until the worker is killed), ``slow:<entity>:<file>`` (writes the file, waits
+4 s, then validates) or ``flaky:<view>:<count file>:<n>`` (the first n reads of that view,
+over every process, fail with a transient error).
 """
 
 from __future__ import annotations
@@ -14,16 +15,16 @@ from typing import Any
 
 HOOK = os.environ.get("VMSDQ_TEST_HOOK", "")
 
-if HOOK.startswith("block:"):
+if HOOK.startswith(("block:", "slow:")):
     from vmsdq.engine.duckdb_backend import DuckDBBackend
 
-    _, ENTITY, MARK = HOOK.split(":", 2)
+    KIND, ENTITY, MARK = HOOK.split(":", 2)
     _validate = DuckDBBackend.validate
 
     def _blocking(self: Any, entities: Any, *args: Any, **kwargs: Any) -> Any:
         if any(e.name == ENTITY for e in entities):
             Path(MARK).write_text(str(os.getpid()))
-            time.sleep(600)
+            time.sleep(600 if KIND == "block" else 4)
         return _validate(self, entities, *args, **kwargs)
 
     DuckDBBackend.validate = _blocking  # type: ignore[method-assign]
