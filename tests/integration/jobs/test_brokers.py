@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from jobs_support import RABBIT, Deployment, need, stored_counts, wait_for
+from jobs_support import IN_CI, RABBIT, Deployment, need, stored_counts, wait_for
 
 from vmsdq.services import runs
 from vmsdq.services.context import open_context
@@ -99,7 +99,10 @@ def _pings(client: redis.Redis) -> bool:
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
     if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
+        message = "redis-server is not installed (apt-get install redis-server)"
+        if IN_CI:
+            pytest.fail(f"{message}; CI=true: a missing service is a failure, not a skip")
+        pytest.skip(message)
     server = OwnRedis(tmp_path)
     server.start()
     try:
