@@ -19,6 +19,7 @@ def _register() -> None:
         analytics_cmds,  # noqa: F401
         core,  # noqa: F401
         db_cmds,  # noqa: F401
+        jobs_cmds,  # noqa: F401
         runs_cmds,  # noqa: F401
         serve_cmds,  # noqa: F401
         spec_cmds,  # noqa: F401

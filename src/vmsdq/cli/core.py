@@ -118,6 +118,12 @@ def _simulate_history(target: Path, days: int, volunteers: int, seed: int) -> No
 @click.option("--no-store", is_flag=True, help="Do not save the run in the results store.")
 @click.option("--from-run", default=None, help="Re-validate a past run's snapshots.")
 @click.option("--run-id", default=None, help="The id to give the run (default: a new one).")
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="Hand the run to the job workers (jobs.broker; without one, a thread pool here) "
+    "and follow its progress until it ends.",
+)
 def validate(
     project_dir: Path,
     entities: tuple[str, ...],
@@ -126,23 +132,39 @@ def validate(
     no_store: bool,
     from_run: str | None,
     run_id: str | None,
+    wait: bool,
 ) -> None:
     """Validate the project's entities and print the results (exit codes: see --help of vmsdq)."""
     from vmsdq.services.context import load, open_context, scratch_context
     from vmsdq.services.runs import run_now
     from vmsdq.services.views import run_view
 
+    if wait and no_store:
+        raise click.UsageError(
+            "--wait hands the run to workers, which need it stored: drop --no-store"
+        )
     with handled():
         project = load(project_dir)
         ctx = scratch_context(project) if no_store else open_context(project)
-        with progress_reporter() if fmt == "table" else nullcontext() as progress:
-            run = run_now(
+        if wait:
+            from vmsdq.cli.jobs_cmds import submit_and_follow
+
+            run = submit_and_follow(
                 ctx,
                 entities=list(entities) or None,
                 from_run=from_run,
                 run_id=run_id,
-                progress=progress,
+                show=fmt == "table",
             )
+        else:
+            with progress_reporter() if fmt == "table" else nullcontext() as progress:
+                run = run_now(
+                    ctx,
+                    entities=list(entities) or None,
+                    from_run=from_run,
+                    run_id=run_id,
+                    progress=progress,
+                )
     bar = fail_under if fail_under is not None else project.spec.scoring.fail_under
     if fmt == "json":
         click.echo(json.dumps(run_view(run, bar), indent=2))

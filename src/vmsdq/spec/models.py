@@ -345,6 +345,49 @@ class EngineSpec(Strict):
     temp_directory: str | None = None  # where DuckDB spills; relative to the project folder
 
 
+class ScheduleSpec(Strict):
+    """One schedule of ``vmsdq beat``: a validation run, or the retention clean-up."""
+
+    task: Literal["validate", "retention"] = "validate"
+    every: str | None = Field(default=None, pattern=r"^\d+\s*[smhd]$")  # e.g. 15m, 1h, 1d
+    cron: str | None = Field(default=None, pattern=r"^\S+(\s+\S+){4}$")  # m h dom mon dow
+    entities: list[str] | Literal["all", "mirrored"] = "all"  # mirrored: those with mirror:
+    keep_days: int = Field(default=90, ge=1)  # retention: runs started longer ago go
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _one_timing(self) -> ScheduleSpec:
+        if (self.every is None) == (self.cron is None):
+            raise ValueError("a schedule needs exactly one of 'every' (e.g. 1h) or 'cron'")
+        return self
+
+
+def _default_schedules() -> dict[str, ScheduleSpec]:
+    return {
+        "reconcile": ScheduleSpec(every="1h", entities="mirrored"),  # counts, missing, mismatch
+        "full": ScheduleSpec(cron="0 2 * * *"),
+        "retention": ScheduleSpec(task="retention", cron="30 3 * * *"),
+    }
+
+
+class JobsSpec(Strict):
+    """Background runs. No broker: runs execute in threads of the calling process."""
+
+    broker: str | None = None  # VMSDQ_BROKER_URL wins; redis://... or amqp://...
+    result_backend: str | None = None  # VMSDQ_RESULT_BACKEND; default: Redis broker or store
+    cache: str | None = None  # VMSDQ_CACHE_URL; default: a Redis broker, else in-process
+    queue: str = "vmsdq"
+    threads: int = Field(default=2, ge=1)  # the in-process pool
+    task_time_limit: int = Field(default=1800, ge=1)  # seconds one task may take
+    visibility_timeout: int | None = Field(default=None, ge=1)  # default: time limit + 60 s
+    run_time_limit: int = Field(default=7200, ge=1)  # a run still unfinished is failed
+    retries: int = Field(default=3, ge=0)  # of a task that hit a transient error
+    retry_backoff: float = Field(default=2.0, gt=0)  # seconds, doubled at each retry
+    retry_backoff_max: float = Field(default=300.0, gt=0)
+    maintenance_interval: float = Field(default=60.0, gt=0)  # lost and overdue runs swept
+    schedules: dict[str, ScheduleSpec] = Field(default_factory=_default_schedules)
+
+
 class Band(Strict):
     name: str
     min_offset: float  # band applies when score >= threshold + min_offset
@@ -399,6 +442,7 @@ class ProjectSpec(Strict):
     engine: EngineSpec = Field(default_factory=EngineSpec)
     scoring: ScoringSpec = Field(default_factory=ScoringSpec)
     reconcile: dict[str, str] = Field(default_factory=dict)  # e.g. {vms: salesforce}
+    jobs: JobsSpec = Field(default_factory=JobsSpec)
 
     @model_validator(mode="after")
     def _default_source_exists(self) -> ProjectSpec:

@@ -45,6 +45,7 @@ _DESCRIPTIONS: dict[str, dict[str, str]] = {
         "engine": "DuckDB limits: threads, memory_limit (e.g. 2GB), temp_directory.",
         "scoring": "Weights, thresholds and grade bands.",
         "reconcile": "Pairs of sources to reconcile, e.g. {vms: salesforce}.",
+        "jobs": "Background runs: broker, time limits, retries, beat schedules.",
     },
 }
 

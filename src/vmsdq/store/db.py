@@ -140,6 +140,13 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    @classmethod
+    def after_fork(cls) -> None:
+        """In a forked child: new connection pools, leaving the parent's connections alone."""
+        with cls._lock:
+            for db in cls._open.values():
+                db.engine.dispose(close=False)
+
 
 def _engine(url: URL) -> Engine:
     if _is_memory(url):  # one shared connection, or every session sees an empty database
@@ -148,10 +155,23 @@ def _engine(url: URL) -> Engine:
         Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(url, pool_pre_ping=True, **pool_options())
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+POOL_ENV = {  # option -> (environment variable, default)
+    "pool_size": ("VMSDQ_DB_POOL_SIZE", 10),
+    "max_overflow": ("VMSDQ_DB_MAX_OVERFLOW", 20),
+    "pool_recycle": ("VMSDQ_DB_POOL_RECYCLE", 1800),  # seconds; under any server idle timeout
+    "pool_timeout": ("VMSDQ_DB_POOL_TIMEOUT", 30),
+}
+
+
+def pool_options() -> dict[str, int]:
+    """Connection pool of a server database; each worker process sizes its own by env."""
+    return {k: int(os.environ.get(env) or default) for k, (env, default) in POOL_ENV.items()}
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
