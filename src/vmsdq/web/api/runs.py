@@ -14,6 +14,7 @@ from vmsdq.services.lookup import stored_run
 from vmsdq.services.views import page_view, progress_view, summary_view
 from vmsdq.web.api import bp, models
 from vmsdq.web.api.spec import Operation, operation, utc
+from vmsdq.web.reads import cached_read
 from vmsdq.web.state import ctx, web_state
 
 RUN = {"run_id": "a run id, or latest (the newest completed run)"}
@@ -32,15 +33,18 @@ RUN = {"run_id": "a run id, or latest (the newest completed run)"}
     ),
 )
 def list_runs(query: models.RunsQuery) -> dict[str, Any]:
-    page = runs.list_runs(
-        ctx(),
-        status=query.status.value if query.status else None,
-        since=utc(query.since),
-        until=utc(query.until),
-        cursor=query.cursor,
-        limit=query.limit,
-    )
-    return page_view(page, summary_view)
+    def compute() -> dict[str, Any]:
+        page = runs.list_runs(
+            ctx(),
+            status=query.status.value if query.status else None,
+            since=utc(query.since),
+            until=utc(query.until),
+            cursor=query.cursor,
+            limit=query.limit,
+        )
+        return page_view(page, summary_view)
+
+    return cached_read(compute)
 
 
 @operation(
@@ -82,7 +86,7 @@ def start_run(body: models.StartRun) -> Response:
     ),
 )
 def get_run(run_id: str) -> Any:
-    payload = _progress(run_id)
+    payload = cached_read(lambda: _progress(run_id))
     if payload["verdict"] is None:
         response = _json(payload)
         response.headers["Cache-Control"] = "no-store"
