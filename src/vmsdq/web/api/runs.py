@@ -9,8 +9,7 @@ from typing import Any
 from flask import Response, jsonify, request, url_for
 
 from vmsdq.core.words import RunStatus
-from vmsdq.services import runs
-from vmsdq.services.lookup import stored_run
+from vmsdq.services import lookup, runs
 from vmsdq.services.views import page_view, progress_view, summary_view
 from vmsdq.web.api import bp, models
 from vmsdq.web.api.spec import Operation, operation, utc
@@ -123,14 +122,10 @@ def _progress(run_id: str) -> dict[str, Any]:
     payload = progress_view(summary, steps)
     verdict = None
     if RunStatus(summary.status).finished:
-        verdict = _verdict(summary.run_id)
+        context = ctx()
+        verdict = str(lookup.verdict(context, summary, context.project.spec.scoring.fail_under))
     payload["verdict"] = verdict
     return payload
-
-
-def _verdict(run_id: str) -> str:
-    context = ctx()
-    return str(stored_run(context, run_id).verdict(context.project.spec.scoring.fail_under))
 
 
 def _json(payload: dict[str, Any]) -> Response:
