@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,7 @@ from vmsdq.core.errors import NotFoundError
 from vmsdq.services import failures, lookup
 from vmsdq.services.context import Context, open_context
 from vmsdq.services.scores import scores_as_run
+from vmsdq.store.pages import decode_cursor
 from vmsdq.web.testing import build_demo, copy_project
 
 RULE = "volunteer.email.format"
@@ -47,9 +49,11 @@ def test_a_rule_is_found_by_one_look_up_as_by_every_name(ctx: Context) -> None:
         failures.list_failures(ctx, "latest", rule="volunteer.email.formatt")
 
 
-def _scanned(ctx: Context, cursor: str | None, descending: bool) -> list[tuple[str, str, dict]]:
+def _scanned(
+    ctx: Context, cursor: str | None, descending: bool
+) -> list[tuple[str, str, dict[str, Any]]]:
     _, files = failures._files(ctx, "latest", RULE)
-    after = failures.decode_cursor(cursor, 4) if cursor else None
+    after = decode_cursor(cursor, 4) if cursor else None
     rows = failures._scanned(files, RULE, None, None, "key", descending, after, 8)
     return [(r[0], r[1], json.loads(r[2] or "{}")) for r in rows[:7]]
 
