@@ -200,13 +200,49 @@ def cached(
     ``permission`` is checked before the look-up: a hit never skips the check the use case
     behind ``compute`` would have made (``read_rows`` for failing rows).
     """
+    found, value = _look_up(ctx, cache, resource, compute, params, ttl, permission, at)
+    result: T = json.loads(found) if found is not None else value
+    return result
+
+
+def cached_json(
+    ctx: Context,
+    cache: Cache,
+    resource: str,
+    compute: Callable[[], Any],
+    *,
+    params: dict[str, Any] | None = None,
+    ttl: float = DEFAULT_TTL,
+    permission: str = "read",
+    at: str | None = None,
+) -> bytes:
+    """As :func:`cached`, but the JSON text itself: a hit is sent as it was stored, never
+    decoded and encoded again."""
+    found, value = _look_up(ctx, cache, resource, compute, params, ttl, permission, at)
+    return found if found is not None else _encode(value)
+
+
+def _look_up(
+    ctx: Context,
+    cache: Cache,
+    resource: str,
+    compute: Callable[[], Any],
+    params: dict[str, Any] | None,
+    ttl: float,
+    permission: str,
+    at: str | None,
+) -> tuple[bytes | None, Any]:
+    """(the stored JSON, None) on a hit; (None, the computed value, now stored) on a miss."""
     ctx.require(permission)
     key = key_for(ctx, resource, params, at=at)
     found = cache.get(key)
     metrics.cache_used(cache.name, found is not None)
     if found is not None:
-        value: T = json.loads(found)
-        return value
+        return found, None
     value = compute()
-    cache.set(key, json.dumps(value, default=str).encode(), ttl)
-    return value
+    cache.set(key, _encode(value), ttl)
+    return None, value
+
+
+def _encode(value: Any) -> bytes:
+    return json.dumps(value, default=str, separators=(",", ":")).encode()
