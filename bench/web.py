@@ -173,6 +173,8 @@ def serve(project: Path, url: str | None, port: int, cache: str) -> subprocess.P
         str(THREADS),
         "-b",
         f"127.0.0.1:{port}",
+        "--timeout",
+        "120",  # a worker starved of CPU by the load is not hung: do not kill it
         "--log-level",
         "warning",
         "vmsdq.web:create_app()",
@@ -255,7 +257,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--caches", default="cold,warm")
+    parser.add_argument("--caches", default="warm,cold")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/11", help="the warm cache")
     parser.add_argument("--write-results", action="store_true")
     args = parser.parse_args()
@@ -277,7 +279,11 @@ def main() -> None:
                 print(column, loads[column], flush=True)
             finally:
                 proc.send_signal(signal.SIGTERM)
-                proc.wait(timeout=30)
+                try:
+                    proc.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
     table = render(results, loads, args)
     print(table)
     if args.write_results:

@@ -39,13 +39,16 @@ class Cache(Protocol):
 
 
 class MemoryCache:
-    """At most ``max_entries`` values in this process, least recently used dropped first."""
+    """At most ``max_entries`` values and ``max_bytes`` in this process, least recently used
+    dropped first (a page is some hundred kilobytes: the byte budget is what binds)."""
 
     name = "memory"
 
-    def __init__(self, max_entries: int = 2048) -> None:
+    def __init__(self, max_entries: int = 2048, max_bytes: int = 64 * 2**20) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self._values: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: str) -> bytes | None:
@@ -55,21 +58,30 @@ class MemoryCache:
                 return None
             expires, value = found
             if expires < time.monotonic():
-                del self._values[key]
+                self._drop(key)
                 return None
             self._values.move_to_end(key)
             return value
 
     def set(self, key: str, value: bytes, ttl: float = DEFAULT_TTL) -> None:
+        if len(value) > self.max_bytes:
+            return
         with self._lock:
+            self._drop(key)
             self._values[key] = (time.monotonic() + ttl, value)
-            self._values.move_to_end(key)
-            while len(self._values) > self.max_entries:
-                self._values.popitem(last=False)
+            self._bytes += len(value)
+            while len(self._values) > self.max_entries or self._bytes > self.max_bytes:
+                self._drop(next(iter(self._values)))
 
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
+            self._bytes = 0
+
+    def _drop(self, key: str) -> None:
+        found = self._values.pop(key, None)
+        if found is not None:
+            self._bytes -= len(found[1])
 
 
 class NullCache:

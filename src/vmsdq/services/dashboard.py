@@ -24,6 +24,7 @@ from vmsdq.services.anomalies import list_anomalies
 from vmsdq.services.catalog import RuleInfo, get_entity, get_rule
 from vmsdq.services.context import Context
 from vmsdq.services.history import Series, history
+from vmsdq.services.lookup import summary
 from vmsdq.services.reconciliation import Reconciliation, reconciliation
 from vmsdq.services.runs import list_runs
 from vmsdq.services.scores import run_scores
@@ -139,6 +140,14 @@ def rule_overview(ctx: Context, rule: str) -> RuleOverview:
     except NotFoundError:
         series = []
     return RuleOverview(info, latest, result, scores.rule(rule) if scores else None, series)
+
+
+def scores_as_run(ctx: Context, run_id: str) -> RunScores:
+    """A run's scores as run (``run_id`` may be 'latest'): those of a completed, scored run
+    are computed once per process (``_scores``)."""
+    found = summary(ctx, run_id)
+    kept = _scores(ctx, found)
+    return kept if kept is not None else run_scores(ctx, found.run_id)
 
 
 def _latest(ctx: Context) -> RunSummary | None:

@@ -141,3 +141,17 @@ def test_read_cache_off_computes_every_read(project: Path) -> None:
         assert _count("miss") == misses + 2
     finally:
         app.extensions["vmsdq"].executor.shutdown()
+
+
+def test_the_memory_cache_keeps_to_its_byte_budget() -> None:
+    memory = cache.MemoryCache(max_entries=100, max_bytes=1000)
+    memory.set("a", b"x" * 400)
+    memory.set("b", b"y" * 400)
+    assert memory.get("a") is not None  # b is now the least recently used
+    memory.set("c", b"z" * 400)
+    assert (memory.get("a"), memory.get("b")) == (b"x" * 400, None)
+    memory.set("a", b"w" * 100)  # replacing a value frees its old bytes
+    memory.set("d", b"v" * 400)
+    assert memory.get("c") == b"z" * 400 and memory.get("a") == b"w" * 100
+    memory.set("huge", b"h" * 1001)  # larger than the budget: never kept
+    assert memory.get("huge") is None and memory.get("d") == b"v" * 400

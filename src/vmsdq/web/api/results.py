@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Response, stream_with_context
 
-from vmsdq.services import catalog, exports, failures, reconciliation, scores
+from vmsdq.services import catalog, dashboard, exports, failures, reconciliation, scores
 from vmsdq.services.views import (
     explanation_view,
     failure_view,
@@ -141,7 +141,12 @@ def export_results(run_id: str, query: models.ResultsExportQuery) -> Response:
     ),
 )
 def get_scores(run_id: str, query: models.ScoresQuery) -> CachedView:
-    return cached_view(lambda: scores_view(scores.run_scores(ctx(), run_id, version=query.version)))
+    def compute() -> dict[str, Any]:
+        if query.version is None:
+            return scores_view(dashboard.scores_as_run(ctx(), run_id))
+        return scores_view(scores.run_scores(ctx(), run_id, version=query.version))
+
+    return cached_view(compute)
 
 
 @operation(
