@@ -300,11 +300,19 @@ def render(
         cells = []
         for c in columns:
             r = results[c].get(name)
-            cells.append(f"{r['p50']:.0f} / {r['p95']:.0f}" if r else "")
+            if r is None:
+                cells.append("")
+            elif not r["requests"]:
+                cells.append("no answer")  # not one request completed in the column's time
+            else:
+                cells.append(f"{r['p50']:.0f} / {r['p95']:.0f}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     counts = " | ".join(str(sum(int(r["requests"]) for r in results[c].values())) for c in columns)
     lines.append(f"| requests in all | {counts} |")
-    worst = {c: max(r["p95"] for r in results[c].values()) for c in columns}
+    worst = {
+        c: max(r["p95"] if r["requests"] else float("inf") for r in results[c].values())
+        for c in columns
+    }
     met = {c: "met" if w < 100 else "NOT met" for c, w in worst.items()}
     cmd = " ".join(["bench/web.py", *sys.argv[1:]])
     return (
