@@ -16,7 +16,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 from sqlglot.tokenizer_core import TokenType
 
-from vmsdq.core.errors import Location, SandboxError
+from vmsdq.core.errors import ConfigError, Location, SandboxError
 
 MAX_LENGTH = 10_000
 
@@ -68,7 +68,7 @@ _STATEMENTS = (
 )  # fmt: skip
 _TABLE_FUNCTION_NAMES = {"glob", "query", "query_table", "range", "generate_series", "unnest"}
 
-_Refuse = Callable[[str], SandboxError]
+_Refuse = Callable[[str], ConfigError]
 
 
 def parse_expression(
@@ -97,27 +97,37 @@ def parse_expression(
         shown = sql if len(sql) <= 200 else sql[:200] + "..."
         return SandboxError(f"rule '{rule}': {reason} (in expression {shown!r})", location)
 
-    tree = _parse(sql, refuse)
-    for node in tree.walk():
-        reason = _refusal(node)
-        if reason:
-            raise refuse(reason)
-        node.comments = None
+    tree = allowed_tree(parse_one(sql, refuse), _refusal, refuse)
     if columns is not None:
         _check_columns(tree, columns, refuse)
     return tree
 
 
-def _parse(sql: str, refuse: _Refuse) -> exp.Expression:
+def allowed_tree(
+    tree: exp.Expression, refusal: Callable[[exp.Expr], str | None], refuse: _Refuse
+) -> exp.Expression:
+    """``tree`` with comments removed, once ``refusal`` allowed every node of it."""
+    for node in tree.walk():
+        reason = refusal(node)
+        if reason:
+            raise refuse(reason)
+        node.comments = None
+    return tree
+
+
+def parse_one(
+    sql: str, refuse: _Refuse, dialect: str = "duckdb", *, query: bool = False
+) -> exp.Expression:
+    """Exactly one expression (``query``: one SELECT), no ``;``, no other statement."""
     if not sql or not sql.strip():
         raise refuse("the expression is empty")
     if len(sql) > MAX_LENGTH:
         raise refuse(f"the expression is longer than {MAX_LENGTH} characters")
     try:
-        tokens = sqlglot.Dialect.get_or_raise("duckdb").tokenize(sql)
+        tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
         if any(t.token_type == TokenType.SEMICOLON for t in tokens):
             raise refuse("';' is not allowed: write one expression, not statements")
-        trees = sqlglot.parse(sql, read="duckdb")
+        trees = sqlglot.parse(sql, read=dialect)
     except ParseError as e:
         first = e.errors[0] if e.errors else {}
         where = f" at column {first['col']}" if first.get("col") else ""
@@ -129,13 +139,20 @@ def _parse(sql: str, refuse: _Refuse) -> exp.Expression:
             f"cannot parse: {str(e).splitlines()[0] if str(e) else type(e).__name__}"
         ) from None
     tree = trees[0] if len(trees) == 1 else None
-    if isinstance(tree, _STATEMENTS):
+    if isinstance(tree, _STATEMENTS) and not (query and isinstance(tree, exp.Query)):
         raise refuse(
             f"statements ({tree.key.upper()}) are not allowed: write one boolean expression"
         )
     if not isinstance(tree, exp.Expression):
         raise refuse("write exactly one expression")
+    if query and not isinstance(tree, exp.Query):
+        raise refuse("write one SELECT")
     return tree
+
+
+def refusal(node: exp.Expr) -> str | None:
+    """Why ``node`` is not allowed in a row expression, or None when it is."""
+    return _refusal(node)
 
 
 def _refusal(node: exp.Expr) -> str | None:
@@ -160,7 +177,7 @@ def _refusal(node: exp.Expr) -> str | None:
         return None
     if isinstance(node, exp.Anonymous) and node.name.lower() in _ANONYMOUS:
         return None
-    return _kind_refusal(node)
+    return kind_refusal(node)
 
 
 def _column_refusal(node: exp.Column) -> str | None:
@@ -180,7 +197,8 @@ def _type_refusal(node: exp.DataType) -> str | None:
     return f"cast to '{node.sql('duckdb')}' is not allowed: cast to a scalar type"
 
 
-def _kind_refusal(node: exp.Expr) -> str:
+def kind_refusal(node: exp.Expr) -> str:
+    """Why a node outside every allow-list is refused (subquery, table function...)."""
     if isinstance(node, (exp.Query, exp.Exists, exp.Any, exp.All)):
         return "subqueries are not allowed"
     if isinstance(node, _STATEMENTS):
