@@ -19,6 +19,7 @@ from sqlglot.tokenizer_core import TokenType
 from vmsdq.core.errors import ConfigError, Location, SandboxError
 
 MAX_LENGTH = 10_000
+MAX_DEPTH = 40  # nested operators, functions and parentheses (AND/OR chains count once)
 
 # Scalar functions a rule may call: the names users write, and the SQLGlot classes DuckDB's
 # parser turns them into (``_ANONYMOUS`` are names SQLGlot keeps as ``exp.Anonymous``).
@@ -77,6 +78,7 @@ def parse_expression(
     rule: str,
     location: Location | None = None,
     columns: Collection[str] | None = None,
+    boolean_columns: Collection[str] | None = None,
 ) -> exp.Expression:
     """Parse a user-written boolean SQL expression and check it against the allow-list.
 
@@ -85,6 +87,7 @@ def parse_expression(
         rule: the rule's full name, used in error messages.
         location: where the expression was declared (``file:line:column``).
         columns: when given, the only column names the expression may use.
+        boolean_columns: when given, the columns that may stand alone as the condition.
 
     Returns:
         A fresh SQLGlot tree (DuckDB dialect, comments removed) safe to embed in a query.
@@ -100,7 +103,70 @@ def parse_expression(
     tree = allowed_tree(parse_one(sql, refuse), _refusal, refuse)
     if columns is not None:
         _check_columns(tree, columns, refuse)
+    depth = _depth(tree)
+    if depth > MAX_DEPTH:
+        raise refuse(f"the expression nests {depth} levels deep; the engine takes {MAX_DEPTH}")
+    kind = _not_a_condition(tree, boolean_columns)
+    if kind:
+        raise refuse(
+            f"the expression is not a condition: it gives {kind}, not true or false, so the "
+            "rule could never fail; compare it with something, e.g. "
+            f"'{tree.sql('duckdb')} > 0'"
+        )
     return tree
+
+
+_CONDITIONS = (
+    exp.Predicate, exp.Connector, exp.Not, exp.Boolean, exp.StartsWith, exp.EndsWith,
+    exp.Contains, exp.RegexpFullMatch, exp.RegexpLike,
+)  # fmt: skip
+
+
+def _not_a_condition(node: exp.Expr, boolean_columns: Collection[str] | None) -> str | None:
+    """What ``node`` gives when it is not true/false ("a number", "text"), else None."""
+    if isinstance(node, exp.Paren):
+        return _not_a_condition(node.this, boolean_columns)
+    if isinstance(node, _CONDITIONS):
+        return None
+    if isinstance(node, exp.Cast | exp.TryCast):
+        return None if node.to.this is _T.BOOLEAN else f"a {node.to.sql('duckdb')} value"
+    if isinstance(node, exp.Case | exp.If | exp.Coalesce):
+        branches = [node.args.get("default"), node.args.get("false"), node.args.get("true")]
+        branches += [i.args.get("true") for i in node.args.get("ifs") or []]
+        branches += [node.this] if isinstance(node, exp.Coalesce) else []
+        branches += node.expressions if isinstance(node, exp.Coalesce) else []
+        kinds = [
+            _not_a_condition(b, boolean_columns)
+            for b in branches
+            if b is not None and not isinstance(b, exp.Null)
+        ]
+        return next((k for k in kinds if k), None)
+    if isinstance(node, exp.Column):
+        if boolean_columns is None or node.name in boolean_columns:
+            return None
+        return f"the value of '{node.name}', which is not a boolean field"
+    if isinstance(node, exp.Literal):
+        return "text" if node.is_string else "a number"
+    if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.Div | exp.Mod | exp.Neg | exp.IntDiv):
+        return "a number"
+    if isinstance(node, exp.DPipe | exp.Concat | exp.ConcatWs | exp.Lower | exp.Upper):
+        return "text"
+    if isinstance(node, exp.Null):
+        return "NULL"
+    return "a value"
+
+
+def _depth(tree: exp.Expr) -> int:
+    """Nesting depth; a chain of the same AND or OR counts as one level."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        for child in node.iter_expressions():
+            chained = isinstance(child, exp.Connector) and type(child) is type(node)
+            leaf = isinstance(child, exp.Identifier | exp.DataType)
+            stack.append((child, depth if chained or leaf else depth + 1))
+    return deepest
 
 
 def allowed_tree(
@@ -134,7 +200,11 @@ def parse_one(
         what = str(first.get("description", e))
         what = "the expression is incomplete" if what.startswith("Required keyword") else what
         raise refuse(f"cannot parse{where}: {what}") from None
-    except (SqlglotError, RecursionError, ValueError, TypeError, KeyError, IndexError) as e:
+    except RecursionError:
+        raise refuse(
+            f"the expression nests too deeply (the engine takes {MAX_DEPTH} levels)"
+        ) from None
+    except (SqlglotError, ValueError, TypeError, KeyError, IndexError) as e:
         raise refuse(
             f"cannot parse: {str(e).splitlines()[0] if str(e) else type(e).__name__}"
         ) from None
