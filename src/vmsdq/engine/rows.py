@@ -40,7 +40,8 @@ def run_row_checks(
                 raise
             errors |= broken
             plan = RowPlan([c for c in plan.checks if c.name not in errors])
-    row = con.execute(counts_select(len(plan.checks)).sql(dialect="duckdb")).fetchone()
+    totals = counts_select(len(plan.checks))
+    row = con.execute(totals.sql(dialect="duckdb", copy=False)).fetchone()
     assert row is not None
     counts = {
         check.name: (
@@ -61,7 +62,7 @@ def flags_sql(entity: CompiledEntity, checks: Sequence[Check]) -> str:
 
 def _materialise(con: duckdb.DuckDBPyConnection, entity: CompiledEntity, plan: RowPlan) -> None:
     statement = create_flags(flags_select(plan, entity, entity.name))
-    con.execute(statement.sql(dialect="duckdb"))
+    con.execute(statement.sql(dialect="duckdb", copy=False))
 
 
 def _broken(
