@@ -8,7 +8,7 @@ that table; failures from one more scan of it, a row per failing check (UNNEST).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -79,13 +79,22 @@ class RowPlan:
         return found if found is not None else self.values[value.sql(dialect="duckdb")]
 
 
-def flags_select(plan: RowPlan, entity: CompiledEntity, view: str) -> exp.Select:
+def flags_select(
+    plan: RowPlan,
+    entity: CompiledEntity,
+    view: str,
+    *,
+    rows_where: exp.Expr | None = None,
+    materialised: Mapping[str, str] | None = None,
+) -> exp.Select:
     """The SELECT whose result becomes the flags table.
 
     Offending values are kept only on rows where a check using them failed (NULL elsewhere),
     so the table stays small: key, one boolean per check, mostly-NULL value columns.
+    ``rows_where`` keeps only the view's rows it holds for (a condition over the view's
+    columns); ``materialised`` reads relations from tables already built (alias -> table).
     """
-    inner = _evaluate(plan, entity, view)
+    inner = _evaluate(plan, entity, view, rows_where, materialised or {})
     projections: list[exp.Expr] = [col(KEY, None)]
     projections += [col(f"c{i}", None) for i in range(len(plan.checks))]
     users: dict[str, list[int]] = {}
@@ -101,7 +110,13 @@ def flags_select(plan: RowPlan, entity: CompiledEntity, view: str) -> exp.Select
     )
 
 
-def _evaluate(plan: RowPlan, entity: CompiledEntity, view: str) -> exp.Select:
+def _evaluate(
+    plan: RowPlan,
+    entity: CompiledEntity,
+    view: str,
+    rows_where: exp.Expr | None,
+    materialised: Mapping[str, str],
+) -> exp.Select:
     """Key, flags and raw offending values over ``base`` joined to every relation once."""
     needed = base_columns(entity, plan.checks)
     key = exp.cast(col(entity.key), "VARCHAR")
@@ -117,17 +132,29 @@ def _evaluate(plan: RowPlan, entity: CompiledEntity, view: str) -> exp.Select:
                 seen.add(alias)
                 projections.append(exp.alias_(value.copy(), alias, quoted=True, copy=False))
     select = exp.select(*projections, copy=False).from_(exp.to_table(BASE), copy=False)
-    for relation in _relations(plan.checks):
+    for relation in relations(plan.checks):
+        built = materialised.get(relation.alias)
+        query = exp.select("*").from_(table(built)) if built else relation.query.copy()
         select = select.join(
-            exp.paren(relation.query.copy()).as_(relation.alias, quoted=True),
+            exp.paren(query).as_(relation.alias, quoted=True),
             on=relation.on.copy(),
             join_type="LEFT",
             copy=False,
         )
-    return select.with_(BASE, as_=base_select(entity, view, needed), copy=False)
+    base = base_select(entity, view, needed)
+    if rows_where is not None:
+        base = base.where(rows_where, copy=False)
+    return select.with_(BASE, as_=base, copy=False)
 
 
-def create_flags(select: exp.Select) -> exp.Create:
+def key_text(entity: CompiledEntity) -> exp.Expr:
+    """The flags table's key over the view's own columns: the typed key as text."""
+    spec = next(c for c in entity.columns if c.name == entity.key)
+    typed = exp.TryCast(this=col(spec.name, None), to=exp.DataType.build(spec.sql_type))
+    return _text(typed)
+
+
+def create_flags(select: exp.Query) -> exp.Create:
     return exp.Create(
         this=exp.to_table(FLAGS),
         kind="TABLE",
@@ -192,7 +219,8 @@ def _text(value: exp.Expr) -> exp.Cast:
     return exp.Cast(this=value, to=VARCHAR.copy())
 
 
-def _relations(checks: Iterable[Check]) -> list[Relation]:
+def relations(checks: Iterable[Check]) -> list[Relation]:
+    """The distinct relations the checks join (by alias), in order of first use."""
     unique: dict[str, Relation] = {}
     for check in checks:
         for relation in check.relations:
