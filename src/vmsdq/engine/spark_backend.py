@@ -231,7 +231,10 @@ class SparkBackend:
             table = snapshot.table
             pq.write_table(table if isinstance(table, pa.Table) else table.read_all(), copy)
             paths = [str(copy)]
-        return self.session.read.option("mergeSchema", "true").parquet(*paths)
+        reader = self.session.read
+        if len(paths) > 1:  # columns by name across files, as DuckDB's union_by_name
+            reader = reader.option("mergeSchema", "true")
+        return reader.parquet(*paths)
 
     def _flagged(self, sql: str) -> Iterator[pa.RecordBatch]:
         """The flagged rows, one Arrow batch per ``batch_rows`` (bounded memory here)."""
