@@ -358,13 +358,31 @@ class StoreSpec(Strict):
 
 
 class EngineSpec(Strict):
-    """Limits of the embedded DuckDB engine (workers sharing a machine set memory_limit)."""
+    """Where checks run: the embedded DuckDB engine (the limits below) or Spark SQL.
 
+    ``engine: spark`` (or ``{backend: spark, master: spark://host:7077, conf: {...}}``) runs
+    the checks Spark can run exactly as DuckDB does on a Spark cluster (docs/engine.md).
+    """
+
+    backend: Literal["duckdb", "spark"] = "duckdb"
+    master: str | None = Field(default=None, min_length=1)  # Spark master URL; local[*]
+    conf: dict[str, str] = Field(default_factory=dict)  # Spark settings, e.g. executor memory
     threads: int | None = Field(default=None, ge=1)  # default: one per core
     memory_limit: str | None = Field(
         default=None, pattern=r"^\d+(\.\d+)?\s*([KMGT]i?B|B)$"
     )  # e.g. 2GB, 512MiB; default: 80 % of RAM
     temp_directory: str | None = None  # where DuckDB spills; relative to the project folder
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named(cls, value: Any) -> Any:
+        return {"backend": value} if isinstance(value, str) else value  # engine: spark
+
+    @model_validator(mode="after")
+    def _spark_only(self) -> EngineSpec:
+        if self.backend != "spark" and (self.master is not None or self.conf):
+            raise ValueError("'master' and 'conf' are Spark settings: set 'backend: spark'")
+        return self
 
 
 class ScheduleSpec(Strict):
