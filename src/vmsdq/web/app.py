@@ -13,12 +13,12 @@ from flask import Flask, Response, abort, jsonify, render_template, send_from_di
 from vmsdq import __version__
 from vmsdq.services.served import ServedProject
 from vmsdq.web import problems
+from vmsdq.web.background import attach_celery
 from vmsdq.web.state import WebState, local_actor, make_executor
 
 DEFAULTS: dict[str, Any] = {
     "VMSDQ_PROJECT": ".",  # the project folder served ($VMSDQ_PROJECT)
-    "VMSDQ_EXECUTOR": "thread",  # or an object with submit(make_context, run_id)
-    "VMSDQ_RUN_WORKERS": 2,
+    "VMSDQ_EXECUTOR": None,  # None: jobs.broker chooses; tests: an object with submit()
     "VMSDQ_ACTOR": None,  # a callable returning the request's Actor (default: local admin)
     "VMSDQ_CHECK_RESPONSES": False,  # tests: check every JSON response against its model
     "VMSDQ_REFRESH_SECONDS": 5,  # how often pages look for a run that finished
@@ -37,11 +37,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.merge_slashes = False  # "//" in an id is a 404, not a redirect
     served = ServedProject(Path(app.config["VMSDQ_PROJECT"]))
-    app.extensions["vmsdq"] = WebState(
+    state = WebState(
         served=served,
-        executor=make_executor(app.config),
+        executor=make_executor(app.config, served),
         actor_of=app.config["VMSDQ_ACTOR"] or local_actor,
     )
+    app.extensions["vmsdq"] = state
+    attach_celery(app, state.executor)
     problems.register(app)
     from vmsdq.web.api import bp as api
     from vmsdq.web.ui import bp as ui
