@@ -11,8 +11,11 @@ from typing import Any
 from flask import Flask, Response, abort, jsonify, render_template, send_from_directory
 
 from vmsdq import __version__
+from vmsdq.services import metrics
+from vmsdq.services.jobconfig import job_settings
 from vmsdq.services.served import ServedProject
-from vmsdq.web import problems
+from vmsdq.web import health, problems
+from vmsdq.web import metrics as web_metrics
 from vmsdq.web.background import attach_celery
 from vmsdq.web.state import WebState, local_actor, make_executor
 
@@ -22,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "VMSDQ_ACTOR": None,  # a callable returning the request's Actor (default: local admin)
     "VMSDQ_CHECK_RESPONSES": False,  # tests: check every JSON response against its model
     "VMSDQ_REFRESH_SECONDS": 5,  # how often pages look for a run that finished
+    "VMSDQ_SAMPLE_SECONDS": 60,  # monitoring samples (0: none; not started under TESTING)
     "MAX_CONTENT_LENGTH": 1_000_000,
 }
 
@@ -44,7 +48,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["vmsdq"] = state
     attach_celery(app, state.executor)
+    metrics.configure(job_settings(served.project).redis)
     problems.register(app)
+    health.register(app)
+    web_metrics.register(app)
     from vmsdq.web.api import bp as api
     from vmsdq.web.ui import bp as ui
 
