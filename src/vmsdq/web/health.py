@@ -13,7 +13,8 @@ from vmsdq.services.jobconfig import job_settings
 
 def register(app: Flask) -> None:
     served = app.extensions["vmsdq"].served
-    checks = health.Readiness(job_settings(served.project), ttl=5.0)
+    ttl = float(app.config["VMSDQ_HEALTH_SECONDS"])
+    checks = health.Readiness(job_settings(served.project), ttl=ttl)
     app.extensions["vmsdq_readiness"] = checks
 
     @app.get("/healthz")
