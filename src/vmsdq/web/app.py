@@ -25,8 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "VMSDQ_ACTOR": None,  # a callable returning the request's Actor (default: local admin)
     "VMSDQ_CHECK_RESPONSES": False,  # tests: check every JSON response against its model
     "VMSDQ_REFRESH_SECONDS": 5,  # how often pages look for a run that finished
-    "VMSDQ_SAMPLE_SECONDS": 60,
-    "VMSDQ_HEALTH_SECONDS": 5,  # how long the degraded banner trusts its last check  # monitoring samples (0: none; not started under TESTING)
+    "VMSDQ_SAMPLE_SECONDS": 60,  # monitoring samples (0: none; not started under TESTING)
+    "VMSDQ_HEALTH_SECONDS": 5,  # how long the degraded banner trusts its last check
     "MAX_CONTENT_LENGTH": 1_000_000,
 }
 
