@@ -15,6 +15,15 @@ from vmsdq.web.ui import bp
 from vmsdq.web.ui.charts import FONT
 
 TOP_ROUTES = 6  # the busiest routes get a line each on the latency chart
+_NO_DATA = {
+    "text": "nothing recorded in these samples yet",
+    "xref": "paper",
+    "yref": "paper",
+    "x": 0.5,
+    "y": 0.5,
+    "showarrow": False,
+    "font": {"color": "#52606d"},
+}
 
 
 @bp.get("/monitoring")
@@ -133,11 +142,14 @@ def line(
         {"type": "scatter", "mode": "lines+markers", "name": name, "x": x, "y": y}
         for name, y in series.items()
     ]
+    empty = not any(v is not None for y in series.values() for v in y)
     layout = {
         "title": {"text": title, "font": {"size": 14}},
         "font": FONT,
         "margin": {"l": 56, "r": 16, "t": 40, "b": 40},
+        "xaxis": {"type": "date"},
         "yaxis": {"title": {"text": unit}, "rangemode": "tozero"},
+        "annotations": [_NO_DATA] if empty else [],
         "legend": {"orientation": "h", "y": -0.25},
         "showlegend": len(data) > 1,
         "autosize": True,
