@@ -4,6 +4,9 @@ thread pool without a broker, the Celery app (kept in ``app.extensions``) with o
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +16,7 @@ import redis
 from celery import Celery
 from flask import Flask, current_app
 
+from vmsdq.services import metrics
 from vmsdq.services.executor import ThreadExecutor
 from vmsdq.web import create_app
 from vmsdq.web.testing import build_demo, copy_project
@@ -50,8 +54,10 @@ def broker_app(project: Path, redis_url: str) -> Iterator[tuple[Flask, str]]:
     finally:
         client = redis.Redis.from_url(redis_url)
         client.delete(queue)
-        for key in client.scan_iter(match="vmsdq:dispatched:*", count=500):
-            client.delete(key)
+        for pattern in ("vmsdq:dispatched:*", "vmsdq:metrics:*"):
+            for key in client.scan_iter(match=pattern, count=500):
+                client.delete(key)
+        metrics.configure(None)
 
 
 def test_without_a_broker_runs_execute_in_the_thread_pool(project: Path) -> None:
@@ -89,3 +95,33 @@ def test_a_task_run_by_the_web_apps_celery_sees_the_flask_app(
         return str(current_app.extensions["vmsdq"].served.name)
 
     assert which.apply().get() == app.extensions["vmsdq"].served.name
+
+
+def test_metrics_recorded_by_another_process_show_on_this_apps_pages(
+    broker_app: tuple[Flask, str], redis_url: str
+) -> None:
+    app, _ = broker_app
+    worker = "far@other-machine"
+    script = (
+        "from vmsdq.services import metrics\n"
+        f"metrics.configure({redis_url!r})\n"
+        "metrics.task_finished('vmsdq.validate_entity', 'failed')\n"
+        f"metrics.worker_heartbeat({worker!r}, 12.0, 3e8)\n"
+        "metrics.entity_validated('volunteer', 2.0, 50000)\n"
+    )
+    client = app.test_client()
+    before = client.get("/metrics").get_data(as_text=True)
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    text = client.get("/metrics").get_data(as_text=True)
+    assert f'vmsdq_worker_memory_bytes{{worker="{worker}"}} 3e+08' in text
+    assert 'vmsdq_entity_rows_per_second{entity="volunteer"} 25000.0' in text
+
+    def failures(scraped: str) -> float:
+        found = re.search(
+            r'vmsdq_task_failures_total\{task="vmsdq.validate_entity"\} (\S+)', scraped
+        )
+        return float(found[1]) if found else 0.0
+
+    assert failures(text) == failures(before) + 1
+    page = client.get("/monitoring").get_data(as_text=True)
+    assert worker in page and "shared by every process in Redis" in page
