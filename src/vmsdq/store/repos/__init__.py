@@ -6,6 +6,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from vmsdq.store.repos.anomalies import AnomalyRepository
+from vmsdq.store.repos.changes import ChangeRepository
 from vmsdq.store.repos.history import HistoryRepository
 from vmsdq.store.repos.results import ResultRepository
 from vmsdq.store.repos.runs import RunRepository
@@ -52,3 +53,7 @@ class Repositories:
     @cached_property
     def history(self) -> HistoryRepository:
         return HistoryRepository(self.db, self.scope)
+
+    @cached_property
+    def changes(self) -> ChangeRepository:
+        return ChangeRepository(self.db, self.scope)
