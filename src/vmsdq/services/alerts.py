@@ -31,6 +31,7 @@ from vmsdq.store.repos.webhooks import Delivery
 log = logging.getLogger(__name__)
 OPEN, RESOLVED = "open", "resolved"
 FIRED = "fired"
+SCORE_STEP = 0.01  # score.changed: a change smaller than this is rounding, not news
 
 
 @dataclass(frozen=True)
@@ -250,12 +251,13 @@ def _run_events(ctx: Context, run: RunResult) -> list[Delivery]:
     if failed:
         return queued
     previous = _previous_score(ctx, run)
-    if previous is not None and run.overall_score is not None and previous != run.overall_score:
+    score = run.overall_score
+    if previous is not None and score is not None and abs(score - previous) >= SCORE_STEP:
         data = {
             "run_id": run.run_id,
-            "score": run.overall_score,
-            "previous": previous,
-            "change": round(run.overall_score - previous, 4),
+            "score": round(score, 4),
+            "previous": round(previous, 4),
+            "change": round(score - previous, 4),
             "link": f"{base}/",
         }
         queued += _to_subscribers(ctx, "score.changed", envelope(ctx, "score.changed", data, now))
