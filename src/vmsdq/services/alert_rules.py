@@ -77,8 +77,9 @@ def _parse(ctx: Context, definition: dict[str, Any], name: str) -> AlertRuleSpec
         spec = AlertRuleSpec.model_validate(definition)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "rule"
-        raise ConfigError(f"alert rule '{name}': {where}: {first['msg']}") from None
+        where = ".".join(str(p) for p in first["loc"])
+        text = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"alert rule '{name}': {f'{where}: ' if where else ''}{text}") from None
     channels = ctx.project.spec.alerts.channels
     unknown = [c for c in spec.channels if c not in channels]
     if unknown:
