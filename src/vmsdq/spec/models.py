@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from vmsdq.core.words import Dimension, FieldType, Severity
+from vmsdq.spec.alerts import AlertsSpec, ReportsSpec, WebhooksSpec
 from vmsdq.spec.assembled import FIELDS, RULES, SOURCES
 from vmsdq.spec.refs import Entity, Expression, Fields
 from vmsdq.spec.values import bound_error, regex_error
@@ -483,6 +484,9 @@ class ProjectSpec(Strict):
     scoring: ScoringSpec = Field(default_factory=ScoringSpec)
     reconcile: dict[str, str] = Field(default_factory=dict)  # e.g. {vms: salesforce}
     jobs: JobsSpec = Field(default_factory=JobsSpec)
+    alerts: AlertsSpec = Field(default_factory=AlertsSpec)
+    webhooks: WebhooksSpec = Field(default_factory=WebhooksSpec)
+    reports: ReportsSpec = Field(default_factory=ReportsSpec)
 
     @model_validator(mode="after")
     def _default_source_exists(self) -> ProjectSpec:
