@@ -16,7 +16,9 @@ from typing import Any
 
 from sqlglot import exp
 
+from vmsdq.core import sealing
 from vmsdq.core.errors import ConfigError, NotFoundError
+from vmsdq.services import audit
 from vmsdq.services.context import Context
 from vmsdq.services.lookup import resolve, summary
 from vmsdq.store.pages import Page, checked_limit, decode_cursor, encode_cursor
@@ -49,6 +51,7 @@ def list_failures(
     """One page of failing rows; ``search`` matches the key or any offending value."""
     ctx.require("read_rows")
     run_id, files = _files(ctx, run_id, rule)
+    audit.record(ctx, "rows.view", run_id, rule=rule, entity=entity, search=search)
     if sort not in SORTS:
         raise ConfigError(f"sort '{sort}' is not one of: {', '.join(SORTS)}")
     if not files:
@@ -84,6 +87,7 @@ def export_failures(ctx: Context, run_id: str, rule: str, fmt: str) -> Iterator[
     if fmt not in FORMATS:
         raise ConfigError(f"format '{fmt}' is not one of: {', '.join(FORMATS)}")
     run_id, files = _files(ctx, run_id, rule)
+    audit.record(ctx, "rows.export", run_id, rule=rule, fmt=fmt)
     return _export(ctx, run_id, files, rule, fmt)
 
 
@@ -92,6 +96,7 @@ def _export(ctx: Context, run_id: str, files: list[Path], rule: str, fmt: str) -
 
     con = duckdb.connect()
     try:
+        sealing.duckdb_functions(con)
         columns = _value_columns(con, files, rule) if files else []
         select = ["key"] + [f'json_extract_string("values", ?) AS {_ident(c)}' for c in columns]
         params: list[Any] = [_pointer(c) for c in columns]
@@ -175,8 +180,10 @@ def _where(rule: str | None, entity: str | None, search: str | None) -> tuple[li
 
 def _scan(files: list[Path]) -> str:
     listed = ", ".join(exp.Literal.string(str(f)).sql("duckdb") for f in files)
+    values = '"values"' if sealing.keyring() is None else 'vmsdq_unseal("values")'
     return (
-        f'SELECT rule, key, "values", parse_filename(filename) AS filename, file_row_number '
+        f'SELECT rule, key, {values} AS "values", '
+        "parse_filename(filename) AS filename, file_row_number "
         f"FROM read_parquet([{listed}], union_by_name = true, filename = true, "
         "file_row_number = true)"
     )
@@ -187,6 +194,7 @@ def _query(files: list[Path], sql: str, params: list[Any]) -> list[tuple[Any, ..
 
     con = duckdb.connect()
     try:
+        sealing.duckdb_functions(con)
         return con.execute(sql, params).fetchall()
     finally:
         con.close()

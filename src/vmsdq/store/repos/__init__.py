@@ -6,12 +6,15 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from vmsdq.store.repos.anomalies import AnomalyRepository
+from vmsdq.store.repos.audit import AuditRepository
 from vmsdq.store.repos.history import HistoryRepository
 from vmsdq.store.repos.results import ResultRepository
 from vmsdq.store.repos.runs import RunRepository
 from vmsdq.store.repos.scores import ScoreRepository
 from vmsdq.store.repos.settings import SettingsRepository
 from vmsdq.store.repos.steps import StepRepository
+from vmsdq.store.repos.tokens import TokenRepository
+from vmsdq.store.repos.users import UserRepository
 from vmsdq.store.scope import Scope
 
 if TYPE_CHECKING:
@@ -52,3 +55,16 @@ class Repositories:
     @cached_property
     def history(self) -> HistoryRepository:
         return HistoryRepository(self.db, self.scope)
+
+    @cached_property
+    def audit(self) -> AuditRepository:
+        return AuditRepository(self.db, self.scope)
+
+    @cached_property
+    def users(self) -> UserRepository:
+        """Accounts of every tenant (usernames are global); services filter by tenant."""
+        return UserRepository(self.db)
+
+    @cached_property
+    def tokens(self) -> TokenRepository:
+        return TokenRepository(self.db)
