@@ -16,6 +16,7 @@ from typing import Any
 
 from vmsdq.core.errors import ConfigError
 from vmsdq.services.context import Context, load, store_url
+from vmsdq.services.exports import neutralise
 from vmsdq.store.db import Database
 from vmsdq.store.pages import Page
 from vmsdq.store.repos import Repositories
@@ -76,7 +77,10 @@ def _csv(ctx: Context) -> Iterator[bytes]:
     for e in ctx.repos.audit.all():
         d = e.to_dict()
         writer.writerow(
-            [json.dumps(d[c], sort_keys=True) if c == "detail" else d[c] for c in COLUMNS]
+            [
+                neutralise(json.dumps(d[c], sort_keys=True) if c == "detail" else d[c])
+                for c in COLUMNS
+            ]
         )
         if buf.tell() > 64_000:
             yield buf.getvalue().encode()

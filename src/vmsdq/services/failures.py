@@ -20,6 +20,7 @@ from vmsdq.core import sealing
 from vmsdq.core.errors import ConfigError, NotFoundError
 from vmsdq.services import audit
 from vmsdq.services.context import Context
+from vmsdq.services.exports import neutralise_batch
 from vmsdq.services.lookup import resolve, summary
 from vmsdq.store.pages import Page, checked_limit, decode_cursor, encode_cursor
 
@@ -123,7 +124,7 @@ def _encode(reader: Any, fmt: str, ctx: Context, run_id: str) -> Iterator[bytes]
         buf = io.BytesIO()
         with pacsv.CSVWriter(buf, schema) as writer:
             for batch in reader:
-                writer.write_batch(batch.cast(schema))
+                writer.write_batch(neutralise_batch(batch.cast(schema)))
                 yield _drain(buf)
         yield _drain(buf)
     elif fmt == "json":

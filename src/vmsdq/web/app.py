@@ -12,7 +12,7 @@ from flask import Flask, Response, abort, jsonify, render_template, send_from_di
 
 from vmsdq import __version__
 from vmsdq.services.served import ServedProject
-from vmsdq.web import problems
+from vmsdq.web import problems, security
 from vmsdq.web.state import WebState, local_actor, make_executor
 
 DEFAULTS: dict[str, Any] = {
@@ -43,6 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         actor_of=app.config["VMSDQ_ACTOR"] or local_actor,
     )
     problems.register(app)
+    security.init_app(app)  # sessions, CSRF, rate limits, headers, login (web/auth.py)
     from vmsdq.web.api import bp as api
     from vmsdq.web.ui import bp as ui
 
