@@ -285,3 +285,20 @@ def keys_rotate(project_dir: Path, new_key: bool) -> None:
     )
     if report.retired:
         click.echo(f"keys no longer needed by this project: {', '.join(report.retired)}")
+
+
+def demo_admin(project_dir: Path) -> None:
+    """The demo's local admin: created once with a one-time password, printed here only."""
+    from vmsdq.services.accounts import add_user, list_users
+
+    with handled():
+        ctx = admin_context(project_dir)
+        if any(u.username == "admin" for u in list_users(ctx)):
+            click.echo("Log in as admin (`vmsdq users reset admin` prints a new one-time password)")
+            return
+        _user, password = add_user(ctx, "admin", "admin")
+    assert password is not None
+    click.echo(
+        f"Log in as admin with the one-time password {password} (shown once; you "
+        "choose your own at the first login)"
+    )

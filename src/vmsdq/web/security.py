@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "VMSDQ_RATE_LIMITS": os.environ.get("VMSDQ_RATE_LIMITS", "3000 per minute"),
     "VMSDQ_LOGIN_LIMITS": os.environ.get("VMSDQ_LOGIN_LIMITS", "10 per minute"),
     "VMSDQ_RATELIMIT_STORAGE": os.environ.get("VMSDQ_RATELIMIT_STORAGE"),  # default: Redis
+}
+FORCED: dict[str, Any] = {  # Flask has defaults of its own for these: ours replace them
     "SESSION_COOKIE_NAME": "vmsdq_session",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -47,6 +49,7 @@ csrf = CSRFProtect()
 def init_app(app: Flask) -> None:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
+    app.config.update(FORCED)
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["VMSDQ_TLS"])
     app.config["WTF_CSRF_SSL_STRICT"] = bool(app.config["VMSDQ_TLS"])
     app.secret_key = app.config.get("SECRET_KEY") or _secret_key(app)

@@ -12,6 +12,7 @@ def _register() -> None:
     # One import per module; each declares its operations on ``bp``.
     from vmsdq.web.api import (
         analytics,  # noqa: F401
+        audit,  # noqa: F401
         catalog,  # noqa: F401
         results,  # noqa: F401
         runs,  # noqa: F401
