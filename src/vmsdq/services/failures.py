@@ -19,9 +19,12 @@ from typing import Any
 
 from sqlglot import exp
 
+from vmsdq.core import sealing
 from vmsdq.core.errors import ConfigError, NotFoundError
 from vmsdq.core.words import RunStatus
+from vmsdq.services import audit
 from vmsdq.services.context import Context
+from vmsdq.services.exports import neutralise_batch
 from vmsdq.services.lookup import resolve, summary
 from vmsdq.store.failure_index import FailureIndex, Row, fingerprint
 from vmsdq.store.pages import Page, checked_limit, decode_cursor, encode_cursor
@@ -55,6 +58,7 @@ def list_failures(
     """One page of failing rows; ``search`` matches the key or any offending value."""
     ctx.require("read_rows")
     run, files = _files(ctx, run_id, rule)
+    audit.record(ctx, "rows.view", run.run_id, rule=rule, entity=entity, search=search)
     if sort not in SORTS:
         raise ConfigError(f"sort '{sort}' is not one of: {', '.join(SORTS)}")
     if not files:
@@ -94,7 +98,9 @@ def _indexed(
             state = index.state(rule, sources)
             if state is None:
                 columns = 'rule, key, "values", filename, file_row_number'
-                sql = f"SELECT {columns} FROM ({_scan(files)}) WHERE rule = ?"
+                # the index keeps values as the failure files hold them (sealed when
+                # encryption is on); they are opened on the way out
+                sql = f"SELECT {columns} FROM ({_scan(files, unseal=False)}) WHERE rule = ?"
                 with _duck() as con:
                     index.build(rule, sources, _rows(con.execute(sql, [rule])))
                 state = index.state(rule, sources)
@@ -102,7 +108,14 @@ def _indexed(
         return None
     if after is not None and after[1] != rule:
         return []  # a cursor of another rule's pages: nothing after it in this rule
-    return list(index.page(rule, after=after, descending=descending, limit=size))
+    rows = index.page(rule, after=after, descending=descending, limit=size)
+    if sealing.keyring() is None:
+        return list(rows)
+    return [(r[0], r[1], _opened(r[2]), *r[3:]) for r in rows]
+
+
+def _opened(values: str | None) -> str | None:
+    return None if values is None else sealing.unseal(values, sealing.FAILURE_VALUES)
 
 
 def _rows(result: Any) -> Iterator[Row]:
@@ -144,6 +157,7 @@ def export_failures(ctx: Context, run_id: str, rule: str, fmt: str) -> Iterator[
     if fmt not in FORMATS:
         raise ConfigError(f"format '{fmt}' is not one of: {', '.join(FORMATS)}")
     run, files = _files(ctx, run_id, rule)
+    audit.record(ctx, "rows.export", run.run_id, rule=rule, fmt=fmt)
     return _export(ctx, run.run_id, files, rule, fmt)
 
 
@@ -152,6 +166,7 @@ def _export(ctx: Context, run_id: str, files: list[Path], rule: str, fmt: str) -
 
     con = duckdb.connect()  # an export streams for long: its own connection
     try:
+        sealing.duckdb_functions(con)
         columns = _value_columns(con, files, rule) if files else []
         select = ["key"] + [f'json_extract_string("values", ?) AS {_ident(c)}' for c in columns]
         params: list[Any] = [_pointer(c) for c in columns]
@@ -178,7 +193,7 @@ def _encode(reader: Any, fmt: str, ctx: Context, run_id: str) -> Iterator[bytes]
         buf = io.BytesIO()
         with pacsv.CSVWriter(buf, schema) as writer:
             for batch in reader:
-                writer.write_batch(batch.cast(schema))
+                writer.write_batch(neutralise_batch(batch.cast(schema)))
                 yield _drain(buf)
         yield _drain(buf)
     elif fmt == "json":
@@ -240,10 +255,13 @@ def _where(rule: str | None, entity: str | None, search: str | None) -> tuple[li
     return where, params
 
 
-def _scan(files: list[Path]) -> str:
+def _scan(files: list[Path], *, unseal: bool = True) -> str:
     listed = ", ".join(exp.Literal.string(str(f)).sql("duckdb") for f in files)
+    opened = unseal and sealing.keyring() is not None
+    values = 'vmsdq_unseal("values")' if opened else '"values"'
     return (
-        f'SELECT rule, key, "values", parse_filename(filename) AS filename, file_row_number '
+        f'SELECT rule, key, {values} AS "values", '
+        "parse_filename(filename) AS filename, file_row_number "
         f"FROM read_parquet([{listed}], union_by_name = true, filename = true, "
         "file_row_number = true)"
     )
@@ -271,6 +289,7 @@ def _duck() -> Iterator[Any]:
         db = _DB.get(pid)
         if db is None:  # first use, or first use after a fork
             db = _DB[pid] = duckdb.connect(config={"threads": "2"})
+            sealing.duckdb_functions(db)
     cursor = db.cursor()
     try:
         yield cursor
