@@ -326,9 +326,13 @@ def render(
         + "\n\nLoad average (1, 5, 15 min) per column: "
         + "; ".join(f"{c}: {v}" for c, v in loads.items())
         + "\n\nTarget p95 < 100 ms for every row: "
-        + "; ".join(f"{c}: {met[c]} (worst p95 {worst[c]:.0f} ms)" for c in columns)
+        + "; ".join(f"{c}: {met[c]} ({_worst(worst[c])})" for c in columns)
         + "\n"
     )
+
+
+def _worst(p95: float) -> str:
+    return f"worst p95 {p95:.0f} ms" if p95 != float("inf") else "a kind of request had no answer"
 
 
 def write(table: str) -> None:
