@@ -14,6 +14,7 @@ from vmsdq.core.results import EntityResult, RuleResult, RunResult
 from vmsdq.core.snapshots import Snapshot
 from vmsdq.core.words import Outcome, RunStatus, ViewRef, ViewRole
 from vmsdq.engine import planner
+from vmsdq.services import incremental
 from vmsdq.services.anomalies import detect_for_run
 from vmsdq.services.context import Context
 from vmsdq.services.plan import EntityPlan, plan_run, views_read
@@ -102,8 +103,9 @@ def _validate(
     runnable = [c for c in local if c.name not in blocked]
     backend = DuckDBBackend.from_spec(ctx.project.spec.engine, root=Path(ctx.project.root))
     results = backend.validate(
-        runnable, snapshots, failures_dir=failures, now=started, progress=progress
-    )
+        runnable, snapshots, failures_dir=failures, now=started, progress=progress,
+        state_dir=incremental.state_dir(ctx),
+    )  # fmt: skip
     results += [_errored_checks(c, blocked[c.name]) for c in local if c.name in blocked]
     return merge(plan.entity, _own_result(own, pushed, results) + [
         r for r in results if r.entity != own.name])  # fmt: skip
