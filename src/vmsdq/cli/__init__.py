@@ -22,6 +22,7 @@ def _register() -> None:
         jobs_cmds,  # noqa: F401
         report_cmds,  # noqa: F401
         runs_cmds,  # noqa: F401
+        security_cmds,  # noqa: F401
         serve_cmds,  # noqa: F401
         spec_cmds,  # noqa: F401
     )

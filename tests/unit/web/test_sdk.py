@@ -143,6 +143,8 @@ def test_unavailable_answers_are_retried_and_an_unreachable_server_is_a_transpor
         server.shutdown()
         server.server_close()
     assert len(seen) == 2
-    gone = Client(url, retry=Retry(total=1, backoff_factor=0), timeout=2)
-    with pytest.raises(TransportError, match="GET http://127.0.0.1"):
+    with (
+        Client(url, retry=Retry(total=1, backoff_factor=0), timeout=2) as gone,
+        pytest.raises(TransportError, match="GET http://127.0.0.1"),
+    ):
         gone.list_runs()

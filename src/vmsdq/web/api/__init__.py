@@ -13,6 +13,7 @@ def _register() -> None:
     from vmsdq.web.api import (
         alerts,  # noqa: F401
         analytics,  # noqa: F401
+        audit,  # noqa: F401
         catalog,  # noqa: F401
         results,  # noqa: F401
         runs,  # noqa: F401

@@ -1,7 +1,7 @@
 """Alert rules edited through the API, incidents, webhook subscriptions and deliveries.
 
-Revision ID: 0004_alerts
-Revises: 0003_phases
+Revision ID: 0005_alerts
+Revises: 0004_read_indexes
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_alerts"
-down_revision: str | None = "0003_phases"
+revision: str = "0005_alerts"
+down_revision: str | None = "0004_read_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
