@@ -87,13 +87,13 @@ POLICY: dict[str, str] = {  # endpoint -> the least role that may call it
     **dict.fromkeys(
         ["api.update_setting", "api.list_audit", "api.export_audit", "api.verify_audit"], "admin"
     ),
-    **dict.fromkeys(  # alert rules and webhooks carry addresses and secrets: settings
+    **dict.fromkeys(  # alert rules are changed, and webhooks seen and changed, by admins
         [
             "api.put_alert_rule",
             "api.delete_alert_rule",
             "api.list_webhooks",
-            "api.get_webhook",
             "api.create_webhook",
+            "api.get_webhook",
             "api.update_webhook",
             "api.delete_webhook",
             "api.list_deliveries",
@@ -108,9 +108,9 @@ PATH_VALUES = {
     "entity": "volunteer",
     "rule": "volunteer.email.format",
     "version": 1,
-    "name": "overall-low",  # an alert rule (none stored: own-tenant callers get a 404)
-    "sub_id": "1",
-    "delivery_id": "1",
+    "name": "low-score",
+    "sub_id": "wh_none",
+    "delivery_id": "dl_none",
     ("swagger", "name"): "swagger-ui.css",
     ("static", "name"): "app.css",
 }
@@ -196,16 +196,15 @@ def _call(client: FlaskClient, app: Flask, endpoint: str, method: str, caller: C
     body: dict[str, Any] = {}
     if endpoint in ("api.update_setting", "api.preview_setting", "api.validate_setting"):
         body = {"json": SETTING}
+    elif endpoint == "api.put_alert_rule":
+        body = {"json": {"kind": "score_below", "threshold": 50}}
+    elif endpoint == "api.create_webhook":
+        body = {"json": {"url": "https://hooks.example.org/x", "events": ["alert.fired"]}}
     elif endpoint == "api.start_run":
         body = {"json": {"entities": ["district"]}}
     elif endpoint in ("api.save_entity", "api.preview_entity"):
         text = entity_source(open_context(app.config["VMSDQ_PROJECT"]), "volunteer")
         body = {"json": {"yaml": text}}
-    elif endpoint == "api.put_alert_rule":
-        rule = {"kind": "score_below", "threshold": 90, "severity": "error", "channels": []}
-        body = {"json": rule}
-    elif endpoint == "api.create_webhook":
-        body = {"json": {"url": "https://hooks.example.org/x", "events": ["run.completed"]}}
     elif endpoint == "api.update_webhook":
         body = {"json": {"events": ["run.completed"]}}
     elif endpoint == "ui.start_run":
