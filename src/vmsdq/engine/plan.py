@@ -15,6 +15,7 @@ from sqlglot import exp
 
 from vmsdq.checks.model import BASE, Check, CompiledEntity, Relation
 from vmsdq.checks.sql import RAW_SUFFIX, col, lit, table
+from vmsdq.engine.exact import exact_cast
 
 FLAGS = "__flags"
 KEY = "__key"
@@ -32,7 +33,7 @@ def base_columns(entity: CompiledEntity, checks: Iterable[Check]) -> set[str]:
 
 
 def base_select(entity: CompiledEntity, view: str, needed: set[str]) -> exp.Select:
-    """``SELECT TRY_CAST(src AS type) AS name[, src AS name__raw] FROM view``.
+    """``SELECT <exact cast of src to type> AS name[, src AS name__raw] FROM view``.
 
     The raw column is the source value as stored; checks cast it to text only where needed.
     """
@@ -40,7 +41,7 @@ def base_select(entity: CompiledEntity, view: str, needed: set[str]) -> exp.Sele
     for spec in entity.columns:
         source = col(spec.source_name, table=None)
         if spec.name in needed:
-            cast = exp.TryCast(this=source, to=exp.DataType.build(spec.sql_type))
+            cast = exact_cast(source, spec.sql_type)
             projections.append(exp.alias_(cast, spec.name, quoted=True))
         if spec.name + RAW_SUFFIX in needed:
             projections.append(exp.alias_(source.copy(), spec.name + RAW_SUFFIX, quoted=True))

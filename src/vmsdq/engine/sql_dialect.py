@@ -16,6 +16,7 @@ from sqlglot import exp
 
 from vmsdq.checks.sql import CONTENT
 from vmsdq.engine.backend import Capabilities
+from vmsdq.engine.exact import plain_cast
 
 Columns = Mapping[str, Mapping[str, str]]  # view -> real column name -> database type name
 NodeT = TypeVar("NodeT", bound=exp.Expr)
@@ -141,6 +142,10 @@ def _real_columns(select: exp.Select, available: Mapping[str, str]) -> None:
 
 def _safe_casts(select: exp.Select, available: Mapping[str, str]) -> None:
     """Turn, in place, each TRY_CAST of a column into CAST where its type casts safely."""
+    for guarded in _own(select, exp.Case):
+        plain = plain_cast(guarded)  # the database casts exactly or is refused here
+        if plain is not None:
+            guarded.replace(plain)
     for node in _own(select, exp.TryCast):
         column = node.this
         if not isinstance(column, exp.Column) or column.table:
