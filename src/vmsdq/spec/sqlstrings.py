@@ -54,6 +54,7 @@ NOT_SQL = {
     "RuleMeta.description", "EntitySpec.description", "FieldSpec.description",
     "WrittenRule.type", "FormatOpts.region", "FreshnessRule.max_age", "MirrorSpec.system",
     "EntitySource.path", "EntitySource.previous", "EntitySpec.sources", "FilesSourceSpec.path",
+    "FilesSourceSpec.allow",
     "EngineSpec.memory_limit", "EngineSpec.temp_directory", "StoreSpec.url",
     "StoreSpec.artifacts", "SqlSourceSpec.url", "SqlSourceSpec.url_env", "Band.name",
     "ProjectSpec.name", "ProjectSpec.tenant", "ProjectSpec.sources",
