@@ -68,6 +68,7 @@ def start_run(
     steps = [{"kind": READ, "name": v.name, "rules_total": 0} for v in plan.reads]
     steps += [{"kind": VALIDATE, "name": p.entity, "rules_total": p.rules} for p in plan.entities]
     ctx.repos.runs.create(run_id, started, document, steps)
+    run_steps.checkpoint("started")
     return run_id
 
 
@@ -105,6 +106,7 @@ def read_view(
     except Exception as exc:  # noqa: BLE001 (any failure of one source is that view's error)
         run_steps.fail(ctx, run_id, READ, view, exc)
     else:
+        run_steps.checkpoint("read")
         ctx.repos.steps.finish(run_id, READ, view, "completed", ctx.clock(), rows=rows)
 
 
@@ -121,7 +123,9 @@ def validate_entity(
     run_steps.begin(ctx, run_id, VALIDATE, entity)
     summary = _summary(ctx, run_id)
     result = run_steps.validate(ctx, run_id, entity, summary.started_at, plan, progress)
+    run_steps.checkpoint("validated")
     ctx.repos.results.save_entity(run_id, plan["entities"].index(entity), result)
+    run_steps.checkpoint("saved")
     ctx.repos.runs.refresh_counts(run_id)
     ctx.repos.steps.finish(
         run_id,
