@@ -204,9 +204,10 @@ def _errored(plan: EntityPlan, message: str) -> EntityResult:
 def checkpoint(point: str) -> None:
     """Fault injection for the kill tests: ``VMSDQ_KILL_AT=<point>`` SIGKILLs the process at
     that point of a run (``started``, ``read``, ``validated``, ``saved``, ``scoring``,
-    ``scored``, ``completed``); unset, nothing happens."""
-    if os.environ.get("VMSDQ_KILL_AT") == point:
-        os.kill(os.getpid(), signal.SIGKILL)
+    ``scored``, ``completed``), ``<point>:INT`` sends it SIGINT (Ctrl-C); unset, nothing."""
+    wanted, _, how = os.environ.get("VMSDQ_KILL_AT", "").partition(":")
+    if wanted == point:
+        os.kill(os.getpid(), signal.SIGINT if how == "INT" else signal.SIGKILL)
 
 
 def finish(ctx: Context, run_id: str, plan: dict[str, Any], summary: RunSummary) -> RunResult:

@@ -179,14 +179,14 @@ def resume_run(ctx: Context, run_id: str, *, progress: Progress | None = None) -
                 read_view(ctx, run_id, view, sources=sources)
         for entity in plan["entities"]:
             validate_entity(ctx, run_id, entity, progress=progress)
+        if _summary(ctx, run_id).status == RunStatus.cancelled:
+            return get_run(ctx, run_id)
+        if progress is not None:
+            progress("run", "scoring")
+        return finish_run(ctx, run_id)
     except KeyboardInterrupt:
         cancel_run(ctx, run_id, reason="interrupted (Ctrl-C)")
         raise
-    if _summary(ctx, run_id).status == RunStatus.cancelled:
-        return get_run(ctx, run_id)
-    if progress is not None:
-        progress("run", "scoring")
-    return finish_run(ctx, run_id)
 
 
 def cancel_run(ctx: Context, run_id: str, *, reason: str = "cancelled") -> RunSummary:
