@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from vmsdq.core.words import RunStatus
+from vmsdq.services import audit
 from vmsdq.services.context import Context
 
 DEFAULT_KEEP_DAYS = 90
@@ -82,6 +83,7 @@ def clean_up(
             shutil.rmtree(ctx.artifacts.run_dir(run_id), ignore_errors=True)
         for run_id in scratch:
             ctx.artifacts.drop_work(run_id)
+        audit.record(ctx, "retention.clean_up", keep_days=keep_days, runs=len(runs))
     return RetentionReport(cutoff, dry_run, sorted(runs), sorted(folders), freed, sorted(scratch))
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vmsdq.core import sealing
 from vmsdq.core.errors import ConfigError
 from vmsdq.core.secrets import redact
 from vmsdq.spec.sandbox_source import DIALECTS
@@ -70,6 +71,7 @@ def resolve_url(source: str, spec: SqlSourceSpec, *, root: Path) -> DatabaseUrl:
             )
     if not raw:
         raise ConfigError(f"source '{source}': give 'url' or 'url_env' (a SQLAlchemy URL)")
+    raw = sealing.unseal(raw.strip(), sealing.SOURCE_SECRET)  # `vmsdq keys seal` output
     try:
         url = make_url(raw)
     except ArgumentError:
