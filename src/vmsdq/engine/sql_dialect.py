@@ -71,6 +71,7 @@ def for_database(
     views = {name: table for name, table in tables.items() if name not in ctes}
     out = query.copy()
     for select, view in _view_selects(out, views):
+        _plain_casts(select)  # before the renames: the guard's plain cast names the field
         _real_columns(select, columns.get(view, {}), (renames or {}).get(view, {}))
         if not caps.supports_try_cast:
             _safe_casts(select, columns.get(view, {}))
@@ -149,12 +150,17 @@ def _real_columns(
             column.set("this", exp.to_identifier(real, quoted=True))
 
 
-def _safe_casts(select: exp.Select, available: Mapping[str, str]) -> None:
-    """Turn, in place, each TRY_CAST of a column into CAST where its type casts safely."""
+def _plain_casts(select: exp.Select) -> None:
+    """Exact casts (DuckDB's guards) as plain casts: the database casts exactly or the cast
+    is refused by ``_safe_casts``."""
     for guarded in _own(select, exp.Case):
-        plain = plain_cast(guarded)  # the database casts exactly or is refused here
+        plain = plain_cast(guarded)
         if plain is not None:
             guarded.replace(plain)
+
+
+def _safe_casts(select: exp.Select, available: Mapping[str, str]) -> None:
+    """Turn, in place, each TRY_CAST of a column into CAST where its type casts safely."""
     for node in _own(select, exp.TryCast):
         column = node.this
         if not isinstance(column, exp.Column) or column.table:
