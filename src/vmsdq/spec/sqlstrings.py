@@ -67,7 +67,8 @@ NOT_SQL = {
     "SalesforceSourceSpec.env_prefix", "SalesforceSourceSpec.api_version",
     # Spark session settings (configuration values, not SQL)
     "EngineSpec.master", "EngineSpec.conf",
-    # alerts: channels, addresses, schedules; scopes are compared as bound ORM values
+    # alerts, webhooks and reports: names, addresses, durations, schedules; scopes are
+    # compared as bound ORM values
     "AlertsSpec.dashboard_url", "AlertsSpec.cooldown", "AlertsSpec.channels",
     "EmailChannelSpec.to", "EmailChannelSpec.sender", "SmtpSpec.host", "SmtpSpec.username_env",
     "SmtpSpec.password_env", "SmtpSpec.ca_file", "WebhookChannelSpec.url",
