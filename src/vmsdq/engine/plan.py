@@ -16,6 +16,7 @@ from sqlglot import exp
 
 from vmsdq.checks.model import BASE, Check, CompiledEntity, Relation
 from vmsdq.checks.sql import RAW_SUFFIX, col, lit, table
+from vmsdq.engine.exact import exact_cast
 
 FLAGS = "__flags"
 KEY = "__key"
@@ -39,7 +40,7 @@ def base_columns(entity: CompiledEntity, checks: Iterable[Check]) -> set[str]:
 
 
 def base_select(entity: CompiledEntity, view: str, needed: set[str]) -> exp.Select:
-    """``SELECT TRY_CAST(name AS type) AS name[, name AS name__raw] FROM view``.
+    """``SELECT <exact cast of name to type> AS name[, name AS name__raw] FROM view``.
 
     The view names columns by field (sources rename ``source_name`` when they read). The raw
     column is the value as stored; checks cast it to text only where needed.
@@ -48,7 +49,7 @@ def base_select(entity: CompiledEntity, view: str, needed: set[str]) -> exp.Sele
     for spec in entity.columns:
         source = col(spec.name, table=None)
         if spec.name in needed:
-            cast = exp.TryCast(this=source, to=exp.DataType.build(spec.sql_type))
+            cast = exact_cast(source, spec.sql_type)
             projections.append(exp.alias_(cast, spec.name, quoted=True, copy=False))
         if spec.name + RAW_SUFFIX in needed:
             projections.append(

@@ -313,7 +313,8 @@ class EntitySpec(Strict):
 
 class FilesSourceSpec(Strict):
     type: Literal["files"]
-    path: str = "data"
+    path: str = "data"  # relative to the project folder
+    allow: list[str] = Field(default_factory=list)  # more folders entity paths may read
 
 
 class DemoSourceSpec(Strict):
