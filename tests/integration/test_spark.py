@@ -32,7 +32,8 @@ from vmsdq.services.context import load, scratch_context
 from vmsdq.services.runs import run_now
 from vmsdq.spec.models import EntitySpec, ProjectSpec
 
-pytestmark = pytest.mark.integration
+# Spark's first queries compile and warm up the JVM: minutes on a loaded 2-core machine.
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 
 AS_OF = datetime(2026, 3, 14, 9, 30)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -113,7 +114,7 @@ def test_the_demo_on_spark_matches_duckdb(spark: Any, demo: Path, tmp_path: Path
     assert all("checks ran in Spark" in m for m in messages.values()), messages
     ran = sum(int(m.split(" of ")[0].split()[-1]) for m in messages.values())
     total = sum(int(m.split(" of ")[1].split()[0]) for m in messages.values())
-    assert ran >= 0.6 * total, messages  # all but formats (regex), strict values, transitions
+    assert ran >= 0.8 * total, messages  # all but strict values, transitions, text casts
 
 
 # -- the backend on its own: every flag and function the capabilities let through ---------
@@ -128,8 +129,8 @@ VOLUNTEERS = pa.table(
         "hours": [10.5, -1.0, 5.0, 20000.0, None, 7.0, 0.0, 3.0],
         "joined": [date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 3), date(2019, 12, 31),
                    None, date(2024, 3, 1), date(2024, 1, 4), date(2024, 1, 5)],
-        "code": ["V00000001", "V00000002", "bad", "V00000004", "V00000005", "V000000066",
-                 "V00000007", "V 'a\\b"],
+        "code": ["V00000001", "V00000002\n", "bad", "V00000004", "V00000005", "V000000066",
+                 "V0000000\r", "V 'a\\b"],
         "org": [10, 20, 30, None, 10, 99, 20, 10],
         "updated": pa.array([NEWEST, datetime(2024, 5, 1), None, None,
                              datetime(2024, 2, 29, 23, 59, 59), None, None, None],
@@ -165,6 +166,10 @@ RULES: list[dict[str, Any]] = [
      "function": "sum", "column": "hours", "compare": "=", "field": "hours"},
     {"name": "pair_unique", "type": "unique", "columns": ["status", "org"]},
     {"name": "literals", "type": "expression", "check": LITERALS},
+    {"name": "digits", "type": "expression", "check": "regexp_full_match(code, 'V\\d{8}')"},
+    {"name": "any_end", "type": "expression", "check": "regexp_full_match(code, 'V0+.')"},
+    {"name": "no_blank", "type": "expression", "check": "regexp_full_match(email, '\\S+')"},
+    {"name": "partial", "type": "expression", "check": "regexp_matches(code, '^V0')"},
     *({"name": f"fn_{name.lower()}", "type": "expression", "check": check}
       for name, check in FUNCTION_RULES.items()),
 ]  # fmt: skip
@@ -241,7 +246,13 @@ def test_the_backend_gives_duckdbs_counts_values_and_failures(spark: Any, tmp_pa
     )
     assert "volunteer.literals" in pushed
     reasons = outcome.reasons
-    assert "regular expressions differ from RE2" in reasons["volunteer.code.format"]
+    # '$' before a final newline, '.' and '\r': full matches written as Java matches them
+    assert {"volunteer.code.format", "volunteer.digits", "volunteer.any_end"} <= pushed
+    assert "differ from RE2 on the escape \\S" in reasons["volunteer.no_blank"]
+    assert "partial regular expression" in reasons["volunteer.partial"]
+    assert [k for r, k, _ in failure_rows(result) if r == "volunteer.code.format"] == [
+        "2", "3", "6", "7", "8"
+    ]  # fmt: skip
     assert "does not cast to DOUBLE" in reasons["volunteer.hours_text.type"]  # text: DuckDB's
     got = seen(result)
     age = (NOW.replace(tzinfo=None) - NEWEST).total_seconds()  # fractions kept
