@@ -382,6 +382,38 @@ def test_an_unreachable_database_pushes_nothing(tables: Tables, tmp_path: Path) 
     assert "pushdown to" in reason and "s3cret" not in reason
 
 
+def test_fields_named_apart_from_their_columns_match_duckdb(tables: Tables, tmp_path: Path) -> None:
+    """``source_name``: the checks read fields by name; pushed down they read the table's
+    columns (here every field but the key has another name, the target's key too)."""
+    fields: dict[str, Any] = {
+        "id": {"type": "integer", "required": True, "unique": True},
+        "mail": {"source_name": "email", "required": True, "unique": True},
+        "state": {"source_name": "status", "allowed": ["Active", "Inactive"]},
+        "worked": {"source_name": "hours", "type": "number", "min": 0},
+        "org_id": {"source_name": "org", "type": "integer", "references": "team"},
+    }
+    rules = [{"name": "busy", "type": "expression", "when": "state = 'Active'",
+              "check": "worked > 0", "columns": ["worked"]}]  # fmt: skip
+    spec_map = {
+        "volunteer": EntitySpec.model_validate(
+            {"entity": "volunteer", "key": "id", "sources": {"vms": {"table": tables.volunteer}},
+             "fields": fields, "rules": rules}
+        ),
+        "team": EntitySpec.model_validate(
+            {"entity": "team", "key": "code", "sources": {"vms": {"table": tables.org}},
+             "fields": {"code": {"source_name": "id", "type": "integer"}}}
+        ),
+    }  # fmt: skip
+    entity = compile_entity(spec_map["volunteer"], spec_map)
+    expected = read_rows(entity, spec_map, tables.url, tmp_path / "read")
+    result, pushed = pushed_run(entity, spec_map, tables.url, tmp_path / "pushed")
+    assert expected.status == "ok", expected.message
+    assert seen(result) == seen(expected)
+    assert failures(result) == failures(expected)
+    assert {"volunteer.mail.unique", "volunteer.org_id.references", "volunteer.busy"} <= set(pushed)
+    assert ("volunteer.org_id.references", "3", {"org_id": "30"}) in failures(result)
+
+
 # Every kind of check that reads more than its own row, in each form the compiler has:
 # duplicates (within a group, under a condition), references (filtered target, several
 # columns, under a condition), aggregates over related rows (count, sum, count_distinct,

@@ -166,7 +166,7 @@ class SqlBackend:
                 found = inspector.get_columns(table.name, schema=table.db or None)
                 self._columns[name] = {c["name"]: type(c["type"]).__name__.lower() for c in found}
             columns[view] = self._columns[name]
-        return Database(self.capabilities, tables, columns)
+        return Database(self.capabilities, tables, columns, entity.source_columns)
 
     def _flagged(self, conn: Connection, sql: str) -> Iterator[pa.RecordBatch]:
         """The flagged rows, one Arrow batch per round trip (bounded memory)."""
