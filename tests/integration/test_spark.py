@@ -30,7 +30,7 @@ from vmsdq.engine.duckdb_backend import DuckDBBackend
 from vmsdq.engine.planner import merge, push
 from vmsdq.services.context import load, scratch_context
 from vmsdq.services.runs import run_now
-from vmsdq.spec.models import EntitySpec, ProjectSpec
+from vmsdq.spec.models import EntitySpec
 
 # Spark's first queries compile and warm up the JVM: minutes on a loaded 2-core machine.
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
@@ -270,17 +270,6 @@ def test_a_missing_column_keeps_the_entity_in_duckdb(spark: Any, tmp_path: Path)
         outcome = push(entity, backend, views, failures_dir=tmp_path, now=NOW)
     assert outcome.result is None and outcome.remaining is entity
     assert "column 'code' is missing from v.parquet" in outcome.reasons["volunteer.id.required"]
-
-
-def test_engine_settings_are_checked() -> None:
-    base = {"sources": {"vms": {"type": "files", "path": "data"}}, "default_source": "vms"}
-    assert ProjectSpec.model_validate({**base, "engine": "spark"}).engine.backend == "spark"
-    with pytest.raises(ValueError, match="'master' and 'conf' are Spark settings"):
-        ProjectSpec.model_validate({**base, "engine": {"master": "local[2]"}})
-    from vmsdq.engine.spark_session import spark_session
-
-    with pytest.raises(ConfigError, match=r"spark.sql.session.timeZone cannot be changed"):
-        spark_session("local[1]", {"spark.sql.session.timeZone": "Europe/Paris"})
 
 
 def test_another_master_in_the_same_process_is_refused(spark: Any) -> None:
