@@ -122,7 +122,10 @@ class SparkBackend:
     def close(self) -> None:
         """Drop the temporary views (and Parquet copies) this backend registered."""
         for temp, _ in self._views.values():
-            self.session.catalog.dropTempView(temp)
+            try:
+                self.session.catalog.dropTempView(temp)
+            except Exception:  # noqa: BLE001 (a lost session took its views with it)
+                break
         self._views.clear()
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
