@@ -278,3 +278,35 @@ def test_another_master_in_the_same_process_is_refused(spark: Any) -> None:
     assert spark_session(MASTER, CONF) is spark
     with pytest.raises(ConfigError, match="one process talks to one Spark master"):
         spark_session("spark://127.0.0.1:1", CONF)
+
+
+def test_quarantined_records_are_counted_when_spark_runs_every_check(
+    spark: Any, tmp_path: Path
+) -> None:
+    """Every check runs in Spark; DuckDB still reports the CSV's unparseable line, once."""
+    roots = {}
+    for name, engine in (("duckdb", ""), ("spark", ENGINE + "\n")):
+        root = roots[name] = tmp_path / name
+        (root / "data").mkdir(parents=True)
+        (root / "data" / "person.csv").write_text(
+            "id,email,age\n1,a@x.org,30\n2,,41\n3,b@x.org,5,extra\n4,a@x.org,-2\n"
+        )
+        (root / "entities").mkdir()
+        (root / "entities" / "person.yaml").write_text(
+            "entity: person\nkey: id\nsources:\n  vms: {path: person.csv, format: csv}\n"
+            "fields:\n  id: {required: true, unique: true}\n"  # CSV: text, cast to text
+            "  email: {required: true, unique: true}\n  age: {length: 1}\n"
+        )
+        (root / "vmsdq.yaml").write_text(
+            "sources:\n  vms: {type: files, path: data}\ndefault_source: vms\n" + engine
+        )
+    duck = run_now(scratch_context(load(roots["duckdb"])), now=AS_OF)
+    on_spark = run_now(scratch_context(load(roots["spark"])), now=AS_OF)
+    assert outcomes(on_spark) == outcomes(duck)
+    assert failures(on_spark, roots["spark"]) == failures(duck, roots["duckdb"])
+    [person] = on_spark.entities
+    assert person.rejected == duck.entities[0].rejected >= 1
+    assert "person.record.parseable" in outcomes(on_spark)
+    assert any(rule == "person.record.parseable" for rule, _, _ in failures(duck, roots["duckdb"]))
+    count = len([r for r in person.rules if r.rule != "person.record.parseable"])
+    assert f"{count} of {count} checks ran in Spark" in person.message
