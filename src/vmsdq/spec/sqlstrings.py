@@ -64,6 +64,17 @@ NOT_SQL = {
     "SalesforceSourceSpec.instance_url", "SalesforceSourceSpec.domain",
     "SalesforceSourceSpec.jwt_audience", "SalesforceSourceSpec.secrets_file",
     "SalesforceSourceSpec.env_prefix", "SalesforceSourceSpec.api_version",
+    "EngineSpec.master", "EngineSpec.conf",
+    # alerts, webhooks and reports: names, addresses, durations, schedules
+    "AlertsSpec.dashboard_url", "AlertsSpec.cooldown", "AlertsSpec.channels",
+    "EmailChannelSpec.to", "EmailChannelSpec.sender", "SmtpSpec.host", "SmtpSpec.username_env",
+    "SmtpSpec.password_env", "SmtpSpec.ca_file", "WebhookChannelSpec.url",
+    "WebhookChannelSpec.url_env", "WebhookChannelSpec.secret_env", "AlertRuleSpec.name",
+    "AlertScope.tenant", "AlertScope.entity", "AlertScope.rule", "AlertRuleSpec.max_age",
+    "AlertRuleSpec.cooldown", "AlertRuleSpec.channels", "AlertRuleSpec.description",
+    "WebhooksSpec.allowed_hosts", "WebhooksSpec.allowed_networks", "WebhooksSpec.retry_backoff",
+    "WebhooksSpec.retry_backoff_max", "WebhooksSpec.retry_for", "WebhooksSpec.disable_after",
+    "ReportsSpec.schedules", "ReportSpec.cron", "ReportSpec.channels",
 }  # fmt: skip
 
 _SOQL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$")

@@ -27,6 +27,7 @@ POLICY: dict[str, str] = {  # endpoint -> the least role that may call it
         ["auth.login", "auth.logout", "auth.password", "static", "plotly_js", "swagger"], PUBLIC
     ),
     **dict.fromkeys(["openapi", "api_docs"], PUBLIC),
+    **dict.fromkeys(["healthz", "readyz", "metrics_text"], PUBLIC),  # probes and scrapers
     **dict.fromkeys(
         [
             "ui.overview",
@@ -61,6 +62,11 @@ POLICY: dict[str, str] = {  # endpoint -> the least role that may call it
             "api.list_settings_versions",
             "api.get_settings_version",
             "api.get_trends",
+            "ui.monitoring_page",
+            "api.list_alert_rules",
+            "api.get_alert_rule",
+            "api.list_incidents",
+            "api.list_channels",
         ],
         "viewer",
     ),
@@ -81,12 +87,30 @@ POLICY: dict[str, str] = {  # endpoint -> the least role that may call it
     **dict.fromkeys(
         ["api.update_setting", "api.list_audit", "api.export_audit", "api.verify_audit"], "admin"
     ),
+    **dict.fromkeys(  # alert rules and webhooks carry addresses and secrets: settings
+        [
+            "api.put_alert_rule",
+            "api.delete_alert_rule",
+            "api.list_webhooks",
+            "api.get_webhook",
+            "api.create_webhook",
+            "api.update_webhook",
+            "api.delete_webhook",
+            "api.list_deliveries",
+            "api.get_delivery",
+            "api.redeliver",
+        ],
+        "admin",
+    ),
 }
 PATH_VALUES = {
     "run_id": "latest",
     "entity": "volunteer",
     "rule": "volunteer.email.format",
     "version": 1,
+    "name": "overall-low",  # an alert rule (none stored: own-tenant callers get a 404)
+    "sub_id": "1",
+    "delivery_id": "1",
     ("swagger", "name"): "swagger-ui.css",
     ("static", "name"): "app.css",
 }
@@ -177,6 +201,13 @@ def _call(client: FlaskClient, app: Flask, endpoint: str, method: str, caller: C
     elif endpoint in ("api.save_entity", "api.preview_entity"):
         text = entity_source(open_context(app.config["VMSDQ_PROJECT"]), "volunteer")
         body = {"json": {"yaml": text}}
+    elif endpoint == "api.put_alert_rule":
+        rule = {"kind": "score_below", "threshold": 90, "severity": "error", "channels": []}
+        body = {"json": rule}
+    elif endpoint == "api.create_webhook":
+        body = {"json": {"url": "https://hooks.example.org/x", "events": ["run.completed"]}}
+    elif endpoint == "api.update_webhook":
+        body = {"json": {"events": ["run.completed"]}}
     elif endpoint == "ui.start_run":
         body = {"data": {"entity": "district"}}
     elif endpoint == "auth.login" and method == "POST":
