@@ -96,7 +96,7 @@ def _leaf(node: exp.Expr, caps: Capabilities, views: Mapping[str, str]) -> exp.E
     if is_blank_test(node) and not caps.supports_regex:
         return _has_content(node.this)
     if isinstance(node, exp.RegexpFullMatch):
-        pattern = exp.Literal.string(f"^(?:{node.expression.name})$")
+        pattern = exp.Literal.string(caps.full_match.format(node.expression.name))
         return exp.RegexpLike(this=node.this, expression=pattern)
     return node
 
