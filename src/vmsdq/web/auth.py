@@ -7,6 +7,7 @@ use cases (``ctx.require``), the same for the API, the pages and the workers.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +40,7 @@ PUBLIC = frozenset(
     {"auth.login", "auth.logout", "static", "plotly_js", "swagger", "openapi", "api_docs"}
 )
 ACCOUNT = frozenset({"auth.password", "auth.logout"})  # reachable with a one-time password
+NO_ACCOUNTS_TTL = 2.0  # seconds
 ANONYMOUS = Actor("anonymous", "viewer", tenant="", origin="")  # never member of a tenant
 
 
@@ -75,10 +77,14 @@ def _service_context(name: str = "web") -> Context:
 
 
 def _accounts_exist() -> bool:
-    cache: dict[str, bool] = current_app.extensions.setdefault("vmsdq_accounts", {})
-    if not cache.get("exist"):  # once true, stays true for the life of the process
+    """Once true, true for the life of the process; "none yet" is asked again after
+    ``NO_ACCOUNTS_TTL`` seconds (an account added from the command line ends local mode)."""
+    cache: dict[str, Any] = current_app.extensions.setdefault("vmsdq_accounts", {})
+    now = time.monotonic()
+    if not cache.get("exist") and now - cache.get("checked", -NO_ACCOUNTS_TTL) >= NO_ACCOUNTS_TTL:
         cache["exist"] = accounts.accounts_exist(_service_context())
-    return cache["exist"]
+        cache["checked"] = now
+    return bool(cache.get("exist"))
 
 
 def _resolve() -> Actor:

@@ -13,11 +13,14 @@ from typing import Any
 
 import pytest
 
+from vmsdq.services import accounts
+from vmsdq.services.context import open_context
 from vmsdq.web import create_app
-from vmsdq.web.testing import build_demo, copy_project, live_server
+from vmsdq.web.testing import browser_login, build_demo, copy_project, live_server
 
 pytestmark = pytest.mark.integration
 
+PASSWORD = "browser test pass phrase"
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 PAGES = {
     "overview": "/",
@@ -36,9 +39,13 @@ PAGES = {
 def base_url(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[str]:
     source = build_demo(tmp_path_factory.mktemp("browser-demo"))
     project = copy_project(source, tmp_path_factory.mktemp("browser") / "demo")
+    accounts.add_user(open_context(project), "ada", "admin", PASSWORD)
     app = create_app({"VMSDQ_PROJECT": str(project), "VMSDQ_REFRESH_SECONDS": 2})
     with live_server(app) as url:
+        browser.clear_cookies()
+        browser_login(browser, url, "ada", PASSWORD)  # every page below as a logged-in admin
         yield url
+        browser.clear_cookies()
     app.extensions["vmsdq"].executor.shutdown()
 
 

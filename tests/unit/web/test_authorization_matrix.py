@@ -79,7 +79,14 @@ POLICY: dict[str, str] = {  # endpoint -> the least role that may call it
         "steward",
     ),
     **dict.fromkeys(
-        ["api.update_setting", "api.list_audit", "api.export_audit", "api.verify_audit"], "admin"
+        [
+            "api.update_setting",
+            "api.list_audit",
+            "api.export_audit",
+            "api.verify_audit",
+            "ui.audit_page",
+        ],
+        "admin",
     ),
 }
 PATH_VALUES = {

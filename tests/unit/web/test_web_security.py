@@ -247,3 +247,25 @@ def test_exports_of_failing_rows_neutralise_spreadsheet_formulas(project: Path) 
     line = next(li for li in csv.decode().splitlines() if "v-evil" in li)
     assert "'=HYPERLINK" in line and "'@SUM(A1)" in line
     assert ',"=HYPERLINK' not in line
+
+
+def test_admins_read_and_export_the_audit_log(project: Path) -> None:
+    ctx = open_context(project)
+    _, admin = tokens.create_token(ctx, "root", "admin", days=1)
+    _, steward = tokens.create_token(ctx, "ci", "steward")
+    client = _app(project).test_client()
+    as_steward = {"Authorization": f"Bearer {steward}"}
+    as_admin = {"Authorization": f"Bearer {admin}"}
+    rows = client.get("/api/v1/runs/latest/failures?limit=1", headers=as_steward)
+    assert rows.status_code == 200
+    assert client.get("/api/v1/audit", headers=as_steward).status_code == 403
+    entries = client.get("/api/v1/audit?action=rows.view", headers=as_admin).get_json()["items"]
+    assert entries[0]["actor"].startswith("token:") and entries[0]["role"] == "steward"
+    assert entries[0]["origin"] == "127.0.0.1"
+    page = client.get("/audit", headers=as_admin).get_data(as_text=True)
+    assert "hash chain of" in page and "is intact" in page and "token.create" in page
+    exported = client.get("/api/v1/audit/export?format=json", headers=as_admin)
+    lines = exported.get_data(as_text=True).splitlines()
+    assert [json.loads(li)["action"] for li in lines][-1] == "audit.export"
+    verified = client.get("/api/v1/audit/verify", headers=as_admin).get_json()
+    assert verified["ok"] and verified["entries"] == len(lines)
