@@ -174,7 +174,5 @@ def test_start_a_run_and_watch_it_finish(page: Any, base_url: str) -> None:
     page.wait_for_selector(".run-progress .done", timeout=90_000)
     assert "verdict" in page.locator(".run-progress .done").inner_text()
     page.wait_for_load_state("load")
-    page.wait_for_function(
-        f"document.querySelectorAll('[data-testid=runs-table] tbody tr').length > {before}",
-        timeout=20_000,
-    )
+    rows = page.get_by_test_id("runs-table").locator("tbody tr")
+    rows.nth(before).wait_for(state="attached", timeout=20_000)  # no eval under the CSP

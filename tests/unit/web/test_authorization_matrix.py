@@ -135,7 +135,10 @@ def matrix_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask
 
 
 def _routes() -> list[tuple[str, str]]:
-    app = create_app({"VMSDQ_PROJECT": str(_pack_project())})
+    import shutil
+
+    folder = _pack_project()
+    app = create_app({"VMSDQ_PROJECT": str(folder)})
     try:
         return sorted(
             (rule.endpoint, method)
@@ -144,6 +147,7 @@ def _routes() -> list[tuple[str, str]]:
         )
     finally:
         app.extensions["vmsdq"].executor.shutdown()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _pack_project() -> Path:
