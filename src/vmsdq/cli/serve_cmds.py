@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging.config
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import click
 from vmsdq.cli import main
 from vmsdq.cli.errors import handled
 from vmsdq.cli.options import PROJECT
+from vmsdq.services.logs import logging_config
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
 
@@ -39,7 +41,10 @@ def serve_project(
     from vmsdq.web import create_app
 
     with handled():
+        logging.config.dictConfig(logging_config())  # JSON lines from the start
         app = create_app({"VMSDQ_PROJECT": str(project_dir)})
+
+    from vmsdq.web import gunicorn_conf
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -47,9 +52,10 @@ def serve_project(
                 "bind": f"{host}:{port}",
                 "workers": workers,
                 "threads": threads,
-                "worker_class": "gthread",
-                "accesslog": "-",
-                "timeout": 120,
+                "worker_class": gunicorn_conf.worker_class,
+                "accesslog": gunicorn_conf.accesslog,
+                "timeout": gunicorn_conf.timeout,
+                "logconfig_dict": gunicorn_conf.logconfig_dict,
             }
             for key, value in options.items():
                 self.cfg.set(key, value)

@@ -52,7 +52,7 @@ def write_failures(
         rows = failures_select(plan, failing) if plan is not None else None
         if rows is not None:
             query = exp.union(rows, query, distinct=False)
-        con.execute(_copy(_sealed(con, query), path).sql(dialect="duckdb"))
+        con.execute(_copy(_sealed(con, query), path).sql(dialect="duckdb", copy=False))
     finally:
         con.unregister(REJECTS)
 
@@ -145,7 +145,10 @@ def _copy(query: exp.Query, path: Path) -> exp.Copy:
         ),
     ]
     return exp.Copy(
-        this=exp.paren(query), kind=False, files=[exp.Literal.string(str(path))], params=params
+        this=exp.paren(query, copy=False),
+        kind=False,
+        files=[exp.Literal.string(str(path))],
+        params=params,
     )
 
 

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from vmsdq.jobs.app import create_celery
+from vmsdq.jobs.app import PUBLISH_RETRY, create_celery
 from vmsdq.jobs.canvas import dispatch
 from vmsdq.services import metrics
 from vmsdq.services.executor import ContextFactory
@@ -21,6 +21,11 @@ class CeleryExecutor:
     def __init__(self, settings: JobSettings) -> None:
         self.settings = settings
         self.app = create_celery(settings)
+        # A submitter (a web request, the CLI) gives up on a down Redis backend in about a
+        # second and leaves the run queued for the workers' sweep; workers keep Celery's
+        # longer retries so a Redis restart does not fail the tasks they are finishing.
+        options = dict(self.app.conf.result_backend_transport_options or {})
+        self.app.conf.result_backend_transport_options = options | {"retry_policy": PUBLISH_RETRY}
         self._contexts: dict[str, ContextFactory] = {}
         metrics.add_probe(settings.queue, self.queue_depth)
 
@@ -54,7 +59,7 @@ class CeleryExecutor:
         """Tasks waiting in the queue (None when the broker cannot be reached)."""
         try:
             with self.app.connection_for_read() as conn:
-                conn.ensure_connection(max_retries=1, timeout=2)
+                conn.ensure_connection(max_retries=0, timeout=1)
                 declared = conn.default_channel.queue_declare(self.settings.queue, passive=True)
                 return int(declared.message_count)
         except Exception:  # noqa: BLE001 (an unreachable broker has no depth to report)

@@ -8,6 +8,7 @@ chord still completes and the finish sees the failed run.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -34,7 +35,17 @@ def task(**options: Any) -> Callable[[F], F]:
     return cast(Callable[[F], F], shared_task(**options))
 
 
-class UnitTask(Task):  # type: ignore[misc]
+class AppTask(Task):  # type: ignore[misc]
+    """A task run inside the context its Celery app was given by a front end, if any (the
+    web app gives its Flask app context: ``web.background.attach_celery``)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        opener = getattr(self.app, "vmsdq_task_context", None)
+        with opener() if opener is not None else contextlib.nullcontext():
+            return super().__call__(*args, **kwargs)
+
+
+class UnitTask(AppTask):
     acks_late = True
     reject_on_worker_lost = True
 
@@ -106,7 +117,7 @@ def finish_run(self: UnitTask, root: str, run_id: str) -> dict[str, Any]:
     return self.run_unit(work.finish, root, run_id)
 
 
-@task(name="vmsdq.ping", bind=True)
+@task(name="vmsdq.ping", bind=True, base=AppTask)
 def ping(self: Task) -> dict[str, Any]:
     """A worker's answer: who it is and when (health checks, the queueing benchmark)."""
     return {
@@ -116,7 +127,7 @@ def ping(self: Task) -> dict[str, Any]:
     }
 
 
-@task(name="vmsdq.scheduled_run", bind=True, acks_late=True)
+@task(name="vmsdq.scheduled_run", bind=True, base=AppTask, acks_late=True)
 def scheduled_run(self: Task, root: str, schedule: str) -> dict[str, Any]:
     """Start the run a beat schedule asks for (once per slot, whoever fires it) and send it."""
     from vmsdq.jobs.schedule import start_scheduled
@@ -125,7 +136,7 @@ def scheduled_run(self: Task, root: str, schedule: str) -> dict[str, Any]:
         return start_scheduled(self.app, root, schedule)
 
 
-@task(name="vmsdq.retention", bind=True, acks_late=True)
+@task(name="vmsdq.retention", bind=True, base=AppTask, acks_late=True)
 def retention(self: Task, root: str, keep_days: int) -> dict[str, Any]:
     """Remove runs, snapshots and failure files older than ``keep_days``."""
     from vmsdq.services.retention import clean_up

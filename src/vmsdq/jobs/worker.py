@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 from typing import Any
 
 from celery import Celery, signals
@@ -56,29 +55,10 @@ def _forked(**_: Any) -> None:
 def _ready(sender: Any = None, **_: Any) -> None:
     Sweeper(app, ROOT).start()
     name = getattr(sender, "hostname", None) or f"{socket.gethostname()}:{os.getpid()}"
-    threading.Thread(target=_heartbeat, args=(name,), name="vmsdq-heartbeat", daemon=True).start()
+    metrics.start_heartbeat(name, HEARTBEAT)
     log.info("worker ready for project %s", ROOT)
 
 
 signals.setup_logging.connect(_logging)
 signals.worker_process_init.connect(_forked)
 signals.worker_ready.connect(_ready)
-
-
-def _heartbeat(name: str) -> None:
-    import psutil
-
-    me = psutil.Process()
-    stop = threading.Event()
-    while True:
-        cpu = rss = 0.0
-        for proc in [me, *me.children(recursive=True)]:
-            try:
-                times = proc.cpu_times()
-                cpu += times.user + times.system
-                rss += proc.memory_info().rss
-            except psutil.Error:
-                continue
-        metrics.worker_heartbeat(name, cpu, rss)
-        if stop.wait(HEARTBEAT):
-            return

@@ -13,13 +13,17 @@ import json
 import logging
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from vmsdq.services import metrics
 from vmsdq.services.context import Context
 from vmsdq.services.jobconfig import redact
+
+if TYPE_CHECKING:
+    from vmsdq.spec.models import Project
 
 T = TypeVar("T")
 DEFAULT_TTL = 300.0
@@ -66,6 +70,21 @@ class MemoryCache:
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
+
+
+class NullCache:
+    """Caches nothing: every read is computed (a miss). For measuring cold reads."""
+
+    name = "none"
+
+    def get(self, key: str) -> bytes | None:
+        return None
+
+    def set(self, key: str, value: bytes, ttl: float = DEFAULT_TTL) -> None:
+        return None
+
+    def clear(self) -> None:
+        return None
 
 
 class RedisCache:
@@ -125,25 +144,44 @@ def cache_for(url: str | None) -> Cache:
 
 
 def version(ctx: Context) -> str:
-    """What every cached read of the project depends on: the newest run and the settings."""
-    from vmsdq.services.settings import in_force
-
-    newest = ctx.repos.runs.page(limit=1).items
-    run = (
-        f"{newest[0].run_id}.{newest[0].status}.{newest[0].updated_at:%Y%m%d%H%M%S%f}"
-        if newest and newest[0].updated_at
-        else (newest[0].run_id if newest else "none")
-    )
-    config = in_force(ctx)
-    return f"r{run}:c{config.version}.{config.yaml_digest[:12]}"
+    """What every cached read of the project depends on: the stored runs (added, deleted, a
+    status or a step's progress changed), the newest settings version and the project files
+    loaded (rules, the ``scoring:`` section). One indexed query; it runs on every request."""
+    return f"{project_digest(ctx.project)}:{ctx.repos.changes.marks()}"
 
 
-def key_for(ctx: Context, resource: str, params: dict[str, Any] | None = None) -> str:
-    """The cache key of ``resource`` read with ``params`` under the current version."""
+_DIGESTS: dict[int, tuple[weakref.ref[Project], str]] = {}
+
+
+def project_digest(project: Project) -> str:
+    """A digest of the loaded project (the same files give the same digest in every process),
+    computed once per loaded project."""
+    found = _DIGESTS.get(id(project))
+    if found is not None and found[0]() is project:
+        return found[1]
+    text = json.dumps(project.model_dump(mode="json"), sort_keys=True, default=str)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    key = id(project)
+    with _LOCK:
+        _DIGESTS[key] = (weakref.ref(project, lambda _: _DIGESTS.pop(key, None)), digest)
+    return digest
+
+
+def key_for(
+    ctx: Context,
+    resource: str,
+    params: dict[str, Any] | None = None,
+    *,
+    at: str | None = None,
+) -> str:
+    """The cache key of ``resource`` read with ``params`` under the current version (``at``:
+    a version already read in this request). The actor's role is part of the key: what a
+    page shows may depend on what the caller may do."""
     digest = hashlib.sha256(
         json.dumps(params or {}, sort_keys=True, default=str).encode()
     ).hexdigest()[:16]
-    return f"{ctx.tenant}:{ctx.project.spec.name}:{version(ctx)}:{resource}:{digest}"
+    scope = f"{ctx.tenant}:{ctx.project.spec.name}"
+    return f"{scope}:{at or version(ctx)}:{ctx.actor.role}:{resource}:{digest}"
 
 
 def cached(
@@ -155,6 +193,7 @@ def cached(
     params: dict[str, Any] | None = None,
     ttl: float = DEFAULT_TTL,
     permission: str = "read",
+    at: str | None = None,
 ) -> T:
     """``compute()`` (a JSON-able value), served from ``cache`` while the version holds.
 
@@ -162,7 +201,7 @@ def cached(
     behind ``compute`` would have made (``read_rows`` for failing rows).
     """
     ctx.require(permission)
-    key = key_for(ctx, resource, params)
+    key = key_for(ctx, resource, params, at=at)
     found = cache.get(key)
     metrics.cache_used(cache.name, found is not None)
     if found is not None:

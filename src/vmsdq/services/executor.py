@@ -59,6 +59,8 @@ class ThreadExecutor:
         self._runs = ThreadPoolExecutor(max_workers=8, thread_name_prefix="vmsdq-run")
         self._futures: dict[str, Future[dict[str, Any]]] = {}
         self._lock = threading.Lock()
+        self._queued = 0
+        self.closed = False
 
     def submit(self, make_context: ContextFactory, run_id: str) -> bool:
         with self._lock:
@@ -75,8 +77,13 @@ class ThreadExecutor:
             future.result(timeout=timeout)
 
     def shutdown(self) -> None:
+        self.closed = True
         self._runs.shutdown(wait=True)
         self._pool.shutdown(wait=True)
+
+    def queue_depth(self) -> float:
+        """Units submitted to the pool that have not started yet."""
+        return float(self._queued)
 
     def _canvas(self, make_context: ContextFactory, run_id: str) -> dict[str, Any]:
         with bound(run_id=run_id):
@@ -103,7 +110,9 @@ class ThreadExecutor:
         run_id: str,
     ) -> bool:
         """Run the units in the pool; False when the run's time limit passed meanwhile."""
-        futures = [self._pool.submit(self._attempt, make_context, *unit) for unit in units]
+        with self._lock:
+            self._queued += len(units)
+        futures = [self._pool.submit(self._started, make_context, *unit) for unit in units]
         left = None if deadline is None else max(0.0, deadline - time.monotonic())
         done, pending = wait(futures, timeout=left, return_when=FIRST_EXCEPTION)
         for future in done:
@@ -115,6 +124,11 @@ class ThreadExecutor:
                 work.fail_run(make_context(), run_id, f"run exceeded its time limit of {limit}")
                 return False
         return True
+
+    def _started(self, make_context: ContextFactory, unit: Unit, *args: str) -> dict[str, Any]:
+        with self._lock:
+            self._queued -= 1
+        return self._attempt(make_context, unit, *args)
 
     def _attempt(self, make_context: ContextFactory, unit: Unit, *args: str) -> dict[str, Any]:
         """One unit, retried with backoff on transient errors (the last try takes them)."""
@@ -160,7 +174,7 @@ def executor_for(project: Project) -> RunExecutor:
     )
     with _LOCK:
         found = _EXECUTORS.get(key)
-        if found is None:
+        if found is None or getattr(found, "closed", False):
             found = _EXECUTORS[key] = _create(settings)
         return found
 
@@ -168,9 +182,11 @@ def executor_for(project: Project) -> RunExecutor:
 def _create(settings: JobSettings) -> RunExecutor:
     metrics.configure(settings.redis)
     if settings.embedded:
-        return ThreadExecutor(
+        pool = ThreadExecutor(
             settings.threads, retry=settings.retry, run_time_limit=settings.run_time_limit
         )
+        metrics.add_probe("embedded", pool.queue_depth)
+        return pool
     found = [ep for ep in entry_points(group="vmsdq.executors") if ep.name == "celery"]
     if not found:
         raise ConfigError(

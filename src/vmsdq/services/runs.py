@@ -18,7 +18,7 @@ from typing import Any
 from vmsdq.core.errors import ConflictError, NotFoundError, TransientError
 from vmsdq.core.results import RunResult
 from vmsdq.core.words import RunStatus
-from vmsdq.services import audit, run_steps
+from vmsdq.services import alerts, audit, run_steps
 from vmsdq.services.context import Context
 from vmsdq.services.lookup import resolve, stored_run, summary
 from vmsdq.services.plan import RunPlan, plan_run
@@ -148,7 +148,9 @@ def finish_run(ctx: Context, run_id: str) -> RunResult:
             f"run '{run_id}' cannot finish: {len(pending)} steps are not done "
             f"({', '.join(pending[:5])}); resume it with `vmsdq runs resume {run_id}`"
         )
-    return run_steps.finish(ctx, run_id, _plan(ctx, run_id), summary)
+    run = run_steps.finish(ctx, run_id, _plan(ctx, run_id), summary)
+    alerts.after_run(ctx, run)  # alert rules and webhook events; never raises
+    return run
 
 
 def run_now(

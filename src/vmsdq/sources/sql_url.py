@@ -9,24 +9,12 @@ from typing import TYPE_CHECKING
 
 from vmsdq.core import sealing
 from vmsdq.core.errors import ConfigError
+from vmsdq.spec.sandbox_source import DIALECTS
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
     from vmsdq.spec.models import SqlSourceSpec
-
-# SQLAlchemy backend name -> SQLGlot dialect
-DIALECTS = {
-    "postgresql": "postgres",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-    "sqlite": "sqlite",
-    "mssql": "tsql",
-    "oracle": "oracle",
-    "snowflake": "snowflake",
-    "bigquery": "bigquery",
-    "duckdb": "duckdb",
-}
 
 
 @dataclass(frozen=True)

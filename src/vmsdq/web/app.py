@@ -11,17 +11,22 @@ from typing import Any
 from flask import Flask, Response, abort, jsonify, render_template, send_from_directory
 
 from vmsdq import __version__
+from vmsdq.services import metrics
+from vmsdq.services.jobconfig import job_settings
 from vmsdq.services.served import ServedProject
-from vmsdq.web import problems, security
+from vmsdq.web import auth, health, problems, security
+from vmsdq.web import metrics as web_metrics
+from vmsdq.web.background import attach_celery
 from vmsdq.web.state import WebState, local_actor, make_executor
 
 DEFAULTS: dict[str, Any] = {
     "VMSDQ_PROJECT": ".",  # the project folder served ($VMSDQ_PROJECT)
-    "VMSDQ_EXECUTOR": "thread",  # or an object with submit(make_context, run_id)
-    "VMSDQ_RUN_WORKERS": 2,
+    "VMSDQ_EXECUTOR": None,  # None: jobs.broker chooses; tests: an object with submit()
     "VMSDQ_ACTOR": None,  # a callable returning the request's Actor (default: local admin)
     "VMSDQ_CHECK_RESPONSES": False,  # tests: check every JSON response against its model
     "VMSDQ_REFRESH_SECONDS": 5,  # how often pages look for a run that finished
+    "VMSDQ_SAMPLE_SECONDS": 60,  # monitoring samples (0: none; not started under TESTING)
+    "VMSDQ_HEALTH_SECONDS": 5,  # how long the degraded banner trusts its last check
     "MAX_CONTENT_LENGTH": 1_000_000,
 }
 
@@ -37,13 +42,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.merge_slashes = False  # "//" in an id is a 404, not a redirect
     served = ServedProject(Path(app.config["VMSDQ_PROJECT"]))
-    app.extensions["vmsdq"] = WebState(
+    state = WebState(
         served=served,
-        executor=make_executor(app.config),
+        executor=make_executor(app.config, served),
         actor_of=app.config["VMSDQ_ACTOR"] or local_actor,
     )
+    app.extensions["vmsdq"] = state
+    attach_celery(app, state.executor)
+    metrics.configure(job_settings(served.project).redis)
     problems.register(app)
-    security.init_app(app)  # sessions, CSRF, rate limits, headers, login (web/auth.py)
+    health.register(app)
+    web_metrics.register(app)
+    security.init_app(app)  # sessions, CSRF, rate limits, headers
+    auth.init_app(app)  # login, tokens, the request's actor (web/auth.py)
     from vmsdq.web.api import bp as api
     from vmsdq.web.ui import bp as ui
 

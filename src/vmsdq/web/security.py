@@ -58,9 +58,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.extensions["vmsdq_limiter"] = _limiter(app)
     app.after_request(_headers)
-    from vmsdq.web import auth
-
-    auth.init_app(app)
 
 
 def bearer() -> str | None:

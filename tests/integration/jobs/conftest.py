@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from jobs_support import CLEAN_ENV, REDIS, Deployment, forget_redis_keys
+from jobs_support import CLEAN_ENV, IN_CI, REDIS, Deployment, OwnRedis, forget_redis_keys
 
 from vmsdq.demo import generate_demo
 from vmsdq.store import Database
@@ -37,3 +37,20 @@ def deployment(
         found.stop()
         Database.close_all()
         forget_redis_keys(found.broker, found.name)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    """A private redis-server on a free port, stopped by the test at will and at the end."""
+    if shutil.which("redis-server") is None:
+        message = "redis-server is not installed (apt-get install redis-server)"
+        if IN_CI:
+            pytest.fail(f"{message}; CI=true: a missing service is a failure, not a skip")
+        pytest.skip(message)
+    server = OwnRedis(tmp_path / "redis")
+    server.folder.mkdir()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

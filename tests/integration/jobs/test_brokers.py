@@ -4,16 +4,10 @@ another port); two beat processes that never both schedule."""
 from __future__ import annotations
 
 import json
-import shutil
-import socket
-import subprocess
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 import redis
-from jobs_support import IN_CI, RABBIT, Deployment, need, stored_counts, wait_for
+from jobs_support import RABBIT, Deployment, OwnRedis, need, stored_counts, wait_for
 
 from vmsdq.services import runs
 from vmsdq.services.context import open_context
@@ -54,61 +48,6 @@ def _delete_queue(name: str) -> None:
 
     with Connection(RABBIT, connect_timeout=3) as conn:
         conn.default_channel.queue_delete(name)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class OwnRedis:
-    """A redis-server of this test alone (no persistence), to stop and start at will."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port, self.folder = free_port(), folder
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        assert binary is not None
-        argv = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-        argv += ["--appendonly", "no", "--dir", str(self.folder)]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis.from_url(self.url)
-        wait_for(lambda: _pings(client), 20, "our redis-server")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=20)
-        self.proc = None
-
-
-def _pings(client: redis.Redis) -> bool:
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
-    if shutil.which("redis-server") is None:
-        message = "redis-server is not installed (apt-get install redis-server)"
-        if IN_CI:
-            pytest.fail(f"{message}; CI=true: a missing service is a failure, not a skip")
-        pytest.skip(message)
-    server = OwnRedis(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_runs_queue_again_when_redis_returns(own_redis: OwnRedis, deployment: Deployment) -> None:

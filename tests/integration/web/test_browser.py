@@ -29,6 +29,7 @@ PAGES = {
     "reconciliation-list": "/reconciliation",
     "reconciliation": "/reconciliation/volunteer",
     "runs": "/runs",
+    "monitoring": "/monitoring",
     "settings": "/settings",
     "rules": "/rules",
     "editor": "/entities/volunteer/edit",

@@ -17,6 +17,7 @@ from vmsdq.store.models import Base
 
 try:  # analytics tables (H5) share the metadata when their module exists
     importlib.import_module("vmsdq.store.models_analytics")
+    importlib.import_module("vmsdq.store.models_alerts")
 except ModuleNotFoundError as exc:
     if exc.name != "vmsdq.store.models_analytics":
         raise

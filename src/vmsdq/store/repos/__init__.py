@@ -5,8 +5,10 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from vmsdq.store.repos.alerts import AlertRepository
 from vmsdq.store.repos.anomalies import AnomalyRepository
 from vmsdq.store.repos.audit import AuditRepository
+from vmsdq.store.repos.changes import ChangeRepository
 from vmsdq.store.repos.history import HistoryRepository
 from vmsdq.store.repos.results import ResultRepository
 from vmsdq.store.repos.runs import RunRepository
@@ -15,6 +17,7 @@ from vmsdq.store.repos.settings import SettingsRepository
 from vmsdq.store.repos.steps import StepRepository
 from vmsdq.store.repos.tokens import TokenRepository
 from vmsdq.store.repos.users import UserRepository
+from vmsdq.store.repos.webhooks import WebhookRepository
 from vmsdq.store.scope import Scope
 
 if TYPE_CHECKING:
@@ -55,6 +58,18 @@ class Repositories:
     @cached_property
     def history(self) -> HistoryRepository:
         return HistoryRepository(self.db, self.scope)
+
+    @cached_property
+    def changes(self) -> ChangeRepository:
+        return ChangeRepository(self.db, self.scope)
+
+    @cached_property
+    def alerts(self) -> AlertRepository:
+        return AlertRepository(self.db, self.scope)
+
+    @cached_property
+    def webhooks(self) -> WebhookRepository:
+        return WebhookRepository(self.db, self.scope)
 
     @cached_property
     def audit(self) -> AuditRepository:

@@ -8,6 +8,7 @@ from vmsdq.services import anomalies, dashboard, history
 from vmsdq.services.views import anomaly_view, overview_view, series_view, trend_view
 from vmsdq.web.api import bp, models
 from vmsdq.web.api.spec import Operation, operation, utc
+from vmsdq.web.reads import cached_read
 from vmsdq.web.state import ctx
 
 
@@ -23,7 +24,7 @@ from vmsdq.web.state import ctx
     ),
 )
 def get_overview() -> dict[str, Any]:
-    return overview_view(dashboard.overview(ctx()))
+    return cached_read(lambda: overview_view(dashboard.overview(ctx())))
 
 
 @operation(
@@ -39,10 +40,13 @@ def get_overview() -> dict[str, Any]:
     ),
 )
 def get_history(query: models.HistoryQuery) -> dict[str, Any]:
-    found = history.history(
-        ctx(), entity=query.entity, rule=query.rule, since=utc(query.since), limit=query.limit
-    )
-    return {"items": [series_view(s) for s in found]}
+    def compute() -> dict[str, Any]:
+        found = history.history(
+            ctx(), entity=query.entity, rule=query.rule, since=utc(query.since), limit=query.limit
+        )
+        return {"items": [series_view(s) for s in found]}
+
+    return cached_read(compute)
 
 
 @operation(
@@ -58,8 +62,11 @@ def get_history(query: models.HistoryQuery) -> dict[str, Any]:
     ),
 )
 def get_trends(query: models.TrendsQuery) -> dict[str, Any]:
-    found = history.trends(ctx(), entity=query.entity, rule=query.rule)
-    return {"items": [trend_view(name, t) for name, t in found]}
+    def compute() -> dict[str, Any]:
+        found = history.trends(ctx(), entity=query.entity, rule=query.rule)
+        return {"items": [trend_view(name, t) for name, t in found]}
+
+    return cached_read(compute)
 
 
 @operation(
@@ -75,7 +82,10 @@ def get_trends(query: models.TrendsQuery) -> dict[str, Any]:
     ),
 )
 def list_anomalies(query: models.AnomaliesQuery) -> dict[str, Any]:
-    found = anomalies.list_anomalies(
-        ctx(), run_id=query.run, entity=query.entity, since=utc(query.since), limit=query.limit
-    )
-    return {"items": [anomaly_view(a) for a in found]}
+    def compute() -> dict[str, Any]:
+        found = anomalies.list_anomalies(
+            ctx(), run_id=query.run, entity=query.entity, since=utc(query.since), limit=query.limit
+        )
+        return {"items": [anomaly_view(a) for a in found]}
+
+    return cached_read(compute)

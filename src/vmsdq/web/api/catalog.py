@@ -8,6 +8,7 @@ from vmsdq.services import catalog, editor
 from vmsdq.services.views import edit_preview_view, entity_info_view, rule_info_view
 from vmsdq.web.api import bp, models
 from vmsdq.web.api.spec import Operation, operation
+from vmsdq.web.reads import cached_read
 from vmsdq.web.state import ctx, web_state
 
 ENTITY = {"entity": "an entity name, e.g. volunteer"}
@@ -25,7 +26,9 @@ ENTITY = {"entity": "an entity name, e.g. volunteer"}
     ),
 )
 def list_entities() -> dict[str, Any]:
-    return {"items": [entity_info_view(e, rules=False) for e in catalog.list_entities(ctx())]}
+    return cached_read(
+        lambda: {"items": [entity_info_view(e, rules=False) for e in catalog.list_entities(ctx())]}
+    )
 
 
 @operation(
@@ -41,7 +44,7 @@ def list_entities() -> dict[str, Any]:
     ),
 )
 def get_entity(entity: str) -> dict[str, Any]:
-    return entity_info_view(catalog.get_entity(ctx(), entity))
+    return cached_read(lambda: entity_info_view(catalog.get_entity(ctx(), entity)))
 
 
 @operation(
@@ -57,7 +60,7 @@ def get_entity(entity: str) -> dict[str, Any]:
     ),
 )
 def get_entity_source(entity: str) -> dict[str, Any]:
-    context = ctx()
+    context = ctx()  # not cached: the file as it is on disk now
     info = catalog.get_entity(context, entity)
     return {"entity": entity, "file": info.file, "yaml": catalog.entity_source(context, entity)}
 
@@ -117,14 +120,17 @@ def save_entity(entity: str, body: models.EntityText) -> dict[str, Any]:
     ),
 )
 def list_rules(query: models.RulesQuery) -> dict[str, Any]:
-    found = catalog.list_rules(
-        ctx(),
-        entity=query.entity,
-        dimension=query.dimension.value if query.dimension else None,
-        severity=query.severity.value if query.severity else None,
-        search=query.search,
-    )
-    return {"items": [rule_info_view(r) for r in found]}
+    def compute() -> dict[str, Any]:
+        found = catalog.list_rules(
+            ctx(),
+            entity=query.entity,
+            dimension=query.dimension.value if query.dimension else None,
+            severity=query.severity.value if query.severity else None,
+            search=query.search,
+        )
+        return {"items": [rule_info_view(r) for r in found]}
+
+    return cached_read(compute)
 
 
 @operation(
@@ -140,4 +146,4 @@ def list_rules(query: models.RulesQuery) -> dict[str, Any]:
     ),
 )
 def get_rule(rule: str) -> dict[str, Any]:
-    return rule_info_view(catalog.get_rule(ctx(), rule))
+    return cached_read(lambda: rule_info_view(catalog.get_rule(ctx(), rule)))

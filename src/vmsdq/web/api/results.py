@@ -20,6 +20,7 @@ from vmsdq.services.views import (
 )
 from vmsdq.web.api import bp, models
 from vmsdq.web.api.spec import Operation, operation
+from vmsdq.web.reads import cached_read
 from vmsdq.web.state import ctx
 
 RUN = {"run_id": "a run id, or latest (the newest completed run)"}
@@ -41,17 +42,20 @@ FILES = tuple(MEDIA.values())
     ),
 )
 def list_rule_results(run_id: str, query: models.RuleResultsQuery) -> dict[str, Any]:
-    page = catalog.rule_results(
-        ctx(),
-        run_id,
-        entity=query.entity,
-        dimension=query.dimension.value if query.dimension else None,
-        outcome=query.outcome.value if query.outcome else None,
-        search=query.search,
-        cursor=query.cursor,
-        limit=query.limit,
-    )
-    return page_view(page, rule_view)
+    def compute() -> dict[str, Any]:
+        page = catalog.rule_results(
+            ctx(),
+            run_id,
+            entity=query.entity,
+            dimension=query.dimension.value if query.dimension else None,
+            outcome=query.outcome.value if query.outcome else None,
+            search=query.search,
+            cursor=query.cursor,
+            limit=query.limit,
+        )
+        return page_view(page, rule_view)
+
+    return cached_read(compute)
 
 
 @operation(
@@ -69,18 +73,21 @@ def list_rule_results(run_id: str, query: models.RuleResultsQuery) -> dict[str, 
     ),
 )
 def list_failures(run_id: str, query: models.FailuresQuery) -> dict[str, Any]:
-    page = failures.list_failures(
-        ctx(),
-        run_id,
-        rule=query.rule,
-        entity=query.entity,
-        search=query.search,
-        sort=query.sort,
-        descending=query.order == "desc",
-        cursor=query.cursor,
-        limit=query.limit,
-    )
-    return page_view(page, failure_view)
+    def compute() -> dict[str, Any]:
+        page = failures.list_failures(
+            ctx(),
+            run_id,
+            rule=query.rule,
+            entity=query.entity,
+            search=query.search,
+            sort=query.sort,
+            descending=query.order == "desc",
+            cursor=query.cursor,
+            limit=query.limit,
+        )
+        return page_view(page, failure_view)
+
+    return cached_read(compute, permission="read_rows")
 
 
 @operation(
@@ -134,7 +141,7 @@ def export_results(run_id: str, query: models.ResultsExportQuery) -> Response:
     ),
 )
 def get_scores(run_id: str, query: models.ScoresQuery) -> dict[str, Any]:
-    return scores_view(scores.run_scores(ctx(), run_id, version=query.version))
+    return cached_read(lambda: scores_view(scores.run_scores(ctx(), run_id, version=query.version)))
 
 
 @operation(
@@ -151,7 +158,11 @@ def get_scores(run_id: str, query: models.ScoresQuery) -> dict[str, Any]:
     ),
 )
 def explain_run(run_id: str, query: models.ExplainQuery) -> dict[str, Any]:
-    return explanation_view(scores.explain_run(ctx(), run_id, entity=query.entity, top=query.top))
+    return cached_read(
+        lambda: explanation_view(
+            scores.explain_run(ctx(), run_id, entity=query.entity, top=query.top)
+        )
+    )
 
 
 @operation(
@@ -167,8 +178,11 @@ def explain_run(run_id: str, query: models.ExplainQuery) -> dict[str, Any]:
     ),
 )
 def list_reconciliations(run_id: str) -> dict[str, Any]:
-    found = reconciliation.reconciliations(ctx(), run_id)
-    return {"items": [reconciliation_view(r) for r in found]}
+    def compute() -> dict[str, Any]:
+        found = reconciliation.reconciliations(ctx(), run_id)
+        return {"items": [reconciliation_view(r) for r in found]}
+
+    return cached_read(compute)
 
 
 @operation(
@@ -184,7 +198,9 @@ def list_reconciliations(run_id: str) -> dict[str, Any]:
     ),
 )
 def get_reconciliation(run_id: str, entity: str) -> dict[str, Any]:
-    return reconciliation_view(reconciliation.reconciliation(ctx(), run_id, entity))
+    return cached_read(
+        lambda: reconciliation_view(reconciliation.reconciliation(ctx(), run_id, entity))
+    )
 
 
 @operation(
@@ -202,16 +218,19 @@ def get_reconciliation(run_id: str, entity: str) -> dict[str, Any]:
     ),
 )
 def list_missing(run_id: str, entity: str, query: models.MissingQuery) -> dict[str, Any]:
-    page = reconciliation.missing(
-        ctx(),
-        run_id,
-        entity,
-        query.side,
-        search=query.search,
-        cursor=query.cursor,
-        limit=query.limit,
-    )
-    return page_view(page, dict)
+    def compute() -> dict[str, Any]:
+        page = reconciliation.missing(
+            ctx(),
+            run_id,
+            entity,
+            query.side,
+            search=query.search,
+            cursor=query.cursor,
+            limit=query.limit,
+        )
+        return page_view(page, dict)
+
+    return cached_read(compute)
 
 
 @operation(
@@ -229,16 +248,19 @@ def list_missing(run_id: str, entity: str, query: models.MissingQuery) -> dict[s
     ),
 )
 def list_mismatches(run_id: str, entity: str, query: models.MismatchQuery) -> dict[str, Any]:
-    page = reconciliation.mismatches(
-        ctx(),
-        run_id,
-        entity,
-        query.field,
-        search=query.search,
-        cursor=query.cursor,
-        limit=query.limit,
-    )
-    return page_view(page, mismatch_view)
+    def compute() -> dict[str, Any]:
+        page = reconciliation.mismatches(
+            ctx(),
+            run_id,
+            entity,
+            query.field,
+            search=query.search,
+            cursor=query.cursor,
+            limit=query.limit,
+        )
+        return page_view(page, mismatch_view)
+
+    return cached_read(compute)
 
 
 def _file(chunks: Iterator[bytes], fmt: str, stem: str) -> Response:

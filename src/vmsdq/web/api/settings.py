@@ -8,6 +8,7 @@ from vmsdq.services import config_diff, scores, settings
 from vmsdq.services.views import config_view, score_preview_view, settings_diff_view
 from vmsdq.web.api import bp, models
 from vmsdq.web.api.spec import Operation, operation
+from vmsdq.web.reads import cached_read
 from vmsdq.web.state import ctx
 
 
@@ -23,7 +24,7 @@ from vmsdq.web.state import ctx
     ),
 )
 def get_settings() -> dict[str, Any]:
-    return config_view(settings.in_force(ctx()))
+    return cached_read(lambda: config_view(settings.in_force(ctx())))
 
 
 @operation(
@@ -88,7 +89,7 @@ def preview_setting(body: models.SettingPreview) -> dict[str, Any]:
     ),
 )
 def list_settings_versions() -> dict[str, Any]:
-    return {"items": [config_view(v) for v in settings.history(ctx())]}
+    return cached_read(lambda: {"items": [config_view(v) for v in settings.history(ctx())]})
 
 
 @operation(
@@ -104,7 +105,7 @@ def list_settings_versions() -> dict[str, Any]:
     ),
 )
 def get_settings_version(version: int) -> dict[str, Any]:
-    return config_view(settings.get_version(ctx(), version))
+    return cached_read(lambda: config_view(settings.get_version(ctx(), version)))
 
 
 @operation(
@@ -120,4 +121,6 @@ def get_settings_version(version: int) -> dict[str, Any]:
     ),
 )
 def diff_settings(query: models.DiffQuery) -> dict[str, Any]:
-    return settings_diff_view(config_diff.diff_versions(ctx(), query.before, query.after))
+    return cached_read(
+        lambda: settings_diff_view(config_diff.diff_versions(ctx(), query.before, query.after))
+    )

@@ -7,6 +7,7 @@ from flask import render_template, request
 from vmsdq.core.words import Dimension, Severity
 from vmsdq.services import catalog, dashboard, failures, reconciliation
 from vmsdq.services.history import Series
+from vmsdq.web.reads import cached_read
 from vmsdq.web.state import ctx
 from vmsdq.web.ui import bp, charts
 
@@ -15,6 +16,10 @@ PAGE_ROWS = 25
 
 @bp.get("/")
 def overview() -> str:
+    return cached_read(_overview)
+
+
+def _overview() -> str:
     o = dashboard.overview(ctx())
     dims = [str(d) for d in Dimension]
     trend = charts.trend(
@@ -25,6 +30,10 @@ def overview() -> str:
 
 @bp.get("/entities/<entity>")
 def entity(entity: str) -> str:
+    return cached_read(lambda: _entity(entity))
+
+
+def _entity(entity: str) -> str:
     e = dashboard.entity_overview(ctx(), entity)
     dimension = request.args.get("dimension") or None
     severity = request.args.get("severity") or None
@@ -56,6 +65,10 @@ def entity(entity: str) -> str:
 
 @bp.get("/rules/<rule>")
 def rule(rule: str) -> str:
+    return cached_read(lambda: _rule(rule))
+
+
+def _rule(rule: str) -> str:
     context = ctx()
     r = dashboard.rule_overview(context, rule)
     search = request.args.get("q") or None
@@ -89,12 +102,20 @@ def rule(rule: str) -> str:
 
 @bp.get("/reconciliation")
 def reconciliations() -> str:
+    return cached_read(_reconciliations)
+
+
+def _reconciliations() -> str:
     found = reconciliation.reconciliations(ctx())
     return render_template("reconciliations.html", items=found)
 
 
 @bp.get("/reconciliation/<entity>")
 def reconciliation_page(entity: str) -> str:
+    return cached_read(lambda: _reconciliation_page(entity))
+
+
+def _reconciliation_page(entity: str) -> str:
     context = ctx()
     rec = reconciliation.reconciliation(context, "latest", entity)
     fields = [f for f in rec.fields]
@@ -127,6 +148,10 @@ def reconciliation_page(entity: str) -> str:
 
 @bp.get("/rules")
 def rules() -> str:
+    return cached_read(_rules)
+
+
+def _rules() -> str:
     args = {k: request.args.get(k) or None for k in ("entity", "dimension", "severity", "q")}
     found = catalog.list_rules(
         ctx(),

@@ -1,7 +1,7 @@
 """Accounts, API tokens and the audit log (hash chain with a head per scope).
 
-Revision ID: 0004_security
-Revises: 0003_phases
+Revision ID: 0006_security
+Revises: 0005_alerts
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_security"
-down_revision: str | None = "0003_phases"
+revision: str = "0006_security"
+down_revision: str | None = "0005_alerts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
