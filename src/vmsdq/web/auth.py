@@ -37,7 +37,10 @@ from vmsdq.web.security import bearer, client_ip
 bp = Blueprint("auth", __name__)
 # Endpoints anyone may reach: the login form, assets, the API's own description.
 PUBLIC = frozenset(
-    {"auth.login", "auth.logout", "static", "plotly_js", "swagger", "openapi", "api_docs"}
+    {
+        *("auth.login", "auth.logout", "static", "plotly_js", "swagger", "openapi", "api_docs"),
+        *("healthz", "readyz"),  # probes of the load balancer and the orchestrator
+    }
 )
 ACCOUNT = frozenset({"auth.password", "auth.logout"})  # reachable with a one-time password
 NO_ACCOUNTS_TTL = 2.0  # seconds

@@ -26,7 +26,7 @@ POLICY: dict[str, str] = {  # endpoint -> the least role that may call it
     **dict.fromkeys(
         ["auth.login", "auth.logout", "auth.password", "static", "plotly_js", "swagger"], PUBLIC
     ),
-    **dict.fromkeys(["openapi", "api_docs"], PUBLIC),
+    **dict.fromkeys(["openapi", "api_docs", "healthz", "readyz"], PUBLIC),
     **dict.fromkeys(
         [
             "ui.overview",
@@ -61,6 +61,12 @@ POLICY: dict[str, str] = {  # endpoint -> the least role that may call it
             "api.list_settings_versions",
             "api.get_settings_version",
             "api.get_trends",
+            "api.list_alert_rules",
+            "api.get_alert_rule",
+            "api.list_incidents",
+            "api.list_channels",
+            "ui.monitoring_page",
+            "metrics_text",
         ],
         "viewer",
     ),
@@ -85,6 +91,16 @@ POLICY: dict[str, str] = {  # endpoint -> the least role that may call it
             "api.export_audit",
             "api.verify_audit",
             "ui.audit_page",
+            "api.put_alert_rule",
+            "api.delete_alert_rule",
+            "api.list_webhooks",
+            "api.create_webhook",
+            "api.get_webhook",
+            "api.update_webhook",
+            "api.delete_webhook",
+            "api.list_deliveries",
+            "api.get_delivery",
+            "api.redeliver",
         ],
         "admin",
     ),
@@ -96,6 +112,9 @@ PATH_VALUES = {
     "version": 1,
     ("swagger", "name"): "swagger-ui.css",
     ("static", "name"): "app.css",
+    "name": "score-drop",
+    "sub_id": "sub-unknown",
+    "delivery_id": "delivery-unknown",
 }
 QUERIES = {
     "api.export_failures": "?rule=volunteer.email.format&format=csv",
@@ -188,6 +207,10 @@ def _call(client: FlaskClient, app: Flask, endpoint: str, method: str, caller: C
     elif endpoint in ("api.save_entity", "api.preview_entity"):
         text = entity_source(open_context(app.config["VMSDQ_PROJECT"]), "volunteer")
         body = {"json": {"yaml": text}}
+    elif endpoint == "api.put_alert_rule":
+        body = {"json": {"kind": "score_below", "threshold": 80}}
+    elif endpoint in ("api.create_webhook", "api.update_webhook"):
+        body = {"json": {"url": "https://example.org/hook", "events": ["run.completed"]}}
     elif endpoint == "ui.start_run":
         body = {"data": {"entity": "district"}}
     elif endpoint == "auth.login" and method == "POST":

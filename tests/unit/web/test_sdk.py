@@ -26,7 +26,11 @@ RULE = "volunteer.email.format"
 
 @pytest.fixture
 def api(app: Flask) -> Iterator[Client]:
-    with live_server(app) as url, Client(url, timeout=60) as client:
+    from vmsdq.services.context import open_context
+    from vmsdq.services.tokens import create_token
+
+    _, token = create_token(open_context(app.config["VMSDQ_PROJECT"]), "sdk", "admin", days=1)
+    with live_server(app) as url, Client(url, timeout=60, token=token) as client:
         yield client
 
 

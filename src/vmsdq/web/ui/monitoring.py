@@ -34,7 +34,9 @@ def monitoring_page() -> str:
         monitoring.try_sample(interval)
         samples = monitoring.history()
     settings = current_app.extensions["vmsdq_readiness"].settings
-    checks = health.readiness(ctx(), settings)
+    context = ctx()
+    context.require("read")  # a viewer of this tenant (the page shows no row-level data)
+    checks = health.readiness(context, settings)
     return render_template(
         "monitoring.html",
         checks=checks,
