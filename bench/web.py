@@ -155,7 +155,8 @@ WORKERS, THREADS = 3, 4  # gunicorn gthread on 2 cores: see the RESULTS.md secti
 
 
 def serve(project: Path, url: str | None, port: int, cache: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "VMSDQ_PROJECT": str(project)}
+    # 50 clients from one address: the per-IP rate limit (web/security.py) would answer 429
+    env = {**os.environ, "VMSDQ_PROJECT": str(project), "VMSDQ_RATE_LIMITS": "off"}
     if url:
         env["VMSDQ_DATABASE_URL"] = url
     if cache == "off":

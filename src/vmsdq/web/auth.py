@@ -102,7 +102,8 @@ def _resolve() -> Actor:
         actor = accounts.session_actor(_service_context(), user_id, epoch, client_ip())
         if actor is not None:
             return actor
-        session.clear()
+        for key in ("uid", "epoch", "must_change"):  # an ended session: keep its CSRF token
+            session.pop(key, None)
     if not _accounts_exist():
         return LOCAL  # a fresh project: nobody has been given an account yet
     return ANONYMOUS
