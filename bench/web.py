@@ -155,8 +155,9 @@ WORKERS, THREADS = 3, 4  # gunicorn gthread on 2 cores: see the RESULTS.md secti
 
 
 def serve(project: Path, url: str | None, port: int, cache: str) -> subprocess.Popen[bytes]:
-    # 50 clients from one address: the per-IP rate limit (web/security.py) would answer 429
-    env = {**os.environ, "VMSDQ_PROJECT": str(project), "VMSDQ_RATE_LIMITS": "off"}
+    # 50 clients from one address: the per-address limit is raised, not turned off (its
+    # bookkeeping is part of every request's cost).
+    env = {**os.environ, "VMSDQ_PROJECT": str(project), "VMSDQ_RATE_LIMITS": "100000 per minute"}
     if url:
         env["VMSDQ_DATABASE_URL"] = url
     if cache == "off":
@@ -174,6 +175,8 @@ def serve(project: Path, url: str | None, port: int, cache: str) -> subprocess.P
         str(THREADS),
         "-b",
         f"127.0.0.1:{port}",
+        "--timeout",
+        "120",  # a worker starved of CPU by the load is not hung: do not kill it
         "--log-level",
         "warning",
         "vmsdq.web:create_app()",
@@ -256,7 +259,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--caches", default="cold,warm")
+    parser.add_argument("--caches", default="warm,cold")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/11", help="the warm cache")
     parser.add_argument("--write-results", action="store_true")
     args = parser.parse_args()
@@ -278,7 +281,11 @@ def main() -> None:
                 print(column, loads[column], flush=True)
             finally:
                 proc.send_signal(signal.SIGTERM)
-                proc.wait(timeout=30)
+                try:
+                    proc.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
     table = render(results, loads, args)
     print(table)
     if args.write_results:
@@ -295,11 +302,19 @@ def render(
         cells = []
         for c in columns:
             r = results[c].get(name)
-            cells.append(f"{r['p50']:.0f} / {r['p95']:.0f}" if r else "")
+            if r is None:
+                cells.append("")
+            elif not r["requests"]:
+                cells.append("no answer")  # not one request completed in the column's time
+            else:
+                cells.append(f"{r['p50']:.0f} / {r['p95']:.0f}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     counts = " | ".join(str(sum(int(r["requests"]) for r in results[c].values())) for c in columns)
     lines.append(f"| requests in all | {counts} |")
-    worst = {c: max(r["p95"] for r in results[c].values()) for c in columns}
+    worst = {
+        c: max(r["p95"] if r["requests"] else float("inf") for r in results[c].values())
+        for c in columns
+    }
     met = {c: "met" if w < 100 else "NOT met" for c, w in worst.items()}
     cmd = " ".join(["bench/web.py", *sys.argv[1:]])
     return (
@@ -311,9 +326,13 @@ def render(
         + "\n\nLoad average (1, 5, 15 min) per column: "
         + "; ".join(f"{c}: {v}" for c, v in loads.items())
         + "\n\nTarget p95 < 100 ms for every row: "
-        + "; ".join(f"{c}: {met[c]} (worst p95 {worst[c]:.0f} ms)" for c in columns)
+        + "; ".join(f"{c}: {met[c]} ({_worst(worst[c])})" for c in columns)
         + "\n"
     )
+
+
+def _worst(p95: float) -> str:
+    return f"worst p95 {p95:.0f} ms" if p95 != float("inf") else "a kind of request had no answer"
 
 
 def write(table: str) -> None:

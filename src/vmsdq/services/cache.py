@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from vmsdq.services import metrics
+from vmsdq.services import audit, metrics
 from vmsdq.services.context import Context
 from vmsdq.services.jobconfig import redact
 
@@ -39,13 +39,16 @@ class Cache(Protocol):
 
 
 class MemoryCache:
-    """At most ``max_entries`` values in this process, least recently used dropped first."""
+    """At most ``max_entries`` values and ``max_bytes`` in this process, least recently used
+    dropped first (a page is some hundred kilobytes: the byte budget is what binds)."""
 
     name = "memory"
 
-    def __init__(self, max_entries: int = 2048) -> None:
+    def __init__(self, max_entries: int = 2048, max_bytes: int = 64 * 2**20) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self._values: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: str) -> bytes | None:
@@ -55,21 +58,30 @@ class MemoryCache:
                 return None
             expires, value = found
             if expires < time.monotonic():
-                del self._values[key]
+                self._drop(key)
                 return None
             self._values.move_to_end(key)
             return value
 
     def set(self, key: str, value: bytes, ttl: float = DEFAULT_TTL) -> None:
+        if len(value) > self.max_bytes:
+            return
         with self._lock:
+            self._drop(key)
             self._values[key] = (time.monotonic() + ttl, value)
-            self._values.move_to_end(key)
-            while len(self._values) > self.max_entries:
-                self._values.popitem(last=False)
+            self._bytes += len(value)
+            while len(self._values) > self.max_entries or self._bytes > self.max_bytes:
+                self._drop(next(iter(self._values)))
 
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
+            self._bytes = 0
+
+    def _drop(self, key: str) -> None:
+        found = self._values.pop(key, None)
+        if found is not None:
+            self._bytes -= len(found[1])
 
 
 class NullCache:
@@ -200,13 +212,58 @@ def cached(
     ``permission`` is checked before the look-up: a hit never skips the check the use case
     behind ``compute`` would have made (``read_rows`` for failing rows).
     """
+    found, value = _look_up(ctx, cache, resource, compute, params, ttl, permission, at)
+    result: T = json.loads(found) if found is not None else value
+    return result
+
+
+def cached_json(
+    ctx: Context,
+    cache: Cache,
+    resource: str,
+    compute: Callable[[], Any],
+    *,
+    params: dict[str, Any] | None = None,
+    ttl: float = DEFAULT_TTL,
+    permission: str = "read",
+    at: str | None = None,
+) -> bytes:
+    """As :func:`cached`, but the JSON text itself: a hit is sent as it was stored, never
+    decoded and encoded again."""
+    found, value = _look_up(ctx, cache, resource, compute, params, ttl, permission, at)
+    return found if found is not None else _encode(value)
+
+
+def _look_up(
+    ctx: Context,
+    cache: Cache,
+    resource: str,
+    compute: Callable[[], Any],
+    params: dict[str, Any] | None,
+    ttl: float,
+    permission: str,
+    at: str | None,
+) -> tuple[bytes | None, Any]:
+    """(the stored JSON, None) on a hit; (None, the computed value, now stored) on a miss."""
     ctx.require(permission)
     key = key_for(ctx, resource, params, at=at)
     found = cache.get(key)
+    rows = ctx.actor.may("read_rows")  # what it saw may hold rows: its views are audited
+    trail = cache.get(f"{key}#audit") if found is not None and rows else None
+    if found is not None and rows and trail is None:
+        found = None  # no record of what the read audits: compute it again
     metrics.cache_used(cache.name, found is not None)
     if found is not None:
-        value: T = json.loads(found)
-        return value
-    value = compute()
-    cache.set(key, json.dumps(value, default=str).encode(), ttl)
-    return value
+        if trail is not None:
+            audit.replay(ctx, json.loads(trail))
+        return found, None
+    with audit.capture() as seen:
+        value = compute()
+    cache.set(key, _encode(value), ttl)
+    if rows:
+        cache.set(f"{key}#audit", _encode(seen), ttl)
+    return None, value
+
+
+def _encode(value: Any) -> bytes:
+    return json.dumps(value, default=str, separators=(",", ":")).encode()

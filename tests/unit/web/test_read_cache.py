@@ -4,6 +4,7 @@ and in the real Redis on 127.0.0.1."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,6 +53,16 @@ def cached_app(
     app.extensions["vmsdq"].executor.shutdown()
 
 
+def _token(page: bytes) -> bytes:
+    found = re.search(rb'name="csrf-token" content="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def _untokened(page: bytes) -> bytes:
+    return page.replace(_token(page), b"") if page.startswith(b"<!doctype") else page
+
+
 def test_a_second_read_is_a_hit_and_the_same_answer(cached_app: Flask) -> None:
     client = session_client(cached_app)
     for path in ("/api/v1/runs/latest/scores", "/", f"/rules/{RULE}", "/api/v1/runs/latest"):
@@ -60,8 +71,27 @@ def test_a_second_read_is_a_hit_and_the_same_answer(cached_app: Flask) -> None:
         assert first.status_code == 200
         assert _count("miss") == misses + 1 and _count("hit") == hits
         again = client.get(path)
-        assert again.status_code == 200 and again.data == first.data
+        assert again.status_code == 200 and _untokened(again.data) == _untokened(first.data)
         assert _count("hit") == hits + 1 and _count("miss") == misses + 1
+
+
+def test_a_cached_page_carries_the_csrf_token_of_its_own_session(cached_app: Flask) -> None:
+    ann, bob = cached_app.test_client(), cached_app.test_client()
+    first = ann.get("/entities/volunteer").data
+    hits = _count("hit")
+    second = bob.get("/entities/volunteer").data  # the page ann's request put in the cache
+    assert _count("hit") == hits + 1
+    assert b"vmsdq-csrf-token" not in first + second
+    assert _token(first) != _token(second)
+    with cached_app.test_request_context():
+        from flask_wtf.csrf import validate_csrf
+
+        with bob.session_transaction() as theirs:
+            session_token = theirs["csrf_token"]
+        from flask import session
+
+        session["csrf_token"] = session_token
+        validate_csrf(_token(second).decode())  # raises unless it is bob's
 
 
 def test_a_settings_change_shows_at_once(cached_app: Flask) -> None:
@@ -142,3 +172,17 @@ def test_read_cache_off_computes_every_read(project: Path) -> None:
         assert _count("miss") == misses + 2
     finally:
         app.extensions["vmsdq"].executor.shutdown()
+
+
+def test_the_memory_cache_keeps_to_its_byte_budget() -> None:
+    memory = cache.MemoryCache(max_entries=100, max_bytes=1000)
+    memory.set("a", b"x" * 400)
+    memory.set("b", b"y" * 400)
+    assert memory.get("a") is not None  # b is now the least recently used
+    memory.set("c", b"z" * 400)
+    assert (memory.get("a"), memory.get("b")) == (b"x" * 400, None)
+    memory.set("a", b"w" * 100)  # replacing a value frees its old bytes
+    memory.set("d", b"v" * 400)
+    assert memory.get("c") == b"z" * 400 and memory.get("a") == b"w" * 100
+    memory.set("huge", b"h" * 1001)  # larger than the budget: never kept
+    assert memory.get("huge") is None and memory.get("d") == b"v" * 400

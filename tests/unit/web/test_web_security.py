@@ -269,3 +269,19 @@ def test_admins_read_and_export_the_audit_log(project: Path) -> None:
     assert [json.loads(li)["action"] for li in lines][-1] == "audit.export"
     verified = client.get("/api/v1/audit/verify", headers=as_admin).get_json()
     assert verified["ok"] and verified["entries"] == len(lines)
+
+
+def test_failing_rows_served_from_the_read_cache_are_audited_each_time(project: Path) -> None:
+    ctx = open_context(project)
+    _, steward = tokens.create_token(ctx, "ci", "steward")
+    _, admin = tokens.create_token(ctx, "root", "admin", days=1)
+    client = _app(project).test_client()
+    bearer = {"Authorization": f"Bearer {steward}"}
+    for _ in range(3):
+        assert client.get("/api/v1/runs/latest/failures?limit=2", headers=bearer).status_code == 200
+        assert client.get("/rules/volunteer.email.format", headers=bearer).status_code == 200
+    found = client.get(
+        "/api/v1/audit?action=rows.view", headers={"Authorization": f"Bearer {admin}"}
+    ).get_json()["items"]
+    assert len(found) == 6 and all(e["role"] == "steward" for e in found)
+    assert sum(1 for e in found if e["detail"].get("cached")) == 4  # hits are on record too

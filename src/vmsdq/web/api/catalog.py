@@ -8,7 +8,7 @@ from vmsdq.services import catalog, editor
 from vmsdq.services.views import edit_preview_view, entity_info_view, rule_info_view
 from vmsdq.web.api import bp, models
 from vmsdq.web.api.spec import Operation, operation
-from vmsdq.web.reads import cached_read
+from vmsdq.web.reads import CachedView, cached_view
 from vmsdq.web.state import ctx, web_state
 
 ENTITY = {"entity": "an entity name, e.g. volunteer"}
@@ -25,8 +25,8 @@ ENTITY = {"entity": "an entity name, e.g. volunteer"}
         response=models.EntityList,
     ),
 )
-def list_entities() -> dict[str, Any]:
-    return cached_read(
+def list_entities() -> CachedView:
+    return cached_view(
         lambda: {"items": [entity_info_view(e, rules=False) for e in catalog.list_entities(ctx())]}
     )
 
@@ -43,8 +43,8 @@ def list_entities() -> dict[str, Any]:
         params=ENTITY,
     ),
 )
-def get_entity(entity: str) -> dict[str, Any]:
-    return cached_read(lambda: entity_info_view(catalog.get_entity(ctx(), entity)))
+def get_entity(entity: str) -> CachedView:
+    return cached_view(lambda: entity_info_view(catalog.get_entity(ctx(), entity)))
 
 
 @operation(
@@ -119,7 +119,7 @@ def save_entity(entity: str, body: models.EntityText) -> dict[str, Any]:
         response=models.RuleList,
     ),
 )
-def list_rules(query: models.RulesQuery) -> dict[str, Any]:
+def list_rules(query: models.RulesQuery) -> CachedView:
     def compute() -> dict[str, Any]:
         found = catalog.list_rules(
             ctx(),
@@ -130,7 +130,7 @@ def list_rules(query: models.RulesQuery) -> dict[str, Any]:
         )
         return {"items": [rule_info_view(r) for r in found]}
 
-    return cached_read(compute)
+    return cached_view(compute)
 
 
 @operation(
@@ -145,5 +145,5 @@ def list_rules(query: models.RulesQuery) -> dict[str, Any]:
         params={"rule": "full rule name, e.g. volunteer.email.format"},
     ),
 )
-def get_rule(rule: str) -> dict[str, Any]:
-    return cached_read(lambda: rule_info_view(catalog.get_rule(ctx(), rule)))
+def get_rule(rule: str) -> CachedView:
+    return cached_view(lambda: rule_info_view(catalog.get_rule(ctx(), rule)))

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Response, stream_with_context
 
-from vmsdq.services import catalog, exports, failures, reconciliation, scores
+from vmsdq.services import catalog, dashboard, exports, failures, reconciliation, scores
 from vmsdq.services.views import (
     explanation_view,
     failure_view,
@@ -20,7 +20,7 @@ from vmsdq.services.views import (
 )
 from vmsdq.web.api import bp, models
 from vmsdq.web.api.spec import Operation, operation
-from vmsdq.web.reads import cached_read
+from vmsdq.web.reads import CachedView, cached_view
 from vmsdq.web.state import ctx
 
 RUN = {"run_id": "a run id, or latest (the newest completed run)"}
@@ -41,7 +41,7 @@ FILES = tuple(MEDIA.values())
         params=RUN,
     ),
 )
-def list_rule_results(run_id: str, query: models.RuleResultsQuery) -> dict[str, Any]:
+def list_rule_results(run_id: str, query: models.RuleResultsQuery) -> CachedView:
     def compute() -> dict[str, Any]:
         page = catalog.rule_results(
             ctx(),
@@ -55,7 +55,7 @@ def list_rule_results(run_id: str, query: models.RuleResultsQuery) -> dict[str, 
         )
         return page_view(page, rule_view)
 
-    return cached_read(compute)
+    return cached_view(compute)
 
 
 @operation(
@@ -72,7 +72,7 @@ def list_rule_results(run_id: str, query: models.RuleResultsQuery) -> dict[str, 
         params=RUN,
     ),
 )
-def list_failures(run_id: str, query: models.FailuresQuery) -> dict[str, Any]:
+def list_failures(run_id: str, query: models.FailuresQuery) -> CachedView:
     def compute() -> dict[str, Any]:
         page = failures.list_failures(
             ctx(),
@@ -87,7 +87,7 @@ def list_failures(run_id: str, query: models.FailuresQuery) -> dict[str, Any]:
         )
         return page_view(page, failure_view)
 
-    return cached_read(compute, permission="read_rows")
+    return cached_view(compute, permission="read_rows")
 
 
 @operation(
@@ -140,8 +140,13 @@ def export_results(run_id: str, query: models.ResultsExportQuery) -> Response:
         params=RUN,
     ),
 )
-def get_scores(run_id: str, query: models.ScoresQuery) -> dict[str, Any]:
-    return cached_read(lambda: scores_view(scores.run_scores(ctx(), run_id, version=query.version)))
+def get_scores(run_id: str, query: models.ScoresQuery) -> CachedView:
+    def compute() -> dict[str, Any]:
+        if query.version is None:
+            return scores_view(dashboard.scores_as_run(ctx(), run_id))
+        return scores_view(scores.run_scores(ctx(), run_id, version=query.version))
+
+    return cached_view(compute)
 
 
 @operation(
@@ -157,8 +162,8 @@ def get_scores(run_id: str, query: models.ScoresQuery) -> dict[str, Any]:
         params=RUN,
     ),
 )
-def explain_run(run_id: str, query: models.ExplainQuery) -> dict[str, Any]:
-    return cached_read(
+def explain_run(run_id: str, query: models.ExplainQuery) -> CachedView:
+    return cached_view(
         lambda: explanation_view(
             scores.explain_run(ctx(), run_id, entity=query.entity, top=query.top)
         )
@@ -177,12 +182,12 @@ def explain_run(run_id: str, query: models.ExplainQuery) -> dict[str, Any]:
         params=RUN,
     ),
 )
-def list_reconciliations(run_id: str) -> dict[str, Any]:
+def list_reconciliations(run_id: str) -> CachedView:
     def compute() -> dict[str, Any]:
         found = reconciliation.reconciliations(ctx(), run_id)
         return {"items": [reconciliation_view(r) for r in found]}
 
-    return cached_read(compute)
+    return cached_view(compute)
 
 
 @operation(
@@ -197,8 +202,8 @@ def list_reconciliations(run_id: str) -> dict[str, Any]:
         params=RUN,
     ),
 )
-def get_reconciliation(run_id: str, entity: str) -> dict[str, Any]:
-    return cached_read(
+def get_reconciliation(run_id: str, entity: str) -> CachedView:
+    return cached_view(
         lambda: reconciliation_view(reconciliation.reconciliation(ctx(), run_id, entity))
     )
 
@@ -217,7 +222,7 @@ def get_reconciliation(run_id: str, entity: str) -> dict[str, Any]:
         params=RUN,
     ),
 )
-def list_missing(run_id: str, entity: str, query: models.MissingQuery) -> dict[str, Any]:
+def list_missing(run_id: str, entity: str, query: models.MissingQuery) -> CachedView:
     def compute() -> dict[str, Any]:
         page = reconciliation.missing(
             ctx(),
@@ -230,7 +235,7 @@ def list_missing(run_id: str, entity: str, query: models.MissingQuery) -> dict[s
         )
         return page_view(page, dict)
 
-    return cached_read(compute)
+    return cached_view(compute)
 
 
 @operation(
@@ -247,7 +252,7 @@ def list_missing(run_id: str, entity: str, query: models.MissingQuery) -> dict[s
         params=RUN,
     ),
 )
-def list_mismatches(run_id: str, entity: str, query: models.MismatchQuery) -> dict[str, Any]:
+def list_mismatches(run_id: str, entity: str, query: models.MismatchQuery) -> CachedView:
     def compute() -> dict[str, Any]:
         page = reconciliation.mismatches(
             ctx(),
@@ -260,7 +265,7 @@ def list_mismatches(run_id: str, entity: str, query: models.MismatchQuery) -> di
         )
         return page_view(page, mismatch_view)
 
-    return cached_read(compute)
+    return cached_view(compute)
 
 
 def _file(chunks: Iterator[bytes], fmt: str, stem: str) -> Response:

@@ -13,7 +13,7 @@ from vmsdq.services import lookup, runs
 from vmsdq.services.views import page_view, progress_view, summary_view
 from vmsdq.web.api import bp, models
 from vmsdq.web.api.spec import Operation, operation, utc
-from vmsdq.web.reads import cached_read
+from vmsdq.web.reads import CachedView, cached_read, cached_view
 from vmsdq.web.state import ctx, web_state
 
 RUN = {"run_id": "a run id, or latest (the newest completed run)"}
@@ -31,7 +31,7 @@ RUN = {"run_id": "a run id, or latest (the newest completed run)"}
         response=models.RunPage,
     ),
 )
-def list_runs(query: models.RunsQuery) -> dict[str, Any]:
+def list_runs(query: models.RunsQuery) -> CachedView:
     def compute() -> dict[str, Any]:
         page = runs.list_runs(
             ctx(),
@@ -43,7 +43,7 @@ def list_runs(query: models.RunsQuery) -> dict[str, Any]:
         )
         return page_view(page, summary_view)
 
-    return cached_read(compute)
+    return cached_view(compute)
 
 
 @operation(

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from pydantic import BaseModel, ValidationError
 
 from vmsdq.web.problems import RequestError
+from vmsdq.web.reads import CachedView
 
 PROBLEM = "application/problem+json"
 Handler = Callable[..., Any]
@@ -57,6 +58,11 @@ def operation(bp: Blueprint, op: Operation) -> Callable[[Handler], Handler]:
             if op.body is not None:
                 kwargs["body"] = _parse(op.body, _json_body(), "body")
             result = fn(**kwargs)
+            if isinstance(result, CachedView):  # a view's JSON, from the read cache
+                if op.response is not None and current_app.config.get("VMSDQ_CHECK_RESPONSES"):
+                    op.response.model_validate(result.get_json())
+                result.status_code = op.status
+                return result
             if isinstance(result, Response):
                 return result
             if op.response is not None and current_app.config.get("VMSDQ_CHECK_RESPONSES"):

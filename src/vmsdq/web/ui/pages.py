@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import request
 
 from vmsdq.core.words import Dimension, Severity
 from vmsdq.services import catalog, dashboard, failures, reconciliation
 from vmsdq.services.history import Series
-from vmsdq.web.reads import cached_read
+from vmsdq.web.reads import cached_page, render_page
 from vmsdq.web.state import ctx
 from vmsdq.web.ui import bp, charts
 
@@ -16,7 +16,7 @@ PAGE_ROWS = 25
 
 @bp.get("/")
 def overview() -> str:
-    return cached_read(_overview)
+    return cached_page(_overview)
 
 
 def _overview() -> str:
@@ -25,12 +25,12 @@ def _overview() -> str:
     trend = charts.trend(
         [Series("overall", o.trend)], "Overall score, last 90 days", target=o.target
     )
-    return render_template("overview.html", o=o, dims=dims, trend=trend)
+    return render_page("overview.html", o=o, dims=dims, trend=trend)
 
 
 @bp.get("/entities/<entity>")
 def entity(entity: str) -> str:
-    return cached_read(lambda: _entity(entity))
+    return cached_page(lambda: _entity(entity))
 
 
 def _entity(entity: str) -> str:
@@ -49,7 +49,7 @@ def _entity(entity: str) -> str:
     dim_scores = {str(d): s.score for d, s in scored.dimensions.items()} if scored else {}
     breakdown = charts.bars(list(dim_scores), list(dim_scores.values()), "Score per dimension")
     trend = charts.trend(e.series, "Trend per dimension", target=e.target)
-    return render_template(
+    return render_page(
         "entity.html",
         e=e,
         scored=scored,
@@ -65,7 +65,7 @@ def _entity(entity: str) -> str:
 
 @bp.get("/rules/<rule>")
 def rule(rule: str) -> str:
-    return cached_read(lambda: _rule(rule))
+    return cached_page(lambda: _rule(rule))
 
 
 def _rule(rule: str) -> str:
@@ -90,7 +90,7 @@ def _rule(rule: str) -> str:
         )
     history_chart = charts.failures(r.series[0], "History") if r.series else None
     columns = sorted({k for f in page.items for k in f.values}) if page else []
-    return render_template(
+    return render_page(
         "rule.html",
         r=r,
         page=page,
@@ -102,17 +102,17 @@ def _rule(rule: str) -> str:
 
 @bp.get("/reconciliation")
 def reconciliations() -> str:
-    return cached_read(_reconciliations)
+    return cached_page(_reconciliations)
 
 
 def _reconciliations() -> str:
     found = reconciliation.reconciliations(ctx())
-    return render_template("reconciliations.html", items=found)
+    return render_page("reconciliations.html", items=found)
 
 
 @bp.get("/reconciliation/<entity>")
 def reconciliation_page(entity: str) -> str:
-    return cached_read(lambda: _reconciliation_page(entity))
+    return cached_page(lambda: _reconciliation_page(entity))
 
 
 def _reconciliation_page(entity: str) -> str:
@@ -135,7 +135,7 @@ def _reconciliation_page(entity: str) -> str:
     theirs = reconciliation.missing(
         context, rec.run_id, entity, "vms", cursor=args.get("tcursor"), limit=PAGE_ROWS
     )
-    return render_template(
+    return render_page(
         "reconciliation.html",
         rec=rec,
         field=field,
@@ -148,7 +148,7 @@ def _reconciliation_page(entity: str) -> str:
 
 @bp.get("/rules")
 def rules() -> str:
-    return cached_read(_rules)
+    return cached_page(_rules)
 
 
 def _rules() -> str:
@@ -160,7 +160,7 @@ def _rules() -> str:
         severity=args["severity"],
         search=args["q"],
     )
-    return render_template(
+    return render_page(
         "rules.html",
         rules=found,
         args=args,
