@@ -441,17 +441,19 @@ class Client:
     def list_audit(
         self, *, action: str | None = None, cursor: str | None = None, limit: int = 50
     ) -> JSON:
-        """One page of the audit log, newest first: ``{"items": [...], "next_cursor"}``."""
+        """One page of the audit log, newest first."""
         return cast(JSON, self._get("/audit", action=action, cursor=cursor, limit=limit))
 
-    def iter_audit(self, *, action: str | None = None, limit: int = 200) -> Iterator[JSON]:
-        """The whole audit log, newest first."""
+    def iter_audit(self, *, action: str | None = None, limit: int = 500) -> Iterator[JSON]:
+        """The whole audit log, newest first, page after page."""
         return self._pages(self.list_audit, action=action, limit=limit)
 
-    def export_audit(self, *, format: str = "csv", to: Path | str | None = None) -> bytes:
-        """The whole log, oldest first, as CSV or JSON lines; written to ``to`` if given."""
+    def export_audit(
+        self, *, format: Literal["csv", "json"] = "csv", to: Path | str | None = None
+    ) -> bytes:
+        """The whole audit log, oldest first (CSV, or JSON lines); written to ``to`` if given."""
         return self._download("/audit/export", {"format": format}, to)
 
     def verify_audit(self) -> JSON:
-        """``{"ok", "entries", "problems"}``: an edited or deleted entry is named."""
+        """Check the audit hash chain: ``{"ok", "entries", "problems"}``."""
         return cast(JSON, self._get("/audit/verify"))

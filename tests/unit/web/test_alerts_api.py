@@ -50,7 +50,8 @@ def alert_app(project: Path, hook: Receiver) -> Iterator[Flask]:
 
 @pytest.fixture
 def api(alert_app: Flask) -> FlaskClient:
-    return session_client(alert_app)  # sends the CSRF token
+    client: FlaskClient = session_client(alert_app)
+    return client
 
 
 def test_alert_rules_are_set_listed_and_deleted(api: FlaskClient) -> None:

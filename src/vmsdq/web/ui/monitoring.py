@@ -28,14 +28,14 @@ _NO_DATA = {
 
 @bp.get("/monitoring")
 def monitoring_page() -> str:
+    context = ctx()
+    context.require("read")  # the caller's own tenant and at least a viewer
     interval = float(current_app.config.get("VMSDQ_SAMPLE_SECONDS") or 60)
     samples = monitoring.history()
     if not samples:  # a fresh server: the first sample now, not in a minute
         monitoring.try_sample(interval)
         samples = monitoring.history()
     settings = current_app.extensions["vmsdq_readiness"].settings
-    context = ctx()
-    context.require("read")  # a viewer of this tenant (the page shows no row-level data)
     checks = health.readiness(context, settings)
     return render_template(
         "monitoring.html",
