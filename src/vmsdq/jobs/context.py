@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from vmsdq.services.context import Context, load, open_context
+from vmsdq.services.context import WORKER, Context, load, open_context
 
 _PROJECTS: dict[str, tuple[tuple[int, ...], Any]] = {}  # root -> (file stamps, Project)
 _LOCK = threading.Lock()
@@ -26,7 +26,7 @@ def project_at(root: str) -> Any:
 
 def context_for(root: str) -> Context:
     """A fresh context (its own sessions) over the project in ``root``."""
-    return open_context(project_at(root))
+    return open_context(project_at(root), actor=WORKER)
 
 
 def _stamp(root: Path, project: Any) -> tuple[int, ...]:

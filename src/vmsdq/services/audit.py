@@ -11,6 +11,8 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +28,30 @@ FORMATS = ("csv", "json")
 COLUMNS = ("seq", "at", "actor", "role", "origin", "action", "target", "detail", "hash")
 
 
+_captured: ContextVar[tuple[list[Any], ...]] = ContextVar("vmsdq_audit_captured", default=())
+
+
+@contextmanager
+def capture() -> Iterator[list[Any]]:
+    """Collect what is recorded inside (a cached read replays it on every hit: a view of
+    failing rows served from a cache is on record like any other)."""
+    seen: list[Any] = []
+    token = _captured.set((*_captured.get(), seen))  # nested reads: every level sees it
+    try:
+        yield seen
+    finally:
+        _captured.reset(token)
+
+
+def replay(ctx: Context, seen: list[Any]) -> None:
+    for action, target, detail in seen:
+        record(ctx, action, target, **{**detail, "cached": True})
+
+
 def record(ctx: Context, action: str, target: str = "", **detail: Any) -> AuditEntry:
     """Append one entry for ``ctx``'s actor (who, what, when, from where)."""
+    for seen in _captured.get():
+        seen.append([action, target, {k: v for k, v in detail.items() if v is not None}])
     entry = AuditEntry(
         seq=0,
         at=ctx.clock(),

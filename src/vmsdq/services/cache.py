@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from vmsdq.services import metrics
+from vmsdq.services import audit, metrics
 from vmsdq.services.context import Context
 from vmsdq.services.jobconfig import redact
 
@@ -248,11 +248,20 @@ def _look_up(
     ctx.require(permission)
     key = key_for(ctx, resource, params, at=at)
     found = cache.get(key)
+    rows = ctx.actor.may("read_rows")  # what it saw may hold rows: its views are audited
+    trail = cache.get(f"{key}#audit") if found is not None and rows else None
+    if found is not None and rows and trail is None:
+        found = None  # no record of what the read audits: compute it again
     metrics.cache_used(cache.name, found is not None)
     if found is not None:
+        if trail is not None:
+            audit.replay(ctx, json.loads(trail))
         return found, None
-    value = compute()
+    with audit.capture() as seen:
+        value = compute()
     cache.set(key, _encode(value), ttl)
+    if rows:
+        cache.set(f"{key}#audit", _encode(seen), ttl)
     return None, value
 
 

@@ -50,6 +50,7 @@ class Actor:
 
 
 LOCAL = Actor("local", "admin")  # the command line on the project's own machine
+WORKER = Actor("worker", "admin", origin="worker")  # a background task (runs ids it was given)
 
 
 def utc_now() -> datetime:

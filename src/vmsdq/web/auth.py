@@ -7,6 +7,7 @@ use cases (``ctx.require``), the same for the API, the pages and the workers.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,9 +37,13 @@ from vmsdq.web.security import bearer, client_ip
 bp = Blueprint("auth", __name__)
 # Endpoints anyone may reach: the login form, assets, the API's own description.
 PUBLIC = frozenset(
-    {"auth.login", "auth.logout", "static", "plotly_js", "swagger", "openapi", "api_docs"}
+    {
+        *("auth.login", "auth.logout", "static", "plotly_js", "swagger", "openapi", "api_docs"),
+        *("healthz", "readyz"),  # probes of the load balancer and the orchestrator
+    }
 )
 ACCOUNT = frozenset({"auth.password", "auth.logout"})  # reachable with a one-time password
+NO_ACCOUNTS_TTL = 2.0  # seconds
 ANONYMOUS = Actor("anonymous", "viewer", tenant="", origin="")  # never member of a tenant
 
 
@@ -75,10 +80,14 @@ def _service_context(name: str = "web") -> Context:
 
 
 def _accounts_exist() -> bool:
-    cache: dict[str, bool] = current_app.extensions.setdefault("vmsdq_accounts", {})
-    if not cache.get("exist"):  # once true, stays true for the life of the process
+    """Once true, true for the life of the process; "none yet" is asked again after
+    ``NO_ACCOUNTS_TTL`` seconds (an account added from the command line ends local mode)."""
+    cache: dict[str, Any] = current_app.extensions.setdefault("vmsdq_accounts", {})
+    now = time.monotonic()
+    if not cache.get("exist") and now - cache.get("checked", -NO_ACCOUNTS_TTL) >= NO_ACCOUNTS_TTL:
         cache["exist"] = accounts.accounts_exist(_service_context())
-    return cache["exist"]
+        cache["checked"] = now
+    return bool(cache.get("exist"))
 
 
 def _resolve() -> Actor:
@@ -93,7 +102,8 @@ def _resolve() -> Actor:
         actor = accounts.session_actor(_service_context(), user_id, epoch, client_ip())
         if actor is not None:
             return actor
-        session.clear()
+        for key in ("uid", "epoch", "must_change"):  # an ended session: keep its CSRF token
+            session.pop(key, None)
     if not _accounts_exist():
         return LOCAL  # a fresh project: nobody has been given an account yet
     return ANONYMOUS

@@ -25,6 +25,9 @@ UNMATCHED = "<unmatched>"  # a 404's route: paths never become labels
 def register(app: Flask) -> None:
     @app.get("/metrics")
     def metrics_text() -> Response:
+        from vmsdq.web.state import ctx
+
+        ctx().require("read")  # a viewer of this tenant (Prometheus: a viewer token)
         response = Response(generate_latest(metrics.REGISTRY), mimetype=CONTENT_TYPE_LATEST)
         response.headers["Cache-Control"] = "no-store"
         return response

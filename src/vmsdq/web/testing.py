@@ -56,6 +56,21 @@ def session_client(app: Flask) -> Any:
     return client
 
 
+def browser_login(context: Any, base_url: str, username: str, password: str) -> None:
+    """Log a Playwright browser context in through the login page (its cookie is kept)."""
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/login")
+        page.fill("#username", username)
+        page.fill("#password", password)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_load_state("load")
+        if "/login" in page.url:
+            raise AssertionError(f"login as {username} failed: {page.inner_text('main')[:200]}")
+    finally:
+        page.close()
+
+
 @contextmanager
 def live_server(app: Flask, host: str = "127.0.0.1") -> Iterator[str]:
     """Serve ``app`` on a free port in a thread; yields its base URL."""

@@ -13,11 +13,14 @@ from typing import Any
 
 import pytest
 
+from vmsdq.services import accounts
+from vmsdq.services.context import open_context
 from vmsdq.web import create_app
-from vmsdq.web.testing import build_demo, copy_project, live_server
+from vmsdq.web.testing import browser_login, build_demo, copy_project, live_server
 
 pytestmark = pytest.mark.integration
 
+PASSWORD = "browser test pass phrase"
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 PAGES = {
     "overview": "/",
@@ -37,9 +40,13 @@ PAGES = {
 def base_url(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[str]:
     source = build_demo(tmp_path_factory.mktemp("browser-demo"))
     project = copy_project(source, tmp_path_factory.mktemp("browser") / "demo")
+    accounts.add_user(open_context(project), "ada", "admin", PASSWORD)
     app = create_app({"VMSDQ_PROJECT": str(project), "VMSDQ_REFRESH_SECONDS": 2})
     with live_server(app) as url:
+        browser.clear_cookies()
+        browser_login(browser, url, "ada", PASSWORD)  # every page below as a logged-in admin
         yield url
+        browser.clear_cookies()
     app.extensions["vmsdq"].executor.shutdown()
 
 
@@ -168,7 +175,5 @@ def test_start_a_run_and_watch_it_finish(page: Any, base_url: str) -> None:
     page.wait_for_selector(".run-progress .done", timeout=90_000)
     assert "verdict" in page.locator(".run-progress .done").inner_text()
     page.wait_for_load_state("load")
-    page.wait_for_function(
-        f"document.querySelectorAll('[data-testid=runs-table] tbody tr').length > {before}",
-        timeout=20_000,
-    )
+    rows = page.get_by_test_id("runs-table").locator("tbody tr")
+    rows.nth(before).wait_for(state="attached", timeout=20_000)  # no eval under the CSP

@@ -27,7 +27,7 @@ POLICY: dict[str, str] = {  # endpoint -> the least role that may call it
         ["auth.login", "auth.logout", "auth.password", "static", "plotly_js", "swagger"], PUBLIC
     ),
     **dict.fromkeys(["openapi", "api_docs"], PUBLIC),
-    **dict.fromkeys(["healthz", "readyz", "metrics_text"], PUBLIC),  # probes and scrapers
+    **dict.fromkeys(["healthz", "readyz"], PUBLIC),  # probes
     **dict.fromkeys(
         [
             "ui.overview",
@@ -63,6 +63,7 @@ POLICY: dict[str, str] = {  # endpoint -> the least role that may call it
             "api.get_settings_version",
             "api.get_trends",
             "ui.monitoring_page",
+            "metrics_text",  # Prometheus scrapes with a viewer token
             "api.list_alert_rules",
             "api.get_alert_rule",
             "api.list_incidents",
@@ -85,7 +86,9 @@ POLICY: dict[str, str] = {  # endpoint -> the least role that may call it
         "steward",
     ),
     **dict.fromkeys(
-        ["api.update_setting", "api.list_audit", "api.export_audit", "api.verify_audit"], "admin"
+        ["api.update_setting", "api.list_audit", "api.export_audit", "api.verify_audit"]
+        + ["ui.audit_page"],
+        "admin",
     ),
     **dict.fromkeys(  # alert rules are changed, and webhooks seen and changed, by admins
         [

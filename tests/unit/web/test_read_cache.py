@@ -64,7 +64,7 @@ def _untokened(page: bytes) -> bytes:
 
 
 def test_a_second_read_is_a_hit_and_the_same_answer(cached_app: Flask) -> None:
-    client = cached_app.test_client()
+    client = session_client(cached_app)
     for path in ("/api/v1/runs/latest/scores", "/", f"/rules/{RULE}", "/api/v1/runs/latest"):
         hits, misses = _count("hit"), _count("miss")
         first = client.get(path)
@@ -111,7 +111,7 @@ def test_a_settings_change_shows_at_once(cached_app: Flask) -> None:
 
 
 def test_a_new_run_and_its_progress_show_at_once(cached_app: Flask, project: Path) -> None:
-    client = cached_app.test_client()
+    client = session_client(cached_app)
     runs = client.get("/api/v1/runs?limit=5").get_json()["items"]
     overview = client.get("/").data
     ctx = open_context(project)
@@ -133,7 +133,7 @@ def test_a_new_run_and_its_progress_show_at_once(cached_app: Flask, project: Pat
 
 
 def test_a_hit_never_skips_the_permission(cached_app: Flask) -> None:
-    client = cached_app.test_client()
+    client = session_client(cached_app)
     path = f"/api/v1/runs/latest/failures?rule={RULE}&limit=5"
     assert client.get(path).status_code == 200
     assert client.get(path).status_code == 200  # now in the cache
@@ -162,7 +162,7 @@ def test_the_version_is_one_cheap_text_that_moves_with_the_store(project: Path) 
 
 def test_read_cache_off_computes_every_read(project: Path) -> None:
     app = create_app({"VMSDQ_PROJECT": str(project), "VMSDQ_READ_CACHE": "off"})
-    client: FlaskClient = app.test_client()
+    client: FlaskClient = session_client(app)
     try:
         with app.app_context():
             assert read_cache().name == "none"

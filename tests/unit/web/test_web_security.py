@@ -247,3 +247,41 @@ def test_exports_of_failing_rows_neutralise_spreadsheet_formulas(project: Path) 
     line = next(li for li in csv.decode().splitlines() if "v-evil" in li)
     assert "'=HYPERLINK" in line and "'@SUM(A1)" in line
     assert ',"=HYPERLINK' not in line
+
+
+def test_admins_read_and_export_the_audit_log(project: Path) -> None:
+    ctx = open_context(project)
+    _, admin = tokens.create_token(ctx, "root", "admin", days=1)
+    _, steward = tokens.create_token(ctx, "ci", "steward")
+    client = _app(project).test_client()
+    as_steward = {"Authorization": f"Bearer {steward}"}
+    as_admin = {"Authorization": f"Bearer {admin}"}
+    rows = client.get("/api/v1/runs/latest/failures?limit=1", headers=as_steward)
+    assert rows.status_code == 200
+    assert client.get("/api/v1/audit", headers=as_steward).status_code == 403
+    entries = client.get("/api/v1/audit?action=rows.view", headers=as_admin).get_json()["items"]
+    assert entries[0]["actor"].startswith("token:") and entries[0]["role"] == "steward"
+    assert entries[0]["origin"] == "127.0.0.1"
+    page = client.get("/audit", headers=as_admin).get_data(as_text=True)
+    assert "hash chain of" in page and "is intact" in page and "token.create" in page
+    exported = client.get("/api/v1/audit/export?format=json", headers=as_admin)
+    lines = exported.get_data(as_text=True).splitlines()
+    assert [json.loads(li)["action"] for li in lines][-1] == "audit.export"
+    verified = client.get("/api/v1/audit/verify", headers=as_admin).get_json()
+    assert verified["ok"] and verified["entries"] == len(lines)
+
+
+def test_failing_rows_served_from_the_read_cache_are_audited_each_time(project: Path) -> None:
+    ctx = open_context(project)
+    _, steward = tokens.create_token(ctx, "ci", "steward")
+    _, admin = tokens.create_token(ctx, "root", "admin", days=1)
+    client = _app(project).test_client()
+    bearer = {"Authorization": f"Bearer {steward}"}
+    for _ in range(3):
+        assert client.get("/api/v1/runs/latest/failures?limit=2", headers=bearer).status_code == 200
+        assert client.get("/rules/volunteer.email.format", headers=bearer).status_code == 200
+    found = client.get(
+        "/api/v1/audit?action=rows.view", headers={"Authorization": f"Bearer {admin}"}
+    ).get_json()["items"]
+    assert len(found) == 6 and all(e["role"] == "steward" for e in found)
+    assert sum(1 for e in found if e["detail"].get("cached")) == 4  # hits are on record too

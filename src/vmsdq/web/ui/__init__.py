@@ -8,7 +8,13 @@ bp = Blueprint("ui", __name__)
 
 
 def _register() -> None:
-    from vmsdq.web.ui import filters, monitoring, pages, pages_admin  # noqa: F401
+    from vmsdq.web.ui import (  # noqa: F401
+        filters,
+        monitoring,
+        pages,
+        pages_admin,
+        pages_security,
+    )
 
 
 _register()
