@@ -26,9 +26,31 @@ from vmsdq.store.records import RunSummary
 READ, VALIDATE = "read", "validate"
 
 
+@dataclasses.dataclass(frozen=True)
+class RunState:
+    """What a task checks before and while it works: a single-row read of the run, without
+    the score join of a summary (every task of a run does this several times)."""
+
+    status: str
+    message: str
+    started_at: datetime
+
+
+def run_state(ctx: Context, run_id: str) -> RunState | None:
+    from sqlalchemy import select
+
+    from vmsdq.store.models import Run
+
+    query = select(Run.status, Run.message, Run.started_at).where(Run.id == run_id)
+    with ctx.repos.runs.session() as s:
+        found = s.execute(query).first()
+    return RunState(found[0], found[1] or "", found[2]) if found is not None else None
+
+
 def begin(ctx: Context, run_id: str, kind: str, name: str) -> None:
     now = ctx.clock()
-    if ctx.repos.runs.summary(run_id) is not None:
+    state = run_state(ctx, run_id)
+    if state is not None and state.status != RunStatus.running:
         ctx.repos.runs.set_status(run_id, RunStatus.running, now)
     ctx.repos.steps.start(run_id, kind, name, now)
 

@@ -119,8 +119,10 @@ def validate_entity(
     if not _should_run(ctx, run_id, VALIDATE, entity):
         return
     run_steps.begin(ctx, run_id, VALIDATE, entity)
-    summary = _summary(ctx, run_id)
-    result = run_steps.validate(ctx, run_id, entity, summary.started_at, plan, progress)
+    state = run_steps.run_state(ctx, run_id)
+    if state is None:
+        raise NotFoundError(f"run '{run_id}' is not in the results database")
+    result = run_steps.validate(ctx, run_id, entity, state.started_at, plan, progress)
     ctx.repos.results.save_entity(run_id, plan["entities"].index(entity), result)
     ctx.repos.runs.refresh_counts(run_id)
     ctx.repos.steps.finish(
@@ -232,7 +234,8 @@ def _should_run(ctx: Context, run_id: str, kind: str, name: str) -> bool:
         raise NotFoundError(f"run '{run_id}' has no step {kind} '{name}'")
     if step.status in DONE:
         return False
-    return _summary(ctx, run_id).status != RunStatus.cancelled
+    state = run_steps.run_state(ctx, run_id)
+    return state is not None and state.status != RunStatus.cancelled
 
 
 def list_runs(
