@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine with Python 3.11:
 #   make demo   generate a demo VMS history, validate it, then serve the dashboard on :8000
-#   make test   run the whole test suite (installs Debian's Chromium for the browser tests)
+#   make test   run the whole test suite (installs Debian's Chromium for the browser tests
+#               and Debian's Java 17 for the Spark tests)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -11,7 +12,7 @@ HISTORY ?= 30
 CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck bench bench-web browser clean
+.PHONY: demo test lint typecheck bench bench-web browser java clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +34,19 @@ browser:
 	  fi; \
 	fi
 
-test: $(STAMP) browser
+# Debian's Java 17 for pyspark (the Spark backend's tests), never a downloaded JDK build.
+# Slim images lack the man folder the package's alternatives link into.
+java:
+	@if ! command -v java >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    mkdir -p /usr/share/man/man1 && apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else \
+	    echo "Java is missing: install Debian's openjdk-17-jre-headless"; \
+	  fi; \
+	fi
+
+test: $(STAMP) browser java
 	$(BIN)/pytest -n 2 -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -380,3 +380,86 @@ def test_an_unreachable_database_pushes_nothing(tables: Tables, tmp_path: Path) 
     assert outcome.result is None and outcome.remaining is entity
     reason = outcome.reasons["org.id.required"]
     assert "pushdown to" in reason and "s3cret" not in reason
+
+
+def test_fields_named_apart_from_their_columns_match_duckdb(tables: Tables, tmp_path: Path) -> None:
+    """``source_name``: the checks read fields by name; pushed down they read the table's
+    columns (here every field but the key has another name, the target's key too)."""
+    fields: dict[str, Any] = {
+        "id": {"type": "integer", "required": True, "unique": True},
+        "mail": {"source_name": "email", "required": True, "unique": True},
+        "state": {"source_name": "status", "allowed": ["Active", "Inactive"]},
+        "worked": {"source_name": "hours", "type": "number", "min": 0},
+        "org_id": {"source_name": "org", "type": "integer", "references": "team"},
+    }
+    rules = [{"name": "busy", "type": "expression", "when": "state = 'Active'",
+              "check": "worked > 0", "columns": ["worked"]}]  # fmt: skip
+    spec_map = {
+        "volunteer": EntitySpec.model_validate(
+            {"entity": "volunteer", "key": "id", "sources": {"vms": {"table": tables.volunteer}},
+             "fields": fields, "rules": rules}
+        ),
+        "team": EntitySpec.model_validate(
+            {"entity": "team", "key": "code", "sources": {"vms": {"table": tables.org}},
+             "fields": {"code": {"source_name": "id", "type": "integer"}}}
+        ),
+    }  # fmt: skip
+    entity = compile_entity(spec_map["volunteer"], spec_map)
+    expected = read_rows(entity, spec_map, tables.url, tmp_path / "read")
+    result, pushed = pushed_run(entity, spec_map, tables.url, tmp_path / "pushed")
+    assert expected.status == "ok", expected.message
+    assert seen(result) == seen(expected)
+    assert failures(result) == failures(expected)
+    assert {"volunteer.mail.unique", "volunteer.org_id.references", "volunteer.busy"} <= set(pushed)
+    assert ("volunteer.org_id.references", "3", {"org_id": "30"}) in failures(result)
+
+
+# Every kind of check that reads more than its own row, in each form the compiler has:
+# duplicates (within a group, under a condition), references (filtered target, several
+# columns, under a condition), aggregates over related rows (count, sum, count_distinct,
+# filtered), row counts and freshness.
+TABLE_KIND_RULES = [
+    {"name": "status_in_org", "type": "unique", "columns": ["status"], "within": ["org"]},
+    {"name": "email_if_active", "type": "unique", "columns": ["email"],
+     "when": "status = 'Active'"},
+    {"name": "org_not_b", "type": "reference", "columns": ["org"], "entity": "org",
+     "where": "name <> 'Org B'"},
+    {"name": "org_and_id", "type": "reference", "columns": ["org", "id"], "entity": "org",
+     "target_columns": ["id", "id"], "when": "hours > 1"},
+    {"name": "rows_a_key", "type": "aggregate", "related": "volunteer", "foreign_key": "id",
+     "function": "count", "compare": "<=", "field": "org"},
+    {"name": "busy_rows", "type": "row_count", "min": 1, "max": 5, "where": "hours > 0"},
+    {"name": "fresh_in_a_year", "type": "freshness", "field": "updated", "max_age": "365d"},
+]  # fmt: skip
+ORG_RULES = [
+    {"name": "active_hours", "type": "aggregate", "related": "volunteer", "foreign_key": "org",
+     "function": "sum", "column": "hours", "compare": ">=", "field": "id",
+     "where": "status = 'Active'"},
+    {"name": "emails", "type": "aggregate", "related": "volunteer", "foreign_key": "org",
+     "function": "count_distinct", "column": "email", "compare": "=", "field": "id",
+     "when": "name <> 'Org A'"},
+    {"name": "people", "type": "aggregate", "related": "volunteer", "foreign_key": "org",
+     "function": "count", "compare": "<", "field": "id"},
+    {"name": "two_orgs", "type": "row_count", "min": 2, "max": 2},
+]  # fmt: skip
+
+
+def test_every_table_kind_runs_in_the_database(tables: Tables, tmp_path: Path) -> None:
+    """Uniqueness, references, aggregates, row counts, freshness: pushed, DuckDB's results."""
+    spec = org(tables).model_dump(by_alias=True, exclude_none=True)
+    spec_map = {
+        "volunteer": volunteer(tables, TABLE_KIND_RULES),
+        "org": EntitySpec.model_validate({**spec, "rules": ORG_RULES}),
+    }
+    for name in ("volunteer", "org"):
+        entity = compile_entity(spec_map[name], spec_map)
+        expected = read_rows(entity, spec_map, tables.url, tmp_path / name / "read")
+        result, pushed = pushed_run(entity, spec_map, tables.url, tmp_path / name / "pushed")
+        assert seen(result) == seen(expected)
+        assert failures(result) == failures(expected)
+        rules = {f"{name}.{r['name']}" for r in (TABLE_KIND_RULES if name == "volunteer"
+                                                   else ORG_RULES)}  # fmt: skip
+        assert rules <= set(pushed)
+    got = seen(result)  # org: the failures show the rules really ran
+    assert got["org.active_hours"][:2] == (2, 1)  # org 20: -1.0 hours of active volunteers
+    assert got["org.emails"][:2] == (1, 1) and got["org.two_orgs"][1] == 0

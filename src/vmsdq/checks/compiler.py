@@ -56,7 +56,26 @@ def compile_entity(
         ColumnSpec(name, spec.source_name or name, SQL_TYPES[spec.type])
         for name, spec in entity.fields.items()
     )
-    return CompiledEntity(entity.entity, entity.key, columns, tuple(checks), _needs(checks))
+    needs = _needs(checks)
+    renames = _source_columns(entity, entities, needs)
+    return CompiledEntity(entity.entity, entity.key, columns, tuple(checks), needs, renames)
+
+
+def _source_columns(
+    entity: EntitySpec, entities: Mapping[str, EntitySpec], needs: tuple[str, ...]
+) -> dict[str, dict[str, str]]:
+    """View -> field -> source column, for the fields whose column has another name."""
+    out: dict[str, dict[str, str]] = {}
+    for view in (entity.entity, *needs):
+        spec = entity if view == entity.entity else entities.get(view)
+        if spec is None:  # a previous snapshot or a mirror: DuckDB only, already renamed
+            continue
+        renamed = {
+            n: f.source_name for n, f in spec.fields.items() if f.source_name not in (None, n)
+        }
+        if renamed:
+            out[view] = renamed
+    return out
 
 
 def _compile(

@@ -10,6 +10,7 @@ joined once per entity, shared by every check that names them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -81,3 +82,6 @@ class CompiledEntity:
     columns: tuple[ColumnSpec, ...]
     checks: tuple[Check, ...]
     needs: tuple[str, ...] = ()  # other entities (or "<entity>__previous") its checks read
+    # view -> field -> column in the source, where they differ: the checks read views by
+    # field name (sources rename); a database table still has the source's names (pushdown)
+    source_columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)

@@ -28,7 +28,8 @@ NOW = "now"  # placeholder ($now) the engine replaces with the run's reference t
 
 def col(name: str, table: str | None = BASE) -> exp.Column:
     """A quoted column reference, ``table."name"``."""
-    return exp.column(exp.to_identifier(name, quoted=True), table=table, quoted=True)
+    owner = exp.Identifier(this=table, quoted=True) if table else None
+    return exp.Column(this=exp.Identifier(this=name, quoted=True), table=owner)
 
 
 def raw_col(name: str) -> exp.Column:
@@ -64,12 +65,16 @@ def typed_value(value: Any, sql_type: str) -> exp.Expr:
 
 
 def typed_select(entity: EntitySpec, view: str, fields: Iterable[str] | None = None) -> exp.Select:
-    """``SELECT TRY_CAST(source AS type) AS field, ... FROM view`` for an entity's fields."""
+    """``SELECT TRY_CAST(field AS type) AS field, ... FROM view`` for an entity's fields.
+
+    Views hold the fields under their own names: every source renames ``source_name``
+    columns when it reads them, and pushdown maps them back (``CompiledEntity.source_columns``).
+    """
     names = list(fields) if fields is not None else list(entity.fields)
     projections = []
     for name in names:
         spec = entity.fields[name]
-        source = col(spec.source_name or name, table=None)
+        source = col(name, table=None)  # sources name snapshot columns by field
         cast = exp.TryCast(this=source, to=exp.DataType.build(SQL_TYPES[spec.type]))
         projections.append(exp.alias_(cast, name, quoted=True))
     return exp.select(*projections).from_(table(view))

@@ -21,6 +21,7 @@ def _register() -> None:
         db_cmds,  # noqa: F401
         jobs_cmds,  # noqa: F401
         runs_cmds,  # noqa: F401
+        security_cmds,  # noqa: F401
         serve_cmds,  # noqa: F401
         spec_cmds,  # noqa: F401
     )

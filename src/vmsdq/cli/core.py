@@ -63,6 +63,9 @@ def demo(
         generate_demo(target, volunteers=volunteers, seed=seed)
         run = _run_against_fake_org(target) if salesforce_server else _run(target)
     print_run_table(run, target)
+    from vmsdq.cli.security_cmds import demo_admin
+
+    demo_admin(target)  # nothing is served without an account
     if serve if serve is not None else sys.stdin.isatty() and sys.stdout.isatty():
         from vmsdq.cli.serve_cmds import serve_project
 

@@ -56,6 +56,8 @@ def print_run_table(run: RunResult, project_dir: Path, fail_under: float | None 
         status = (es.band if es is not None else None) or e.status
         if e.status == "error":
             status = f"[magenta]error[/]: {escape(e.message)}"
+        elif e.has_errors:
+            status = f"[magenta]incomplete[/]: {counts[3]} rules not evaluated"
         table.add_row(
             e.entity,
             f"{e.rows:,}",
@@ -73,7 +75,7 @@ def print_run_table(run: RunResult, project_dir: Path, fail_under: float | None 
     if run.scores is not None and run.scores.overall is not None:
         left_out = [e.entity for e in run.entities if e.has_errors]
         note = (
-            f"; leaves out what could not be evaluated in: {', '.join(left_out)}"
+            f"; incomplete: leaves out what could not be evaluated in: {', '.join(left_out)}"
             if left_out
             else ""
         )
@@ -93,10 +95,14 @@ def _print_errors(console: Console, run: RunResult) -> None:
     if not broken:
         return
     console.print(f"[magenta]{len(broken)} rules could not be evaluated[/]:")
-    for r in broken[:10]:
-        console.print(f"  {r.rule}: {escape(r.message)}")
-    if len(broken) > 10:
-        console.print(f"  ... and {len(broken) - 10} more (see --format json)")
+    by_message: dict[str, list[str]] = {}
+    for r in broken:
+        by_message.setdefault(r.message or "no message", []).append(r.rule)
+    for message, rules in list(by_message.items())[:10]:
+        names = ", ".join(rules[:3]) + (f" and {len(rules) - 3} more" if len(rules) > 3 else "")
+        console.print(f"  {escape(names)}: {escape(message)}")
+    if len(by_message) > 10:
+        console.print(f"  ... and {len(by_message) - 10} more messages (see --format json)")
 
 
 def print_runs(runs: Sequence[RunSummary], next_cursor: str | None = None) -> None:

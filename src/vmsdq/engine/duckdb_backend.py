@@ -76,6 +76,7 @@ class DuckDBBackend:
         failures_dir: Path,
         now: datetime,
         progress: Progress | None = None,
+        state_dir: Path | None = None,
     ) -> list[EntityResult]:
         """Validate each entity; one broken entity or rule never stops the others.
 
@@ -91,6 +92,8 @@ class DuckDBBackend:
             failures_dir: folder receiving ``<entity>.parquet`` failure files.
             now: the run's reference time (freshness).
             progress: called as ``progress(entity, stage)``.
+            state_dir: run row checks incrementally from the state each entity left in
+                ``state_dir/<entity>`` (``vmsdq.engine.incremental``), and leave the new one.
 
         Returns:
             One result per entity, in the order given.
@@ -108,6 +111,7 @@ class DuckDBBackend:
                     failures_dir=Path(failures_dir),
                     now=now,
                     progress=progress,
+                    state=Path(state_dir) / entity.name if state_dir is not None else None,
                 )
                 for entity in entities
             ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from vmsdq.checks.model import Check, CompiledEntity
 from vmsdq.core.results import EntityResult, RuleResult
 from vmsdq.core.snapshots import Snapshot
 from vmsdq.core.words import Dimension, Outcome, Severity, ViewRef, ViewRole, outcome_for
+from vmsdq.engine import incremental
 from vmsdq.engine.failures import parseable_rule, write_failures
 from vmsdq.engine.rows import RowOutcome, drop_flags, run_row_checks
 from vmsdq.engine.rule_results import row_rule, table_rule
@@ -32,13 +35,17 @@ def validate_entity(
     failures_dir: Path,
     now: datetime,
     progress: Callable[[str, str], None] | None = None,
+    state: Path | None = None,
 ) -> EntityResult:
+    """One entity's result; with a ``state`` folder its row checks run incrementally
+    (``vmsdq.engine.incremental``) and leave the state for the next run."""
     started = time.perf_counter()
     result = _checked_input(con, entity, snapshot, register_error)
     if result.status == "error" or snapshot is None:
         return result
     try:
-        _validate(con, entity, snapshot, result, registered, failures_dir, now, progress)
+        run = _Run(registered, failures_dir, now, progress, state)
+        _validate(con, entity, snapshot, result, run)
     except duckdb.Error as error:  # the entity's data cannot be scanned at all
         result.status = "error"
         result.message = f"entity '{entity.name}': cannot validate {snapshot.location}: {error}"
@@ -46,27 +53,33 @@ def validate_entity(
     return result
 
 
+@dataclass(frozen=True)
+class _Run:
+    registered: Collection[str]
+    failures_dir: Path
+    now: datetime
+    progress: Callable[[str, str], None] | None
+    state: Path | None
+
+
 def _validate(
     con: duckdb.DuckDBPyConnection,
     entity: CompiledEntity,
     snapshot: Snapshot,
     result: EntityResult,
-    registered: Collection[str],
-    failures_dir: Path,
-    now: datetime,
-    progress: Callable[[str, str], None] | None,
+    run: _Run,
 ) -> None:
-    notify = progress or (lambda _entity, _stage: None)
-    unavailable = {c.name: _unavailable(c, registered) for c in entity.checks}
+    notify = run.progress or (lambda _entity, _stage: None)
+    unavailable = {c.name: _unavailable(c, run.registered) for c in entity.checks}
     ready = [c for c in entity.checks if unavailable[c.name] is None]
     notify(entity.name, "strict values")
     strict_errors = _build_strict(con, entity, ready)
     ready = [c for c in ready if c.name not in strict_errors]
     notify(entity.name, "row checks")
-    rows = run_row_checks(con, entity, [c for c in ready if c.scope == "row"])
+    rows = run_row_checks(con, entity, [c for c in ready if c.scope == "row"], run.state)
     notify(entity.name, "table checks")
     tables, table_errors = run_table_checks(
-        con, entity, [c for c in ready if c.scope == "table"], now
+        con, entity, [c for c in ready if c.scope == "table"], run.now
     )
     messages = {**strict_errors, **rows.errors, **table_errors}
     for check in entity.checks:
@@ -74,8 +87,19 @@ def _validate(
     result.rows = rows.rows
     _add_parseable(result, snapshot)
     notify(entity.name, "failures")
-    result.failures_path = _write(con, entity, snapshot, rows, failures_dir)
+    result.failures_path = _write(con, entity, snapshot, rows, run.failures_dir)
+    if run.state is not None:
+        _keep_state(con, rows, run.state)
     drop_flags(con)
+
+
+def _keep_state(con: duckdb.DuckDBPyConnection, rows: RowOutcome, folder: Path) -> None:
+    """Leave the state for the next incremental run; none when the checks ran without."""
+    if rows.incremental is None or rows.errors:
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        incremental.save(con, rows.plan, folder, rows.incremental.digest)
+    incremental.drop(con, rows.plan)
 
 
 def _checked_input(

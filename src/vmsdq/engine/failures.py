@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
+from vmsdq.core import sealing
 from vmsdq.core.snapshots import RejectedRecord
 from vmsdq.engine.plan import FLAGS, KEY, RowPlan, failures_select
 
@@ -51,7 +52,7 @@ def write_failures(
         rows = failures_select(plan, failing) if plan is not None else None
         if rows is not None:
             query = exp.union(rows, query, distinct=False)
-        con.execute(_copy(query, path).sql(dialect="duckdb"))
+        con.execute(_copy(_sealed(con, query), path).sql(dialect="duckdb", copy=False))
     finally:
         con.unregister(REJECTS)
 
@@ -92,7 +93,7 @@ def combine(parts: Sequence[Path], target: Path) -> None:
         query = exp.select("rule", "key", exp.column("values", quoted=True)).from_(
             exp.func("read_parquet", files)
         )
-        con.execute(_copy(query, tmp).sql(dialect="duckdb"))
+        con.execute(_copy(_sealed(con, query), tmp).sql(dialect="duckdb"))
     finally:
         con.close()
     os.replace(tmp, target)
@@ -122,6 +123,18 @@ def _insert_flags(plan: RowPlan) -> exp.Insert:
     return exp.insert(select, FLAGS)
 
 
+def _sealed(con: duckdb.DuckDBPyConnection, query: exp.Query) -> exp.Query:
+    """``query`` with its values sealed when encryption at rest is on (core/sealing.py)."""
+    if sealing.keyring() is None:
+        return query
+    sealing.duckdb_functions(con)
+    values = exp.column("values", quoted=True)
+    sealed = exp.Anonymous(this="vmsdq_seal", expressions=[values])
+    return exp.select("rule", "key", exp.alias_(sealed, "values", quoted=True)).from_(
+        query.subquery("failing")
+    )
+
+
 def _copy(query: exp.Query, path: Path) -> exp.Copy:
     """``COPY (query) TO 'path' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)``."""
     params = [
@@ -132,7 +145,10 @@ def _copy(query: exp.Query, path: Path) -> exp.Copy:
         ),
     ]
     return exp.Copy(
-        this=exp.paren(query), kind=False, files=[exp.Literal.string(str(path))], params=params
+        this=exp.paren(query, copy=False),
+        kind=False,
+        files=[exp.Literal.string(str(path))],
+        params=params,
     )
 
 

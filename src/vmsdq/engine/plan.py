@@ -3,12 +3,12 @@
 Row checks: a ``base`` CTE (typed columns, raw text where needed) LEFT JOINed once to each
 distinct relation, materialised as a temp table of key + one nullable flag per check
 (NULL = not evaluated) + the offending-value columns. Counts come from one aggregate over
-that table; failures from one UNION ALL over the failing checks.
+that table; failures from one more scan of it, a row per failing check (UNNEST).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -18,6 +18,8 @@ from vmsdq.checks.sql import RAW_SUFFIX, col, lit, table
 
 FLAGS = "__flags"
 KEY = "__key"
+FAILED = "__failed"  # one failing check of a row, unnested
+VARCHAR = exp.DataType.build("VARCHAR")
 
 
 def base_columns(entity: CompiledEntity, checks: Iterable[Check]) -> set[str]:
@@ -32,24 +34,27 @@ def base_columns(entity: CompiledEntity, checks: Iterable[Check]) -> set[str]:
 
 
 def base_select(entity: CompiledEntity, view: str, needed: set[str]) -> exp.Select:
-    """``SELECT TRY_CAST(src AS type) AS name[, src AS name__raw] FROM view``.
+    """``SELECT TRY_CAST(name AS type) AS name[, name AS name__raw] FROM view``.
 
-    The raw column is the source value as stored; checks cast it to text only where needed.
+    The view names columns by field (sources rename ``source_name`` when they read). The raw
+    column is the value as stored; checks cast it to text only where needed.
     """
     projections: list[exp.Expr] = []
     for spec in entity.columns:
-        source = col(spec.source_name, table=None)
+        source = col(spec.name, table=None)
         if spec.name in needed:
             cast = exp.TryCast(this=source, to=exp.DataType.build(spec.sql_type))
-            projections.append(exp.alias_(cast, spec.name, quoted=True))
+            projections.append(exp.alias_(cast, spec.name, quoted=True, copy=False))
         if spec.name + RAW_SUFFIX in needed:
-            projections.append(exp.alias_(source.copy(), spec.name + RAW_SUFFIX, quoted=True))
-    return exp.select(*projections).from_(table(view))
+            projections.append(
+                exp.alias_(source.copy(), spec.name + RAW_SUFFIX, quoted=True, copy=False)
+            )
+    return exp.select(*projections, copy=False).from_(table(view), copy=False)
 
 
 def flag(check: Check) -> exp.Expr:
     """NULL when the row is not evaluated, else whether it fails."""
-    fails = exp.func("COALESCE", check.fails.copy(), exp.false())
+    fails = exp.func("COALESCE", check.fails.copy(), exp.false(), copy=False)
     if check.applies is None:
         return fails
     return exp.Case(ifs=[exp.If(this=check.applies.copy(), true=fails)])
@@ -61,23 +66,35 @@ class RowPlan:
 
     checks: list[Check]
     values: dict[str, str] = field(default_factory=dict)  # value SQL -> column alias
+    _by_node: dict[int, str] = field(default_factory=dict, repr=False)  # id(value) -> alias
 
     def __post_init__(self) -> None:
         for check in self.checks:
             for _, value in check.values:
-                self.values.setdefault(value.sql(dialect="duckdb"), f"v{len(self.values)}")
+                alias = self.values.setdefault(value.sql(dialect="duckdb"), f"v{len(self.values)}")
+                self._by_node[id(value)] = alias
 
     def value_column(self, value: exp.Expr) -> str:
-        return self.values[value.sql(dialect="duckdb")]
+        found = self._by_node.get(id(value))
+        return found if found is not None else self.values[value.sql(dialect="duckdb")]
 
 
-def flags_select(plan: RowPlan, entity: CompiledEntity, view: str) -> exp.Select:
+def flags_select(
+    plan: RowPlan,
+    entity: CompiledEntity,
+    view: str,
+    *,
+    rows_where: exp.Expr | None = None,
+    materialised: Mapping[str, str] | None = None,
+) -> exp.Select:
     """The SELECT whose result becomes the flags table.
 
     Offending values are kept only on rows where a check using them failed (NULL elsewhere),
     so the table stays small: key, one boolean per check, mostly-NULL value columns.
+    ``rows_where`` keeps only the view's rows it holds for (a condition over the view's
+    columns); ``materialised`` reads relations from tables already built (alias -> table).
     """
-    inner = _evaluate(plan, entity, view)
+    inner = _evaluate(plan, entity, view, rows_where, materialised or {})
     projections: list[exp.Expr] = [col(KEY, None)]
     projections += [col(f"c{i}", None) for i in range(len(plan.checks))]
     users: dict[str, list[int]] = {}
@@ -87,34 +104,57 @@ def flags_select(plan: RowPlan, entity: CompiledEntity, view: str) -> exp.Select
     for alias, indices in users.items():
         failed = exp.or_(*[col(f"c{i}", None) for i in sorted(set(indices))])
         kept = exp.Case(ifs=[exp.If(this=failed, true=col(alias, None))])
-        projections.append(exp.alias_(kept, alias, quoted=True))
-    return exp.select(*projections).from_(inner.subquery("checked"))
+        projections.append(exp.alias_(kept, alias, quoted=True, copy=False))
+    return exp.select(*projections, copy=False).from_(
+        inner.subquery("checked", copy=False), copy=False
+    )
 
 
-def _evaluate(plan: RowPlan, entity: CompiledEntity, view: str) -> exp.Select:
+def _evaluate(
+    plan: RowPlan,
+    entity: CompiledEntity,
+    view: str,
+    rows_where: exp.Expr | None,
+    materialised: Mapping[str, str],
+) -> exp.Select:
     """Key, flags and raw offending values over ``base`` joined to every relation once."""
     needed = base_columns(entity, plan.checks)
     key = exp.cast(col(entity.key), "VARCHAR")
-    projections: list[exp.Expr] = [exp.alias_(key, KEY, quoted=True)]
-    projections += [exp.alias_(flag(c), f"c{i}", quoted=True) for i, c in enumerate(plan.checks)]
+    projections: list[exp.Expr] = [exp.alias_(key, KEY, quoted=True, copy=False)]
+    projections += [
+        exp.alias_(flag(c), f"c{i}", quoted=True, copy=False) for i, c in enumerate(plan.checks)
+    ]
     seen: set[str] = set()
     for check in plan.checks:
         for _, value in check.values:
             alias = plan.value_column(value)
             if alias not in seen:
                 seen.add(alias)
-                projections.append(exp.alias_(value.copy(), alias, quoted=True))
-    select = exp.select(*projections).from_(exp.to_table(BASE))
-    for relation in _relations(plan.checks):
+                projections.append(exp.alias_(value.copy(), alias, quoted=True, copy=False))
+    select = exp.select(*projections, copy=False).from_(exp.to_table(BASE), copy=False)
+    for relation in relations(plan.checks):
+        built = materialised.get(relation.alias)
+        query = exp.select("*").from_(table(built)) if built else relation.query.copy()
         select = select.join(
-            exp.paren(relation.query.copy()).as_(relation.alias, quoted=True),
+            exp.paren(query).as_(relation.alias, quoted=True),
             on=relation.on.copy(),
             join_type="LEFT",
+            copy=False,
         )
-    return select.with_(BASE, as_=base_select(entity, view, needed))
+    base = base_select(entity, view, needed)
+    if rows_where is not None:
+        base = base.where(rows_where, copy=False)
+    return select.with_(BASE, as_=base, copy=False)
 
 
-def create_flags(select: exp.Select) -> exp.Create:
+def key_text(entity: CompiledEntity) -> exp.Expr:
+    """The flags table's key over the view's own columns: the typed key as text."""
+    spec = next(c for c in entity.columns if c.name == entity.key)
+    typed = exp.TryCast(this=col(spec.name, None), to=exp.DataType.build(spec.sql_type))
+    return _text(typed)
+
+
+def create_flags(select: exp.Query) -> exp.Create:
     return exp.Create(
         this=exp.to_table(FLAGS),
         kind="TABLE",
@@ -130,38 +170,57 @@ def counts_select(count: int) -> exp.Select:
     for i in range(count):
         flag_col = col(f"c{i}", None)
         projections += [exp.Count(this=flag_col), exp.CountIf(this=flag_col.copy())]
-    return exp.select(*projections).from_(exp.to_table(FLAGS))
+    return exp.select(*projections, copy=False).from_(exp.to_table(FLAGS), copy=False)
 
 
 def failures_select(plan: RowPlan, failing: Sequence[int]) -> exp.Query | None:
-    """UNION ALL of (rule, key, values JSON) for the failing rows of the given checks."""
-    parts = [_failure_rows(plan, i) for i in failing]
-    if not parts:
+    """(rule, key, values JSON) for the failing rows of the given checks, in one scan.
+
+    Each flags row that fails any of them yields one struct per failing check (``UNNEST`` of
+    a list with a NULL for each check it passes): the query grows linearly with the number
+    of checks, where a UNION ALL per check made SQLGlot copy the tree once per part.
+    """
+    if not failing:
         return None
-    query: exp.Query = parts[0]
-    for part in parts[1:]:
-        query = exp.union(query, part, distinct=False)
-    return query
-
-
-def _failure_rows(plan: RowPlan, index: int) -> exp.Select:
-    check = plan.checks[index]
-    args: list[exp.Expr] = []
-    for label, value in check.values:
-        args += [lit(label), exp.cast(col(plan.value_column(value), None), "VARCHAR")]
-    values = exp.cast(exp.func("JSON_OBJECT", *args), "VARCHAR") if args else lit("{}")
+    entries = exp.Array(expressions=[_failure_entry(plan, i) for i in failing])
+    unnested = exp.alias_(exp.Unnest(expressions=[entries]), FAILED, quoted=True, copy=False)
+    any_failed = exp.or_(*[col(f"c{i}", None) for i in failing], copy=False)
+    rows = exp.select(col(KEY, None), unnested, copy=False).from_(exp.to_table(FLAGS), copy=False)
+    rows = rows.where(any_failed, copy=False)
     return (
         exp.select(
-            exp.alias_(lit(check.name), "rule"),
+            exp.alias_(col("rule", FAILED), "rule"),
             exp.alias_(col(KEY, None), "key"),
-            exp.alias_(values, "values", quoted=True),
+            exp.alias_(col("values", FAILED), "values", quoted=True),
         )
-        .from_(exp.to_table(FLAGS))
-        .where(col(f"c{index}", None))
+        .from_(rows.subquery("f", copy=False), copy=False)
+        .where(exp.Not(this=exp.Is(this=col(FAILED, None), expression=exp.null())), copy=False)
     )
 
 
-def _relations(checks: Iterable[Check]) -> list[Relation]:
+def _failure_entry(plan: RowPlan, index: int) -> exp.Expr:
+    """``CASE WHEN c<index> THEN {'rule': name, 'values': JSON text} END``."""
+    check = plan.checks[index]
+    args: list[exp.Expr] = []
+    for label, value in check.values:
+        args += [lit(label), _text(col(plan.value_column(value), None))]
+    values = _text(exp.func("JSON_OBJECT", *args, copy=False)) if args else lit("{}")
+    entry = exp.Struct(
+        expressions=[
+            exp.PropertyEQ(this=exp.to_identifier("rule"), expression=lit(check.name)),
+            exp.PropertyEQ(this=exp.to_identifier("values"), expression=values),
+        ]
+    )
+    return exp.Case(ifs=[exp.If(this=col(f"c{index}", None), true=entry)])
+
+
+def _text(value: exp.Expr) -> exp.Cast:
+    """``CAST(value AS VARCHAR)`` without parsing the type name again."""
+    return exp.Cast(this=value, to=VARCHAR.copy())
+
+
+def relations(checks: Iterable[Check]) -> list[Relation]:
+    """The distinct relations the checks join (by alias), in order of first use."""
     unique: dict[str, Relation] = {}
     for check in checks:
         for relation in check.relations:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 from sqlglot import exp
 
 from vmsdq.checks.model import Check, CompiledEntity
+from vmsdq.engine import incremental
+from vmsdq.engine.incremental import Incremental
 from vmsdq.engine.plan import RowPlan, counts_select, create_flags, flags_select
 
 
@@ -22,15 +25,24 @@ class RowOutcome:
     rows: int
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> evaluated, failed
     errors: dict[str, str] = field(default_factory=dict)
+    incremental: Incremental | None = None  # how it ran with a state folder (None: without)
 
 
 def run_row_checks(
-    con: duckdb.DuckDBPyConnection, entity: CompiledEntity, checks: Sequence[Check]
+    con: duckdb.DuckDBPyConnection,
+    entity: CompiledEntity,
+    checks: Sequence[Check],
+    state: Path | None = None,
 ) -> RowOutcome:
-    """Materialise the flags table for ``checks`` and count evaluated / failed rows."""
+    """Materialise the flags table for ``checks`` and count evaluated / failed rows.
+
+    With a ``state`` folder (``vmsdq.engine.incremental``) only the rows a change since the
+    state was left can affect are evaluated; any error runs every row as without one.
+    """
     errors: dict[str, str] = {}
     plan = RowPlan(list(checks))
-    while True:
+    mode = _with_state(con, entity, plan, state) if state is not None else None
+    while mode is None:
         try:
             _materialise(con, entity, plan)
             break
@@ -40,7 +52,8 @@ def run_row_checks(
                 raise
             errors |= broken
             plan = RowPlan([c for c in plan.checks if c.name not in errors])
-    row = con.execute(counts_select(len(plan.checks)).sql(dialect="duckdb")).fetchone()
+    totals = counts_select(len(plan.checks))
+    row = con.execute(totals.sql(dialect="duckdb", copy=False)).fetchone()
     assert row is not None
     counts = {
         check.name: (
@@ -49,7 +62,23 @@ def run_row_checks(
         )  # COUNT_IF(all NULL) is NULL
         for i, check in enumerate(plan.checks)
     }
-    return RowOutcome(plan, int(row[0]), counts, errors)
+    return RowOutcome(plan, int(row[0]), counts, errors, mode)
+
+
+def _with_state(
+    con: duckdb.DuckDBPyConnection, entity: CompiledEntity, plan: RowPlan, state: Path
+) -> Incremental | None:
+    """The flags table from the state and the affected rows (all rows without a usable
+    state), or None when a query fails (the caller finds the broken checks)."""
+    digest = incremental.digest_of(entity, plan)
+    try:
+        stored = incremental.usable(state, digest)
+        if stored is not None:
+            return incremental.run_affected(con, entity, plan, state, stored, digest)
+        return incremental.run_full(con, entity, plan, digest)
+    except duckdb.Error:
+        incremental.drop(con, plan)
+        return None
 
 
 def flags_sql(entity: CompiledEntity, checks: Sequence[Check]) -> str:
@@ -61,7 +90,7 @@ def flags_sql(entity: CompiledEntity, checks: Sequence[Check]) -> str:
 
 def _materialise(con: duckdb.DuckDBPyConnection, entity: CompiledEntity, plan: RowPlan) -> None:
     statement = create_flags(flags_select(plan, entity, entity.name))
-    con.execute(statement.sql(dialect="duckdb"))
+    con.execute(statement.sql(dialect="duckdb", copy=False))
 
 
 def _broken(

@@ -67,16 +67,16 @@ class SqlBackend:
         """Checks these tables cannot run: a missing column, an unsafe cast, unwritable SQL."""
         with self._connection(entity.name) as conn:
             db = self._database(conn, entity, tables)
-        missing = _missing_column(entity, db.columns[entity.name])
+        missing = missing_column(entity, db.columns[entity.name])
         if missing is not None:
             where = f"table '{tables[entity.name]}'"
             return {c.name: f"column '{missing}' is missing from {where}" for c in entity.checks}
-        if _unwritable(entity, entity.checks, db) is None:  # the usual case: one try
+        if unwritable(entity, entity.checks, db) is None:  # the usual case: one try
             return {}
         return {
             check.name: why
             for check in entity.checks
-            if (why := _unwritable(entity, [check], db)) is not None
+            if (why := unwritable(entity, [check], db)) is not None
         }
 
     def validate(
@@ -115,7 +115,7 @@ class SqlBackend:
             queries = row_queries(entity, rows, db)
             counts = conn.execute(_statement(queries.counts)).one()
             result.rows = int(counts[0])
-            found = {c.name: _pair(counts, i) for i, c in enumerate(rows)}
+            found = {c.name: count_pair(counts, i) for i, c in enumerate(rows)}
             notify(entity.name, "table checks")
             outcomes: dict[str, tuple[float | None, bool]] = {}
             if table_checks:
@@ -125,7 +125,7 @@ class SqlBackend:
             failing = [i for i, c in enumerate(rows) if found[c.name][1]]
             batches = self._flagged(conn, queries.flagged) if failing else iter(())
             write_flagged(path, queries.plan, failing, batches, entity.name)
-        result.rules = [_rule(c, found, outcomes) for c in entity.checks]
+        result.rules = [rule_result(c, found, outcomes) for c in entity.checks]
         result.failures_path = str(path)
         result.seconds = time.perf_counter() - started
         return result
@@ -159,14 +159,14 @@ class SqlBackend:
         """The tables the entity's checks read, with their real columns and types."""
         inspector = inspect(conn)
         columns: dict[str, dict[str, str]] = {}
-        for view in _views(entity, tables):
+        for view in views_read(entity, tables):
             name = tables[view]
             if name not in self._columns:
                 table = exp.to_table(name, dialect=self.capabilities.dialect)
                 found = inspector.get_columns(table.name, schema=table.db or None)
                 self._columns[name] = {c["name"]: type(c["type"]).__name__.lower() for c in found}
             columns[view] = self._columns[name]
-        return Database(self.capabilities, tables, columns)
+        return Database(self.capabilities, tables, columns, entity.source_columns)
 
     def _flagged(self, conn: Connection, sql: str) -> Iterator[pa.RecordBatch]:
         """The flagged rows, one Arrow batch per round trip (bounded memory)."""
@@ -174,7 +174,7 @@ class SqlBackend:
         result = options.execute(_statement(sql))
         names = list(result.keys())
         for part in result.partitions(self.batch_rows):
-            arrays = [_array(list(values)) for values in zip(*part, strict=True)]
+            arrays = [arrow_array(list(values)) for values in zip(*part, strict=True)]
             yield pa.RecordBatch.from_arrays(arrays, names=names)
 
     def _scrub(self, message: str) -> str:
@@ -182,7 +182,7 @@ class SqlBackend:
         return message.replace(str(password), "***") if password else message
 
 
-def _unwritable(entity: CompiledEntity, checks: Sequence[Check], db: Database) -> str | None:
+def unwritable(entity: CompiledEntity, checks: Sequence[Check], db: Database) -> str | None:
     """Why the SQL of ``checks`` cannot be written for the database, or None."""
     rows = [c for c in checks if c.scope == "row"]
     tables = [c for c in checks if c.scope == "table"]
@@ -198,7 +198,7 @@ def _unwritable(entity: CompiledEntity, checks: Sequence[Check], db: Database) -
     return None
 
 
-def _rule(
+def rule_result(
     check: Check,
     rows: Mapping[str, tuple[int, int]],
     tables: Mapping[str, tuple[float | None, bool]],
@@ -208,8 +208,8 @@ def _rule(
     return row_rule(check, *rows[check.name])
 
 
-def _views(entity: CompiledEntity, tables: Mapping[str, str]) -> list[str]:
-    """The entity's own view, then every other view its checks read that is a table here."""
+def views_read(entity: CompiledEntity, tables: Mapping[str, object]) -> list[str]:
+    """The entity's own view, then every other view its checks read that is a view here."""
     views = {entity.name: None}
     for check in entity.checks:
         for relation in check.relations:
@@ -219,14 +219,14 @@ def _views(entity: CompiledEntity, tables: Mapping[str, str]) -> list[str]:
     return list(views)
 
 
-def _missing_column(entity: CompiledEntity, columns: Mapping[str, str]) -> str | None:
+def missing_column(entity: CompiledEntity, columns: Mapping[str, str]) -> str | None:
     for column in entity.columns:
         if real_column(column.source_name, columns) is None:
             return column.source_name
     return None
 
 
-def _array(values: list[object]) -> pa.Array:
+def arrow_array(values: list[object]) -> pa.Array:
     """Arrow values as the driver returned them; types Arrow does not know become text."""
     try:
         return pa.array(values)
@@ -239,6 +239,6 @@ def _statement(sql: str) -> TextClause:
     return text(sql.replace(":", "\\:"))
 
 
-def _pair(counts: Sequence[Any], index: int) -> tuple[int, int]:
+def count_pair(counts: Sequence[Any], index: int) -> tuple[int, int]:
     """(rows evaluated, rows failed) of row check ``index`` from the counts row."""
     return int(counts[1 + 2 * index] or 0), int(counts[2 + 2 * index] or 0)

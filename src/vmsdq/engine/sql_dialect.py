@@ -47,7 +47,11 @@ class UnsafeCastError(ValueError):
 
 
 def for_database(
-    query: exp.Expr, caps: Capabilities, tables: Mapping[str, str], columns: Columns
+    query: exp.Expr,
+    caps: Capabilities,
+    tables: Mapping[str, str],
+    columns: Columns,
+    renames: Mapping[str, Mapping[str, str]] | None = None,
 ) -> exp.Expr:
     """``query`` over the database's tables, written as ``caps`` allows.
 
@@ -56,6 +60,8 @@ def for_database(
         caps: the database's capabilities.
         tables: view -> table in the database (in its dialect).
         columns: view -> the table's real column names and their types.
+        renames: view -> field -> the table's column where its name differs
+            (``CompiledEntity.source_columns``); the query reads views by field name.
 
     Raises:
         UnsafeCastError: a cast the database could only do unsafely.
@@ -64,7 +70,7 @@ def for_database(
     views = {name: table for name, table in tables.items() if name not in ctes}
     out = query.copy()
     for select, view in _view_selects(out, views):
-        _real_columns(select, columns.get(view, {}))
+        _real_columns(select, columns.get(view, {}), (renames or {}).get(view, {}))
         if not caps.supports_try_cast:
             _safe_casts(select, columns.get(view, {}))
 
@@ -131,10 +137,13 @@ def _view_selects(query: exp.Expr, views: Mapping[str, str]) -> list[tuple[exp.S
     return found
 
 
-def _real_columns(select: exp.Select, available: Mapping[str, str]) -> None:
+def _real_columns(
+    select: exp.Select, available: Mapping[str, str], renames: Mapping[str, str]
+) -> None:
     """Rename, in place, the view's columns ``select`` reads to the table's real names."""
     for column in _own(select, exp.Column):
-        real = real_column(column.name, available) if not column.table else None
+        wanted = renames.get(column.name, column.name)
+        real = real_column(wanted, available) if not column.table else None
         if real is not None and real != column.name:
             column.set("this", exp.to_identifier(real, quoted=True))
 

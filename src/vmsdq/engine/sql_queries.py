@@ -7,7 +7,7 @@ Built from the same SQLGlot trees as the DuckDB backend (``plan.flags_select``,
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlglot import exp
@@ -21,11 +21,13 @@ from vmsdq.engine.tables import table_query
 
 @dataclass(frozen=True)
 class Database:
-    """Where an entity's checks run: capabilities, view -> table, tables' real columns."""
+    """Where an entity's checks run: capabilities, view -> table, tables' real columns, and
+    the fields whose column has another name (view -> field -> column)."""
 
     caps: Capabilities
     tables: Mapping[str, str]
     columns: Columns
+    renames: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,9 @@ class RowQueries:
 def row_queries(entity: CompiledEntity, checks: Sequence[Check], db: Database) -> RowQueries:
     """The two queries of the row checks (``UnsafeCastError`` when a cast is unsafe)."""
     plan = RowPlan(list(checks))
-    flags = for_database(flags_select(plan, entity, entity.name), db.caps, db.tables, db.columns)
+    flags = for_database(
+        flags_select(plan, entity, entity.name), db.caps, db.tables, db.columns, db.renames
+    )
     assert isinstance(flags, exp.Select)
     subquery = flags.subquery("f")
     counts: list[exp.Expr] = [exp.Count(this=exp.Star())]
@@ -67,4 +71,4 @@ def row_queries(entity: CompiledEntity, checks: Sequence[Check], db: Database) -
 def table_sql(entity: CompiledEntity, checks: Sequence[Check], now: datetime, db: Database) -> str:
     """One row: per table check its metric, then whether it fails."""
     query = table_query(entity, checks, now)
-    return to_sql(for_database(query, db.caps, db.tables, db.columns), db.caps)
+    return to_sql(for_database(query, db.caps, db.tables, db.columns, db.renames), db.caps)

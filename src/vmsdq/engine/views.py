@@ -64,9 +64,12 @@ def view_columns(con: duckdb.DuckDBPyConnection, view: str) -> list[str]:
 def missing_column(
     con: duckdb.DuckDBPyConnection, entity: CompiledEntity, snapshot: Snapshot
 ) -> MissingColumnError | None:
-    """The first declared column absent from the view (DuckDB names are case-insensitive)."""
+    """The first declared field absent from the view (DuckDB names are case-insensitive).
+
+    Snapshots name columns by field; the source renamed ``source_name`` when it read them.
+    """
     present = {name.lower() for name in view_columns(con, entity.name)}
     for spec in entity.columns:
-        if spec.source_name.lower() not in present:
-            return MissingColumnError(entity.name, spec.source_name, snapshot.location)
+        if spec.name.lower() not in present:
+            return MissingColumnError(entity.name, spec.name, snapshot.location)
     return None

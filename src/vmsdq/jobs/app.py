@@ -22,12 +22,13 @@ PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5, 
 def create_celery(settings: JobSettings, name: str = "vmsdq") -> Celery:
     """A Celery app for ``settings`` with vmsdq's tasks and beat schedule."""
     from vmsdq.jobs.beat import beat_schedule
+    from vmsdq.jobs.deliveries import beat_entries  # deliveries, alert sweeps, reports
 
     app = Celery(
         name, broker=settings.broker, backend=settings.result_backend, set_as_current=False
     )
     app.conf.update(celery_config(settings))
-    app.conf.beat_schedule = beat_schedule(settings)
+    app.conf.beat_schedule = beat_schedule(settings) | beat_entries(settings)
     app.vmsdq_settings = settings
     import vmsdq.jobs.tasks  # noqa: F401 (registers the shared tasks on every app)
 

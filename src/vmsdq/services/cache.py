@@ -13,13 +13,17 @@ import json
 import logging
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from vmsdq.services import metrics
 from vmsdq.services.context import Context
 from vmsdq.services.jobconfig import redact
+
+if TYPE_CHECKING:
+    from vmsdq.spec.models import Project
 
 T = TypeVar("T")
 DEFAULT_TTL = 300.0
@@ -35,13 +39,16 @@ class Cache(Protocol):
 
 
 class MemoryCache:
-    """At most ``max_entries`` values in this process, least recently used dropped first."""
+    """At most ``max_entries`` values and ``max_bytes`` in this process, least recently used
+    dropped first (a page is some hundred kilobytes: the byte budget is what binds)."""
 
     name = "memory"
 
-    def __init__(self, max_entries: int = 2048) -> None:
+    def __init__(self, max_entries: int = 2048, max_bytes: int = 64 * 2**20) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self._values: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: str) -> bytes | None:
@@ -51,21 +58,45 @@ class MemoryCache:
                 return None
             expires, value = found
             if expires < time.monotonic():
-                del self._values[key]
+                self._drop(key)
                 return None
             self._values.move_to_end(key)
             return value
 
     def set(self, key: str, value: bytes, ttl: float = DEFAULT_TTL) -> None:
+        if len(value) > self.max_bytes:
+            return
         with self._lock:
+            self._drop(key)
             self._values[key] = (time.monotonic() + ttl, value)
-            self._values.move_to_end(key)
-            while len(self._values) > self.max_entries:
-                self._values.popitem(last=False)
+            self._bytes += len(value)
+            while len(self._values) > self.max_entries or self._bytes > self.max_bytes:
+                self._drop(next(iter(self._values)))
 
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
+            self._bytes = 0
+
+    def _drop(self, key: str) -> None:
+        found = self._values.pop(key, None)
+        if found is not None:
+            self._bytes -= len(found[1])
+
+
+class NullCache:
+    """Caches nothing: every read is computed (a miss). For measuring cold reads."""
+
+    name = "none"
+
+    def get(self, key: str) -> bytes | None:
+        return None
+
+    def set(self, key: str, value: bytes, ttl: float = DEFAULT_TTL) -> None:
+        return None
+
+    def clear(self) -> None:
+        return None
 
 
 class RedisCache:
@@ -125,25 +156,44 @@ def cache_for(url: str | None) -> Cache:
 
 
 def version(ctx: Context) -> str:
-    """What every cached read of the project depends on: the newest run and the settings."""
-    from vmsdq.services.settings import in_force
-
-    newest = ctx.repos.runs.page(limit=1).items
-    run = (
-        f"{newest[0].run_id}.{newest[0].status}.{newest[0].updated_at:%Y%m%d%H%M%S%f}"
-        if newest and newest[0].updated_at
-        else (newest[0].run_id if newest else "none")
-    )
-    config = in_force(ctx)
-    return f"r{run}:c{config.version}.{config.yaml_digest[:12]}"
+    """What every cached read of the project depends on: the stored runs (added, deleted, a
+    status or a step's progress changed), the newest settings version and the project files
+    loaded (rules, the ``scoring:`` section). One indexed query; it runs on every request."""
+    return f"{project_digest(ctx.project)}:{ctx.repos.changes.marks()}"
 
 
-def key_for(ctx: Context, resource: str, params: dict[str, Any] | None = None) -> str:
-    """The cache key of ``resource`` read with ``params`` under the current version."""
+_DIGESTS: dict[int, tuple[weakref.ref[Project], str]] = {}
+
+
+def project_digest(project: Project) -> str:
+    """A digest of the loaded project (the same files give the same digest in every process),
+    computed once per loaded project."""
+    found = _DIGESTS.get(id(project))
+    if found is not None and found[0]() is project:
+        return found[1]
+    text = json.dumps(project.model_dump(mode="json"), sort_keys=True, default=str)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    key = id(project)
+    with _LOCK:
+        _DIGESTS[key] = (weakref.ref(project, lambda _: _DIGESTS.pop(key, None)), digest)
+    return digest
+
+
+def key_for(
+    ctx: Context,
+    resource: str,
+    params: dict[str, Any] | None = None,
+    *,
+    at: str | None = None,
+) -> str:
+    """The cache key of ``resource`` read with ``params`` under the current version (``at``:
+    a version already read in this request). The actor's role is part of the key: what a
+    page shows may depend on what the caller may do."""
     digest = hashlib.sha256(
         json.dumps(params or {}, sort_keys=True, default=str).encode()
     ).hexdigest()[:16]
-    return f"{ctx.tenant}:{ctx.project.spec.name}:{version(ctx)}:{resource}:{digest}"
+    scope = f"{ctx.tenant}:{ctx.project.spec.name}"
+    return f"{scope}:{at or version(ctx)}:{ctx.actor.role}:{resource}:{digest}"
 
 
 def cached(
@@ -155,19 +205,56 @@ def cached(
     params: dict[str, Any] | None = None,
     ttl: float = DEFAULT_TTL,
     permission: str = "read",
+    at: str | None = None,
 ) -> T:
     """``compute()`` (a JSON-able value), served from ``cache`` while the version holds.
 
     ``permission`` is checked before the look-up: a hit never skips the check the use case
     behind ``compute`` would have made (``read_rows`` for failing rows).
     """
+    found, value = _look_up(ctx, cache, resource, compute, params, ttl, permission, at)
+    result: T = json.loads(found) if found is not None else value
+    return result
+
+
+def cached_json(
+    ctx: Context,
+    cache: Cache,
+    resource: str,
+    compute: Callable[[], Any],
+    *,
+    params: dict[str, Any] | None = None,
+    ttl: float = DEFAULT_TTL,
+    permission: str = "read",
+    at: str | None = None,
+) -> bytes:
+    """As :func:`cached`, but the JSON text itself: a hit is sent as it was stored, never
+    decoded and encoded again."""
+    found, value = _look_up(ctx, cache, resource, compute, params, ttl, permission, at)
+    return found if found is not None else _encode(value)
+
+
+def _look_up(
+    ctx: Context,
+    cache: Cache,
+    resource: str,
+    compute: Callable[[], Any],
+    params: dict[str, Any] | None,
+    ttl: float,
+    permission: str,
+    at: str | None,
+) -> tuple[bytes | None, Any]:
+    """(the stored JSON, None) on a hit; (None, the computed value, now stored) on a miss."""
     ctx.require(permission)
-    key = key_for(ctx, resource, params)
+    key = key_for(ctx, resource, params, at=at)
     found = cache.get(key)
     metrics.cache_used(cache.name, found is not None)
     if found is not None:
-        value: T = json.loads(found)
-        return value
+        return found, None
     value = compute()
-    cache.set(key, json.dumps(value, default=str).encode(), ttl)
-    return value
+    cache.set(key, _encode(value), ttl)
+    return None, value
+
+
+def _encode(value: Any) -> bytes:
+    return json.dumps(value, default=str, separators=(",", ":")).encode()

@@ -26,13 +26,27 @@ PERMISSIONS = {  # permission -> least role that holds it
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is calling: a person, a token or the local command line."""
+    """Who is calling: a person, a token or the local command line.
+
+    ``tenant`` is the tenant an account or token belongs to (None: the local machine, which
+    may act for the tenant of any project it opens); ``origin`` says from where (an IP
+    address, ``cli``, ``worker``) for the audit log.
+    """
 
     name: str
     role: str = "admin"
+    tenant: str | None = None
+    origin: str = "local"
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"role '{self.role}' is not one of: {', '.join(ROLES)}")
 
     def may(self, permission: str) -> bool:
         return ROLES.index(self.role) >= ROLES.index(PERMISSIONS[permission])
+
+    def member_of(self, tenant: str) -> bool:
+        return self.tenant is None or self.tenant == tenant
 
 
 LOCAL = Actor("local", "admin")  # the command line on the project's own machine
@@ -68,7 +82,10 @@ class Context:
         return Repositories(self.settings_db, self.tenant, self.project.spec.name)
 
     def require(self, permission: str) -> None:
-        """PermissionDeniedError unless the actor holds ``permission``."""
+        """PermissionDeniedError unless the actor belongs to this tenant and holds
+        ``permission``: the one policy of the CLI, the API, the pages and the workers."""
+        if not self.actor.member_of(self.tenant):
+            raise PermissionDeniedError(f"{self.actor.name} belongs to another tenant")
         if not self.actor.may(permission):
             raise PermissionDeniedError(
                 f"{self.actor.name} ({self.actor.role}) may not {permission.replace('_', ' ')}"

@@ -9,6 +9,7 @@ in the entity's file. Nothing is written until :func:`save_entity`.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import shutil
 import tempfile
@@ -20,10 +21,12 @@ from typing import Any
 
 from vmsdq.checks import compile_entity
 from vmsdq.checks.model import Check, CompiledEntity
+from vmsdq.core import sealing
 from vmsdq.core.errors import ConfigError, ConfigErrors, NotFoundError
 from vmsdq.core.snapshots import Snapshot
 from vmsdq.core.words import RunStatus, ViewRef, ViewRole
 from vmsdq.reconcile import compile_reconciliation
+from vmsdq.services import audit
 from vmsdq.services.context import Context, load
 from vmsdq.services.lookup import summary
 from vmsdq.services.plan import EntityPlan, plan_run
@@ -103,6 +106,7 @@ def save_entity(ctx: Context, entity: str, text: str) -> Project:
     scratch = target.with_name(f".{target.name}.saving")
     scratch.write_text(text, encoding="utf-8")
     os.replace(scratch, target)
+    audit.record(ctx, "rules.save", entity, sha256=hashlib.sha256(text.encode()).hexdigest())
     return load(ctx.project.root)
 
 
@@ -281,6 +285,7 @@ def _failing(folder: Path, rows: int) -> dict[str, list[dict[str, Any]]]:
             "WHERE n <= ? ORDER BY rule, key",
             [[str(f) for f in files], rows],
         ).fetchall()
+        found = [(r, k, sealing.unseal(v, sealing.FAILURE_VALUES) if v else v) for r, k, v in found]
     finally:
         con.close()
     out: dict[str, list[dict[str, Any]]] = {}

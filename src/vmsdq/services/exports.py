@@ -28,6 +28,28 @@ COLUMNS = (
     "observed",
 )
 PAGE = 500
+FORMULA = r"^([=+\-@\t\r])"  # what a spreadsheet may run as a formula (OWASP CSV injection)
+
+
+def neutralise(value: Any) -> Any:
+    """A cell a spreadsheet shows as text: a leading ``= + - @`` (or tab, CR) gets a ``'``."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def neutralise_batch(batch: Any) -> Any:
+    """The same, over every text column of an Arrow record batch (vectorised)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = [
+        pc.replace_substring_regex(c, pattern=FORMULA, replacement="'\\1")
+        if pa.types.is_string(c.type)
+        else c
+        for c in batch.columns
+    ]
+    return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
 
 
 def export_results(ctx: Context, run_id: str, fmt: str) -> Iterator[bytes]:
@@ -59,7 +81,7 @@ def _csv(pages: Iterator[list[dict[str, Any]]]) -> Iterator[bytes]:
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for rows in pages:
-        writer.writerows(rows)
+        writer.writerows({k: neutralise(v) for k, v in r.items()} for r in rows)
         yield buf.getvalue().encode()
         buf.seek(0)
         buf.truncate()

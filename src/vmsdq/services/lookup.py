@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vmsdq.core.errors import NotFoundError
-from vmsdq.core.results import RunResult
+from vmsdq.core.results import RunResult, Verdict
 from vmsdq.core.words import RunStatus
 from vmsdq.services.context import Context
 from vmsdq.store.artifacts import checked
@@ -38,3 +38,18 @@ def stored_run(ctx: Context, run_id: str) -> RunResult:
     if found is None:
         raise NotFoundError(f"run '{run_id}' is not in the results database")
     return found
+
+
+def verdict(ctx: Context, run: RunSummary, fail_under: float | None = None) -> Verdict:
+    """``RunResult.verdict`` of a stored run from counts in SQL and its stored overall score,
+    without loading its rule results (``GET /runs/{id}`` asks on every call)."""
+    ctx.require("read")
+    counts = ctx.repos.runs.rollup(run.run_id)
+    if counts.errors or run.status in ("failed", "cancelled"):
+        return Verdict.incomplete
+    below = fail_under is not None and (run.score is None or run.score < fail_under)
+    if counts.critical_failures or below:
+        return Verdict.failed
+    if counts.failing:
+        return Verdict.warned
+    return Verdict.passed

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from vmsdq.core.words import RunStatus
+from vmsdq.services import audit
 from vmsdq.services.context import Context
 
 DEFAULT_KEEP_DAYS = 90
@@ -64,6 +65,7 @@ def clean_up(
             ctx.repos.runs.delete(run_id)
         for run_id in folders:
             shutil.rmtree(ctx.artifacts.run_dir(run_id), ignore_errors=True)
+        audit.record(ctx, "retention.clean_up", keep_days=keep_days, runs=len(runs))
     return RetentionReport(cutoff, dry_run, sorted(runs), sorted(folders), freed)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from vmsdq.core.errors import ConflictError, NotFoundError, TransientError
 from vmsdq.core.results import RunResult
 from vmsdq.core.words import RunStatus
-from vmsdq.services import run_steps
+from vmsdq.services import alerts, audit, run_steps
 from vmsdq.services.context import Context
 from vmsdq.services.lookup import resolve, stored_run, summary
 from vmsdq.services.plan import RunPlan, plan_run
@@ -68,6 +68,7 @@ def start_run(
     steps = [{"kind": READ, "name": v.name, "rules_total": 0} for v in plan.reads]
     steps += [{"kind": VALIDATE, "name": p.entity, "rules_total": p.rules} for p in plan.entities]
     ctx.repos.runs.create(run_id, started, document, steps)
+    audit.record(ctx, "run.start", run_id, entities=document["entities"], from_run=from_run)
     return run_id
 
 
@@ -148,7 +149,9 @@ def finish_run(ctx: Context, run_id: str) -> RunResult:
             f"run '{run_id}' cannot finish: {len(pending)} steps are not done "
             f"({', '.join(pending[:5])}); resume it with `vmsdq runs resume {run_id}`"
         )
-    return run_steps.finish(ctx, run_id, _plan(ctx, run_id), summary)
+    run = run_steps.finish(ctx, run_id, _plan(ctx, run_id), summary)
+    alerts.after_run(ctx, run)  # alert rules and webhook events; never raises
+    return run
 
 
 def run_now(
@@ -194,6 +197,7 @@ def cancel_run(ctx: Context, run_id: str, *, reason: str = "cancelled") -> RunSu
         ctx.repos.runs.set_status(
             run_id, RunStatus.cancelled, ctx.clock(), message=reason, finished_at=ctx.clock()
         )
+        audit.record(ctx, "run.cancel", run_id, reason=reason)
     return _summary(ctx, run_id)
 
 
@@ -291,4 +295,5 @@ def import_run(ctx: Context, run: RunResult) -> RunResult:
             rules_done=len(entity.rules),
         )
     ctx.repos.runs.refresh_counts(run.run_id)
+    audit.record(ctx, "run.import", run.run_id)
     return finish_run(ctx, run.run_id)

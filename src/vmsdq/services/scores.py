@@ -11,6 +11,7 @@ from vmsdq.scoring.compute import score_run
 from vmsdq.scoring.explain import Explanation, explain
 from vmsdq.scoring.overrides import effective_entities
 from vmsdq.scoring.settings import Settings
+from vmsdq.services import audit
 from vmsdq.services.context import Context
 from vmsdq.services.lookup import stored_run
 from vmsdq.services.settings import (
@@ -64,6 +65,7 @@ def rescore(ctx: Context, run_id: str, *, version: int | None = None) -> RunScor
     )
     scores = score(ctx, run, config, label)
     save_as_run(ctx, scores)
+    audit.record(ctx, "run.rescore", run.run_id, version=config.version)
     return scores
 
 

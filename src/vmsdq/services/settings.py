@@ -16,6 +16,7 @@ from typing import Any
 
 from vmsdq.core.errors import ConfigError, NotFoundError
 from vmsdq.scoring.settings import Settings, apply_setting, flatten, validate_settings
+from vmsdq.services import audit
 from vmsdq.services.context import Context
 from vmsdq.spec.models import ScoringSpec
 from vmsdq.store.records import StoredConfig
@@ -91,6 +92,7 @@ def update(ctx: Context, key: str, value: str) -> ConfigVersion:
     stored = ctx.repos.settings.add(
         new.model_dump(mode="json"), base.yaml_digest, f"set {key} = {value}", ctx.clock()
     )
+    audit.record(ctx, "settings.update", key, value=value, version=stored.version)
     return _version(stored)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -23,6 +23,17 @@ from vmsdq.services.scores import ScorePreview
 from vmsdq.services.settings import ConfigVersion, as_pairs
 from vmsdq.store.pages import Page
 from vmsdq.store.records import RunSummary, StepRecord
+
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _flat(obj: Any) -> dict[str, Any]:
+    """``asdict`` of a dataclass of plain values, without its deep copy (history series have
+    thousands of points)."""
+    names = _NAMES.get(type(obj))
+    if names is None:
+        names = _NAMES[type(obj)] = tuple(f.name for f in fields(obj))
+    return {name: getattr(obj, name) for name in names}
 
 
 def when(value: datetime | date | None) -> str | None:
@@ -142,11 +153,11 @@ def failure_view(f: FailureRow) -> dict[str, Any]:
 
 
 def anomaly_view(a: Anomaly) -> dict[str, Any]:
-    return {**asdict(a), "at": when(a.at), "subject": a.subject}
+    return {**_flat(a), "at": when(a.at), "subject": a.subject}
 
 
 def point_view(p: HistoryPoint) -> dict[str, Any]:
-    return {**asdict(p), "at": when(p.at), "failure_pct": p.failure_pct}
+    return {**_flat(p), "at": when(p.at), "failure_pct": p.failure_pct}
 
 
 def trend_view(name: str, t: Trend) -> dict[str, Any]:

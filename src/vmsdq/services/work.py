@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from vmsdq.core.words import RunStatus
-from vmsdq.services import metrics, run_steps, runs
+from vmsdq.services import alerts, metrics, run_steps, runs
 from vmsdq.services.context import Context
 from vmsdq.services.progress import RunStopped, StepTracker
 
@@ -72,6 +72,7 @@ def fail_run(ctx: Context, run_id: str, reason: str) -> bool:
     now = ctx.clock()
     ctx.repos.runs.set_status(run_id, RunStatus.failed, now, message=reason, finished_at=now)
     metrics.run_finished(str(RunStatus.failed), (now - summary.started_at).total_seconds())
+    alerts.after_run(ctx, runs.get_run(ctx, run_id))  # run.failed, run_failed alerts
     return True
 
 

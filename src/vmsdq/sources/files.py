@@ -25,6 +25,7 @@ from vmsdq.core.errors import MissingColumnError, SourceError
 from vmsdq.core.snapshots import RejectedRecord, Snapshot
 from vmsdq.core.words import ViewRef, ViewRole
 from vmsdq.core.workspace import Workspace
+from vmsdq.sources.json_array import split_json_array
 
 if TYPE_CHECKING:
     import duckdb
@@ -113,6 +114,7 @@ class FilesSource:
         self, entity: str, fmt: str, path: Path, columns: dict[str, str], target: Path
     ) -> _Read:
         import duckdb
+        from pyarrow.lib import ArrowException
 
         # rows need no order; without it DuckDB streams CSV/JSON to Parquet in less memory
         con = duckdb.connect(config={"preserve_insertion_order": False})
@@ -122,8 +124,12 @@ class FilesSource:
             if fmt == "json":
                 return _read_json(con, entity, path, self._show(path), columns, target)
             return _read_parquet(con, entity, path, self._show(path), columns, target)
-        except (duckdb.Error, OSError) as exc:
-            raise SourceError(f"entity '{entity}': cannot read {self._show(path)}: {exc}") from exc
+        except (duckdb.Error, OSError, ArrowException) as exc:
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            what = "not a readable Parquet file: " if isinstance(exc, ArrowException) else ""
+            raise SourceError(
+                f"entity '{entity}': cannot read {self._show(path)}: {what}{detail}"
+            ) from exc
         finally:
             con.close()
 
@@ -355,18 +361,24 @@ def _read_json(
 ) -> _Read:
     import duckdb
 
-    if _first_byte(path) == b"[":
-        rel = con.read_json(str(path), format="array", records="true", sample_size=-1)
-        _check_columns(entity, rel.columns, columns, shown)
-        return _Read(str(target), _write(rel, columns, target, cast=True), [])
+    is_array = _first_byte(path) == b"["
     try:
+        if is_array:
+            rel = con.read_json(str(path), format="array", records="true", sample_size=-1)
+            _check_columns(entity, rel.columns, columns, shown)
+            return _Read(str(target), _write(rel, columns, target, cast=True), [])
+
         rel = con.read_json(str(path), format="newline_delimited", records="true", sample_size=-1)
         _check_columns(entity, rel.columns, columns, shown)
         return _Read(str(target), _write(rel, columns, target, cast=True), [])
     except duckdb.Error:
-        pass  # some line is not a JSON object: find and quarantine it, then read the rest
+        pass  # some record is not a JSON object: find and quarantine it, then read the rest
     clean = target.with_suffix(".clean.jsonl")
-    rejects, kept = _split_json_lines(entity, path, shown, clean)
+    if is_array:
+        with _open(path) as fh:
+            rejects, kept = split_json_array(entity, fh, shown, clean)
+    else:
+        rejects, kept = _split_json_lines(entity, path, shown, clean)
     if not kept:  # nothing readable: an empty snapshot, the rejects still count
         clean.unlink(missing_ok=True)
         return _Read(str(target), _write_empty(con, columns, target), rejects)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-import sqlglot
 from sqlglot import exp
 
-from vmsdq.core.errors import ConfigError, MissingColumnError
+from vmsdq.core.errors import MissingColumnError
 from vmsdq.core.words import FieldType
+from vmsdq.spec.sandbox_source import parse_source_query, parse_table_name
 
 if TYPE_CHECKING:
     from vmsdq.spec.models import EntitySpec
@@ -24,19 +24,18 @@ def entity_relation(
     """
     declared = entity.sources.get(source)
     if declared is not None and declared.query:
-        try:
-            parsed = sqlglot.parse_one(declared.query, read=dialect)
-        except sqlglot.errors.ParseError as exc:
-            raise ConfigError(
-                f"entity '{entity.entity}': sources.{source}.query does not parse: {exc}"
-            ) from None
-        if not isinstance(parsed, exp.Query):
-            raise ConfigError(f"entity '{entity.entity}': sources.{source}.query must be a SELECT")
+        parsed = parse_source_query(
+            declared.query, entity=entity.entity, source=source, dialect=dialect
+        )
         return exp.Subquery(this=parsed, alias=exp.TableAlias(this=exp.to_identifier("q"))), (
             f"query of entity '{entity.entity}'"
         )
-    name = declared.table if declared is not None and declared.table else entity.entity
-    table = exp.to_table(name, dialect=dialect)
+    if declared is not None and declared.table:
+        table = parse_table_name(
+            declared.table, entity=entity.entity, source=source, dialect=dialect
+        )
+    else:
+        table = exp.to_table(entity.entity, dialect=dialect)  # a pattern-checked name
     if schema and not table.db:
         table.set("db", exp.to_identifier(schema))
     return table, f"table '{table.sql(dialect=dialect)}'"

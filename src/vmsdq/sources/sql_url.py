@@ -7,25 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vmsdq.core import sealing
 from vmsdq.core.errors import ConfigError
+from vmsdq.spec.sandbox_source import DIALECTS
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
     from vmsdq.spec.models import SqlSourceSpec
-
-# SQLAlchemy backend name -> SQLGlot dialect
-DIALECTS = {
-    "postgresql": "postgres",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-    "sqlite": "sqlite",
-    "mssql": "tsql",
-    "oracle": "oracle",
-    "snowflake": "snowflake",
-    "bigquery": "bigquery",
-    "duckdb": "duckdb",
-}
 
 
 @dataclass(frozen=True)
@@ -83,6 +72,7 @@ def resolve_url(source: str, spec: SqlSourceSpec, *, root: Path) -> DatabaseUrl:
             )
     if not raw:
         raise ConfigError(f"source '{source}': give 'url' or 'url_env' (a SQLAlchemy URL)")
+    raw = sealing.unseal(raw.strip(), sealing.SOURCE_SECRET)  # `vmsdq keys seal` output
     try:
         url = make_url(raw)
     except ArgumentError:

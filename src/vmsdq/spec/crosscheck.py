@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vmsdq.core.errors import ConfigError, SandboxError
+from vmsdq.core.words import FieldType
 from vmsdq.spec import models as m
 from vmsdq.spec.refs import Entity, Fields, Ref
 from vmsdq.spec.registry import shorthands
@@ -76,8 +77,16 @@ class Checker:
         if sql is None:
             return
         columns = list(owner.fields) if owner is not None else None
+        booleans = (
+            [n for n, f in owner.fields.items() if f.type is FieldType.boolean]
+            if owner is not None
+            else None
+        )
         try:
-            parse_expression(sql, rule=rule, location=doc.location(path), columns=columns)
+            parse_expression(
+                sql, rule=rule, location=doc.location(path), columns=columns,
+                boolean_columns=booleans,
+            )  # fmt: skip
         except SandboxError as e:
             self.errors.append(e)
 

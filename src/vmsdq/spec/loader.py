@@ -18,6 +18,7 @@ from vmsdq.spec.crosscheck import Checker, Parsed, check_entity
 from vmsdq.spec.diagnostics import config_errors
 from vmsdq.spec.models import EntitySpec, Project, ProjectSpec
 from vmsdq.spec.plugins import load_plugins
+from vmsdq.spec.sqlstrings import check_sql_strings
 from vmsdq.spec.yamlpos import YamlDoc, load_yaml
 
 PROJECT_FILE = "vmsdq.yaml"
@@ -57,6 +58,7 @@ def load_project(root: str | Path) -> Project:
     checker = Checker(parsed)
     for entity in parsed.values():
         check_entity(checker, entity, spec.sources if spec else None)
+        check_sql_strings(checker, entity, spec.sources if spec else None)
     if spec and project_doc:
         _check_project(spec, project_doc, parsed, checker)
     if errors or checker.errors or spec is None:
@@ -79,6 +81,7 @@ def load_entity_file(path: str | Path) -> EntitySpec:
     if entity is not None:
         checker = Checker({entity.spec.entity: entity}, check_targets=False)
         check_entity(checker, entity, None)
+        check_sql_strings(checker, entity, None)
         errors += checker.errors
     if errors or entity is None:
         _raise(errors)

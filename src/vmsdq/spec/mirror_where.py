@@ -5,6 +5,11 @@ SOQL writes date and datetime values unquoted (``Birthdate > 2000-01-01``,
 becomes a marker call ``SOQL_DATE('…')`` / ``SOQL_DATETIME('…')``, so it is neither read as
 arithmetic nor lost; :func:`literal_of` reads a marker back. A quoted date compared with a
 date or datetime field is refused with the fix, as Salesforce would refuse it.
+
+The text goes through the sandbox (:mod:`vmsdq.spec.sandbox`) with the SOQL allow-list:
+fields (``Account.Type`` included), literals, comparisons, AND/OR/NOT, IN lists, LIKE and
+IS NULL. The same tree filters the Salesforce query and our side of a reconciliation, so
+nothing else (a subquery, a function reading a file) may reach either.
 """
 
 from __future__ import annotations
@@ -13,11 +18,11 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 
-import sqlglot
 from sqlglot import exp
 
-from vmsdq.core.errors import ConfigError
+from vmsdq.core.errors import ConfigError, Location
 from vmsdq.core.words import FieldType
+from vmsdq.spec.sandbox import allowed_tree, kind_refusal, parse_one
 
 
 class MirrorWhereError(ConfigError):
@@ -39,8 +44,22 @@ _TOKENS = re.compile(
 TYPE_NAMES = {FieldType.date: "date", FieldType.timestamp: "dateTime"}
 
 
-def parse_where(entity: str, text: str) -> exp.Expr:
+_ALLOWED = (
+    exp.Literal, exp.Boolean, exp.Null, exp.Paren, exp.Not, exp.And, exp.Or, exp.EQ, exp.NEQ,
+    exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like,
+)  # fmt: skip
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+WHAT_IS_ALLOWED = "fields, literals, comparisons, AND/OR/NOT, IN, LIKE and IS NULL"
+
+
+def parse_where(entity: str, text: str, location: Location | None = None) -> exp.Expr:
     """The condition as a SQLGlot tree with date markers; raises ``MirrorWhereError``."""
+
+    def refuse(reason: str) -> MirrorWhereError:
+        shown = text if len(text) <= 200 else text[:200] + "..."
+        return MirrorWhereError(
+            f"entity '{entity}': mirror.where: {reason} (in {shown!r})", location
+        )
 
     def mark(m: re.Match[str]) -> str:
         if m[3]:
@@ -57,15 +76,44 @@ def parse_where(entity: str, text: str) -> exp.Expr:
             return f"{DATE_MARK}('{m[2]}')"
         return m[0]
 
-    marked = _TOKENS.sub(mark, text)
     try:
-        tree = sqlglot.parse_one(marked)
-    except sqlglot.errors.ParseError as exc:
-        raise MirrorWhereError(
-            f"entity '{entity}': mirror.where does not parse: {text!r} "
-            f"({exc.errors[0]['description']})"
-        ) from None
-    return tree
+        marked = _TOKENS.sub(mark, text)
+    except MirrorWhereError as e:
+        raise MirrorWhereError(e.message, location) from None
+    return allowed_tree(parse_one(marked, refuse, dialect=""), _refusal, refuse)
+
+
+def _refusal(node: exp.Expr) -> str | None:  # noqa: PLR0911
+    """Why ``node`` may not appear in a SOQL condition, or None."""
+    if isinstance(node, exp.Column):
+        bad = [p.name for p in node.parts if not _NAME.match(p.name)]
+        return f"'{bad[0]}' is not a Salesforce field name" if bad else None
+    if isinstance(node, exp.Identifier):
+        return None if isinstance(node.parent, exp.Column) else _not_allowed(node)
+    if isinstance(node, exp.In):
+        if node.args.get("query") or node.args.get("unnest") or node.args.get("field"):
+            return "IN takes a list of values, e.g. Type IN ('a', 'b')"
+        return None
+    if isinstance(node, exp.Is):
+        return None if isinstance(node.expression, exp.Null) else _not_allowed(node)
+    if isinstance(node, exp.Neg):
+        return None if isinstance(node.this, exp.Literal) else _not_allowed(node)
+    if isinstance(node, exp.Anonymous) and node.name.upper() in (DATE_MARK, DATETIME_MARK):
+        return None
+    if isinstance(node, _ALLOWED):
+        return None
+    if isinstance(node, exp.Query | exp.Exists | exp.DDL | exp.DML | exp.Command):
+        return kind_refusal(node)
+    if isinstance(node, exp.Func) and kind_refusal(node).startswith("table function"):
+        return kind_refusal(node)
+    if isinstance(node, exp.Func):
+        name = node.name if isinstance(node, exp.Anonymous) else node.sql_name()
+        return f"function '{name.lower()}' is not allowed: SOQL conditions take no functions"
+    return _not_allowed(node)
+
+
+def _not_allowed(node: exp.Expr) -> str:
+    return f"{node.sql()!r} is not allowed: a mirror.where may only use {WHAT_IS_ALLOWED}"
 
 
 def literal_of(node: exp.Expr) -> tuple[str, str] | None:

@@ -12,11 +12,13 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from vmsdq.core.words import Dimension, FieldType, Severity
+from vmsdq.spec.alerts import AlertsSpec, ReportsSpec, WebhooksSpec
 from vmsdq.spec.assembled import FIELDS, RULES, SOURCES
 from vmsdq.spec.refs import Entity, Expression, Fields
+from vmsdq.spec.values import bound_error, regex_error
 
 
 class Strict(BaseModel):
@@ -71,6 +73,9 @@ class FormatOpts(RuleMeta):
     def _regex_needs_pattern(self) -> FormatOpts:
         if self.format is FormatName.regex and not self.pattern:
             raise ValueError("format 'regex' needs 'pattern'")
+        error = regex_error(self.pattern) if self.pattern is not None else None
+        if error:
+            raise ValueError(error)
         return self
 
 
@@ -131,6 +136,24 @@ class FieldSpec(Strict):
     source_name: str | None = _key(
         None, "Column name in the source when it differs from the field name."
     )
+
+    @field_validator("min", "max")
+    @classmethod
+    def _bound_fits_the_type(cls, value: Any, info: ValidationInfo) -> Any:
+        error = bound_error(value, info.data.get("type", FieldType.string))
+        if error:
+            raise ValueError(error)
+        return value
+
+    @field_validator("range")
+    @classmethod
+    def _range_fits_the_type(cls, value: RangeOpts | None, info: ValidationInfo) -> Any:
+        kind = info.data.get("type", FieldType.string)
+        for name in ("min", "max"):
+            error = bound_error(getattr(value, name), kind) if value is not None else None
+            if error:
+                raise ValueError(f"{name}: {error}")
+        return value
 
 
 # ---- rules written out under ``rules:`` ----
@@ -336,13 +359,31 @@ class StoreSpec(Strict):
 
 
 class EngineSpec(Strict):
-    """Limits of the embedded DuckDB engine (workers sharing a machine set memory_limit)."""
+    """Where checks run: the embedded DuckDB engine (the limits below) or Spark SQL.
 
+    ``engine: spark`` (or ``{backend: spark, master: spark://host:7077, conf: {...}}``) runs
+    the checks Spark can run exactly as DuckDB does on a Spark cluster (docs/engine.md).
+    """
+
+    backend: Literal["duckdb", "spark"] = "duckdb"
+    master: str | None = Field(default=None, min_length=1)  # Spark master URL; local[*]
+    conf: dict[str, str] = Field(default_factory=dict)  # Spark settings, e.g. executor memory
     threads: int | None = Field(default=None, ge=1)  # default: one per core
     memory_limit: str | None = Field(
         default=None, pattern=r"^\d+(\.\d+)?\s*([KMGT]i?B|B)$"
     )  # e.g. 2GB, 512MiB; default: 80 % of RAM
     temp_directory: str | None = None  # where DuckDB spills; relative to the project folder
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named(cls, value: Any) -> Any:
+        return {"backend": value} if isinstance(value, str) else value  # engine: spark
+
+    @model_validator(mode="after")
+    def _spark_only(self) -> EngineSpec:
+        if self.backend != "spark" and (self.master is not None or self.conf):
+            raise ValueError("'master' and 'conf' are Spark settings: set 'backend: spark'")
+        return self
 
 
 class ScheduleSpec(Strict):
@@ -443,6 +484,9 @@ class ProjectSpec(Strict):
     scoring: ScoringSpec = Field(default_factory=ScoringSpec)
     reconcile: dict[str, str] = Field(default_factory=dict)  # e.g. {vms: salesforce}
     jobs: JobsSpec = Field(default_factory=JobsSpec)
+    alerts: AlertsSpec = Field(default_factory=AlertsSpec)
+    webhooks: WebhooksSpec = Field(default_factory=WebhooksSpec)
+    reports: ReportsSpec = Field(default_factory=ReportsSpec)
 
     @model_validator(mode="after")
     def _default_source_exists(self) -> ProjectSpec:

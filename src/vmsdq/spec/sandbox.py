@@ -16,9 +16,10 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 from sqlglot.tokenizer_core import TokenType
 
-from vmsdq.core.errors import Location, SandboxError
+from vmsdq.core.errors import ConfigError, Location, SandboxError
 
 MAX_LENGTH = 10_000
+MAX_DEPTH = 40  # nested operators, functions and parentheses (AND/OR chains count once)
 
 # Scalar functions a rule may call: the names users write, and the SQLGlot classes DuckDB's
 # parser turns them into (``_ANONYMOUS`` are names SQLGlot keeps as ``exp.Anonymous``).
@@ -68,7 +69,7 @@ _STATEMENTS = (
 )  # fmt: skip
 _TABLE_FUNCTION_NAMES = {"glob", "query", "query_table", "range", "generate_series", "unnest"}
 
-_Refuse = Callable[[str], SandboxError]
+_Refuse = Callable[[str], ConfigError]
 
 
 def parse_expression(
@@ -77,6 +78,7 @@ def parse_expression(
     rule: str,
     location: Location | None = None,
     columns: Collection[str] | None = None,
+    boolean_columns: Collection[str] | None = None,
 ) -> exp.Expression:
     """Parse a user-written boolean SQL expression and check it against the allow-list.
 
@@ -85,6 +87,7 @@ def parse_expression(
         rule: the rule's full name, used in error messages.
         location: where the expression was declared (``file:line:column``).
         columns: when given, the only column names the expression may use.
+        boolean_columns: when given, the columns that may stand alone as the condition.
 
     Returns:
         A fresh SQLGlot tree (DuckDB dialect, comments removed) safe to embed in a query.
@@ -97,45 +100,129 @@ def parse_expression(
         shown = sql if len(sql) <= 200 else sql[:200] + "..."
         return SandboxError(f"rule '{rule}': {reason} (in expression {shown!r})", location)
 
-    tree = _parse(sql, refuse)
-    for node in tree.walk():
-        reason = _refusal(node)
-        if reason:
-            raise refuse(reason)
-        node.comments = None
+    tree = allowed_tree(parse_one(sql, refuse), _refusal, refuse)
     if columns is not None:
         _check_columns(tree, columns, refuse)
+    depth = _depth(tree)
+    if depth > MAX_DEPTH:
+        raise refuse(f"the expression nests {depth} levels deep; the engine takes {MAX_DEPTH}")
+    kind = _not_a_condition(tree, boolean_columns)
+    if kind:
+        raise refuse(
+            f"the expression is not a condition: it gives {kind}, not true or false, so the "
+            "rule could never fail; compare it with something, e.g. "
+            f"'{tree.sql('duckdb')} > 0'"
+        )
     return tree
 
 
-def _parse(sql: str, refuse: _Refuse) -> exp.Expression:
+_CONDITIONS = (
+    exp.Predicate, exp.Connector, exp.Not, exp.Boolean, exp.StartsWith, exp.EndsWith,
+    exp.Contains, exp.RegexpFullMatch, exp.RegexpLike,
+)  # fmt: skip
+
+
+def _not_a_condition(node: exp.Expr, boolean_columns: Collection[str] | None) -> str | None:
+    """What ``node`` gives when it is not true/false ("a number", "text"), else None."""
+    if isinstance(node, exp.Paren):
+        return _not_a_condition(node.this, boolean_columns)
+    if isinstance(node, _CONDITIONS):
+        return None
+    if isinstance(node, exp.Cast | exp.TryCast):
+        return None if node.to.this is _T.BOOLEAN else f"a {node.to.sql('duckdb')} value"
+    if isinstance(node, exp.Case | exp.If | exp.Coalesce):
+        branches = [node.args.get("default"), node.args.get("false"), node.args.get("true")]
+        branches += [i.args.get("true") for i in node.args.get("ifs") or []]
+        branches += [node.this] if isinstance(node, exp.Coalesce) else []
+        branches += node.expressions if isinstance(node, exp.Coalesce) else []
+        kinds = [
+            _not_a_condition(b, boolean_columns)
+            for b in branches
+            if b is not None and not isinstance(b, exp.Null)
+        ]
+        return next((k for k in kinds if k), None)
+    if isinstance(node, exp.Column):
+        if boolean_columns is None or node.name in boolean_columns:
+            return None
+        return f"the value of '{node.name}', which is not a boolean field"
+    if isinstance(node, exp.Literal):
+        return "text" if node.is_string else "a number"
+    if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.Div | exp.Mod | exp.Neg | exp.IntDiv):
+        return "a number"
+    if isinstance(node, exp.DPipe | exp.Concat | exp.ConcatWs | exp.Lower | exp.Upper):
+        return "text"
+    if isinstance(node, exp.Null):
+        return "NULL"
+    return "a value"
+
+
+def _depth(tree: exp.Expr) -> int:
+    """Nesting depth; a chain of the same AND or OR counts as one level."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        for child in node.iter_expressions():
+            chained = isinstance(child, exp.Connector) and type(child) is type(node)
+            leaf = isinstance(child, exp.Identifier | exp.DataType)
+            stack.append((child, depth if chained or leaf else depth + 1))
+    return deepest
+
+
+def allowed_tree(
+    tree: exp.Expression, refusal: Callable[[exp.Expr], str | None], refuse: _Refuse
+) -> exp.Expression:
+    """``tree`` with comments removed, once ``refusal`` allowed every node of it."""
+    for node in tree.walk():
+        reason = refusal(node)
+        if reason:
+            raise refuse(reason)
+        node.comments = None
+    return tree
+
+
+def parse_one(
+    sql: str, refuse: _Refuse, dialect: str = "duckdb", *, query: bool = False
+) -> exp.Expression:
+    """Exactly one expression (``query``: one SELECT), no ``;``, no other statement."""
     if not sql or not sql.strip():
         raise refuse("the expression is empty")
     if len(sql) > MAX_LENGTH:
         raise refuse(f"the expression is longer than {MAX_LENGTH} characters")
     try:
-        tokens = sqlglot.Dialect.get_or_raise("duckdb").tokenize(sql)
+        tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
         if any(t.token_type == TokenType.SEMICOLON for t in tokens):
             raise refuse("';' is not allowed: write one expression, not statements")
-        trees = sqlglot.parse(sql, read="duckdb")
+        trees = sqlglot.parse(sql, read=dialect)
     except ParseError as e:
         first = e.errors[0] if e.errors else {}
         where = f" at column {first['col']}" if first.get("col") else ""
         what = str(first.get("description", e))
         what = "the expression is incomplete" if what.startswith("Required keyword") else what
         raise refuse(f"cannot parse{where}: {what}") from None
-    except (SqlglotError, RecursionError, ValueError, TypeError, KeyError, IndexError) as e:
+    except RecursionError:
+        raise refuse(
+            f"the expression nests too deeply (the engine takes {MAX_DEPTH} levels)"
+        ) from None
+    except (SqlglotError, ValueError, TypeError, KeyError, IndexError) as e:
         raise refuse(
             f"cannot parse: {str(e).splitlines()[0] if str(e) else type(e).__name__}"
         ) from None
     tree = trees[0] if len(trees) == 1 else None
-    if isinstance(tree, _STATEMENTS):
+    if isinstance(tree, _STATEMENTS) and not (query and isinstance(tree, exp.Query)):
         raise refuse(
             f"statements ({tree.key.upper()}) are not allowed: write one boolean expression"
         )
     if not isinstance(tree, exp.Expression):
         raise refuse("write exactly one expression")
+    if query and not isinstance(tree, exp.Query):
+        raise refuse("write one SELECT")
     return tree
+
+
+def refusal(node: exp.Expr) -> str | None:
+    """Why ``node`` is not allowed in a row expression, or None when it is."""
+    return _refusal(node)
 
 
 def _refusal(node: exp.Expr) -> str | None:
@@ -160,7 +247,7 @@ def _refusal(node: exp.Expr) -> str | None:
         return None
     if isinstance(node, exp.Anonymous) and node.name.lower() in _ANONYMOUS:
         return None
-    return _kind_refusal(node)
+    return kind_refusal(node)
 
 
 def _column_refusal(node: exp.Column) -> str | None:
@@ -180,7 +267,8 @@ def _type_refusal(node: exp.DataType) -> str | None:
     return f"cast to '{node.sql('duckdb')}' is not allowed: cast to a scalar type"
 
 
-def _kind_refusal(node: exp.Expr) -> str:
+def kind_refusal(node: exp.Expr) -> str:
+    """Why a node outside every allow-list is refused (subquery, table function...)."""
     if isinstance(node, (exp.Query, exp.Exists, exp.Any, exp.All)):
         return "subqueries are not allowed"
     if isinstance(node, _STATEMENTS):

@@ -4,6 +4,7 @@ Layout below the root (``store.artifacts`` of ``vmsdq.yaml``)::
 
     runs/<run>/snapshots/<view>.<i>.parquet + <view>.json   what the run read (its archive)
     runs/<run>/failures/<entity>.parquet                    failing rows (engine/failures.py)
+    runs/<run>/failures-index.sqlite                        their pages, rule by rule
     runs/<run>/work/<source>/                               a source's scratch files for the run
     state/<source>/                                         kept between runs (watermarks)
     cache/<source>/                                         shared, rebuilt when missing
@@ -63,6 +64,10 @@ class ArtifactStore:
         """The run's failure files (none when the run wrote none or does not exist)."""
         folder = self.failures_dir(run_id, create=False)
         return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+    def failure_index(self, run_id: str) -> Path:
+        """The run's index of failing rows (``store.failure_index``), built on first use."""
+        return self.run_dir(run_id) / "failures-index.sqlite"
 
     def snapshots_dir(self, run_id: str, *, create: bool = True) -> Path:
         return _dir(self.run_dir(run_id) / "snapshots", create)

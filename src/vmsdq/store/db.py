@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
@@ -130,6 +130,20 @@ class Database:
         try:
             with Session(self.engine, expire_on_commit=False, info=info) as s, s.begin():
                 yield s
+        except SQLAlchemyError as exc:
+            if _is_connection_error(exc):
+                raise StoreUnavailableError(
+                    f"results database {safe_url(self.url)} is unreachable: {_first_line(exc)}"
+                ) from None
+            raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A core connection for a few cheap reads, without an ORM session (the caller binds
+        the scope itself); errors as :meth:`session` raises them."""
+        try:
+            with self.engine.connect() as con:
+                yield con
         except SQLAlchemyError as exc:
             if _is_connection_error(exc):
                 raise StoreUnavailableError(

@@ -82,6 +82,14 @@ class Run(Scoped, Base):
     __table_args__ = (
         Index("ix_runs_tenant_started", "tenant_id", "started_at"),
         Index("ix_runs_scope_started", "tenant_id", "project", "started_at", "id"),
+        Index(
+            "ix_runs_scope_status_started",
+            "tenant_id",
+            "project",
+            "status",
+            "started_at",
+            "updated_at",
+        ),
     )
 
 
@@ -155,6 +163,7 @@ class RuleResultRow(Scoped, Base):
         Index("ix_rule_results_tenant_entity_rule", "tenant_id", "entity", "rule"),
         Index("ix_rule_results_tenant_rule", "tenant_id", "rule"),
         Index("ix_rule_results_run_outcome", "run_id", "outcome"),
+        Index("ix_rule_results_run_entity", "run_id", "entity", "failed", "evaluated"),
     )
 
 
@@ -176,5 +185,5 @@ class ScoreRowModel(Scoped, Base):
 
     __table_args__ = (
         Index("ix_scores_run", "run_id"),
-        Index("ix_scores_tenant_level_entity", "tenant_id", "level", "entity"),
+        Index("ix_scores_run_level", "run_id", "level", "entity", "label"),
     )

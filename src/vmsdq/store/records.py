@@ -156,6 +156,15 @@ def to_history(r: RuleResultRow, run: Run) -> RuleHistoryRow:
 
 
 @dataclass(frozen=True)
+class RunRollup:
+    """Counts over a run's stored results that its verdict depends on."""
+
+    errors: int  # entities and rules that could not be evaluated
+    critical_failures: int  # critical rules with failing rows
+    failing: int  # rules whose outcome is failed or warn
+
+
+@dataclass(frozen=True)
 class RunSummary:
     """A run without its rule results: what lists of runs show (from the run row's counters)."""
 

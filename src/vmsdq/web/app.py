@@ -14,7 +14,7 @@ from vmsdq import __version__
 from vmsdq.services import metrics
 from vmsdq.services.jobconfig import job_settings
 from vmsdq.services.served import ServedProject
-from vmsdq.web import health, problems
+from vmsdq.web import auth, health, problems, security
 from vmsdq.web import metrics as web_metrics
 from vmsdq.web.background import attach_celery
 from vmsdq.web.state import WebState, local_actor, make_executor
@@ -56,6 +56,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     problems.register(app)
     health.register(app)
     web_metrics.register(app)
+    security.init_app(app)  # sessions, CSRF, rate limits, headers
+    auth.init_app(app)  # login, tokens, the request's actor (web/auth.py)
     from vmsdq.web.api import bp as api
     from vmsdq.web.ui import bp as ui
 

@@ -43,6 +43,19 @@ def copy_project(source: Path, target: Path) -> Path:
     return target
 
 
+def session_client(app: Flask) -> Any:
+    """A test client with a session and its CSRF token sent on every request (as the
+    dashboard's JavaScript sends it)."""
+    import re
+
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    found = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert found is not None, "the login page has no CSRF token"
+    client.environ_base["HTTP_X_CSRFTOKEN"] = found.group(1)
+    return client
+
+
 @contextmanager
 def live_server(app: Flask, host: str = "127.0.0.1") -> Iterator[str]:
     """Serve ``app`` on a free port in a thread; yields its base URL."""

@@ -70,3 +70,23 @@ def test_combine_replaces_the_target_with_every_part(tmp_path) -> None:
     combine([tmp_path / part("t.pushed.parquet", "a"), tmp_path / part("t.parquet", "b")], target)
     assert read(target) == [("t.r", "a", {}), ("t.r", "b", {})]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.parquet", "t.pushed.parquet"]
+
+
+def test_many_rules_each_record_their_own_failing_rows(tmp_path) -> None:
+    """Hundreds of rules on one entity: every failing (rule, key) pair is in the failure file
+    once, with its values, and rules that pass add nothing (one scan, not one part each)."""
+    rules = [
+        {"name": f"at_least_{i}", "type": "expression", "check": f"amount >= {i}"}
+        for i in range(300)
+    ]
+    fields = {"id": {}, "amount": {"type": "integer"}}
+    rows = [{"id": str(n), "amount": n} for n in (0, 150, 299, 400)]
+    result = TableCase("item", fields, rules=rules).rows(*rows).run(tmp_path)
+    found = result.failures()
+    expected = sorted(
+        (f"item.at_least_{i}", str(n)) for i in range(300) for n in (0, 150, 299, 400) if n < i
+    )
+    assert sorted((r["rule"], r["key"]) for r in found) == expected
+    assert found[0]["values"] == {"amount": "0"}
+    assert result.rule("item.at_least_299").failed == 2
+    assert result.rule("item.at_least_0").failed == 0

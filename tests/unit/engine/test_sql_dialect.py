@@ -48,7 +48,8 @@ def entity() -> CompiledEntity:
 def rows_sql(caps: Capabilities, *names: str, columns=COLUMNS) -> tuple[str, str]:
     compiled = entity()
     checks = [c for c in compiled.checks if c.name in names]
-    queries = row_queries(compiled, checks, Database(caps, TABLES, columns))
+    db = Database(caps, TABLES, columns, compiled.source_columns)
+    queries = row_queries(compiled, checks, db)
     for sql in (queries.counts, queries.flagged):
         sqlglot.parse_one(sql, read=caps.dialect)  # valid in the dialect
     return queries.counts, queries.flagged
@@ -57,7 +58,7 @@ def rows_sql(caps: Capabilities, *names: str, columns=COLUMNS) -> tuple[str, str
 def tables_sql(caps: Capabilities) -> str:
     compiled = entity()
     checks = [c for c in compiled.checks if c.scope == "table"]
-    sql = table_sql(compiled, checks, NOW, Database(caps, TABLES, COLUMNS))
+    sql = table_sql(compiled, checks, NOW, Database(caps, TABLES, COLUMNS, compiled.source_columns))
     sqlglot.parse_one(sql, read=caps.dialect)
     return sql
 

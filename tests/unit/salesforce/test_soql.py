@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from vmsdq.sources.salesforce.errors import SalesforceConfigError
 from vmsdq.sources.salesforce.soql import build_query
+from vmsdq.spec.mirror_where import MirrorWhereError
 
 from .conftest import volunteer_entity
 
@@ -49,5 +49,7 @@ def test_where_is_rendered_safely(where: str, soql: str) -> None:
     ],
 )
 def test_where_refuses_anything_else(where: str) -> None:
-    with pytest.raises(SalesforceConfigError, match="entity 'volunteer'"):
+    with pytest.raises(
+        MirrorWhereError, match="entity .volunteer.: mirror.where: .*(not allowed|IN takes a list)"
+    ):
         build_query(volunteer_entity(where=where))

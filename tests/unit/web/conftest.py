@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from vmsdq.web import create_app
-from vmsdq.web.testing import build_demo, copy_project
+from vmsdq.web.testing import build_demo, copy_project, session_client
 
 
 @pytest.fixture(scope="session")
@@ -35,4 +35,4 @@ def app(project: Path) -> Iterator[Flask]:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    return session_client(app)

@@ -15,6 +15,7 @@ from vmsdq.services import catalog, config_diff, dashboard, editor, exports, rec
 from vmsdq.services.context import Actor, open_context
 from vmsdq.services.settings import update
 from vmsdq.web import create_app
+from vmsdq.web.testing import session_client
 
 
 def test_rule_sql_runs_and_finds_the_failing_rows(project: Path) -> None:
@@ -103,7 +104,7 @@ def test_dashboard_scores_match_the_stored_run_and_are_reused(project: Path) -> 
 
 def test_the_actor_is_chosen_per_request(project: Path) -> None:
     app = create_app({"VMSDQ_PROJECT": str(project), "VMSDQ_ACTOR": lambda: Actor("ann", "viewer")})
-    client = app.test_client()
+    client = session_client(app)
     assert client.get("/api/v1/runs").status_code == 200
     denied = client.put("/api/v1/settings", json={"key": "target", "value": "90"})
     assert denied.status_code == 403 and denied.get_json()["code"] == "forbidden"

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from vmsdq.core import sealing
 from vmsdq.sources.salesforce.errors import SalesforceAuthError, SalesforceConfigError
 from vmsdq.spec.models import SalesforceSourceSpec
 
@@ -78,7 +79,7 @@ def _read_secrets_file(
     path = Path(str(spec.secrets_file)).expanduser()
     path = path if path.is_absolute() else Path(root) / path
     try:
-        text = path.read_text(encoding="utf-8")
+        text = sealing.unseal(path.read_text(encoding="utf-8").strip(), sealing.SOURCE_SECRET)
     except OSError as exc:
         raise SalesforceConfigError(
             f"source '{source}': secrets file {path} cannot be read ({exc.strerror})"

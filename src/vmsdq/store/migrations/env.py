@@ -12,10 +12,12 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlalchemy.engine import Connection
 
+from vmsdq.store import models_security  # noqa: F401  (accounts, tokens, audit log)
 from vmsdq.store.models import Base
 
 try:  # analytics tables (H5) share the metadata when their module exists
     importlib.import_module("vmsdq.store.models_analytics")
+    importlib.import_module("vmsdq.store.models_alerts")
 except ModuleNotFoundError as exc:
     if exc.name != "vmsdq.store.models_analytics":
         raise

@@ -5,13 +5,19 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from vmsdq.store.repos.alerts import AlertRepository
 from vmsdq.store.repos.anomalies import AnomalyRepository
+from vmsdq.store.repos.audit import AuditRepository
+from vmsdq.store.repos.changes import ChangeRepository
 from vmsdq.store.repos.history import HistoryRepository
 from vmsdq.store.repos.results import ResultRepository
 from vmsdq.store.repos.runs import RunRepository
 from vmsdq.store.repos.scores import ScoreRepository
 from vmsdq.store.repos.settings import SettingsRepository
 from vmsdq.store.repos.steps import StepRepository
+from vmsdq.store.repos.tokens import TokenRepository
+from vmsdq.store.repos.users import UserRepository
+from vmsdq.store.repos.webhooks import WebhookRepository
 from vmsdq.store.scope import Scope
 
 if TYPE_CHECKING:
@@ -52,3 +58,28 @@ class Repositories:
     @cached_property
     def history(self) -> HistoryRepository:
         return HistoryRepository(self.db, self.scope)
+
+    @cached_property
+    def changes(self) -> ChangeRepository:
+        return ChangeRepository(self.db, self.scope)
+
+    @cached_property
+    def alerts(self) -> AlertRepository:
+        return AlertRepository(self.db, self.scope)
+
+    @cached_property
+    def webhooks(self) -> WebhookRepository:
+        return WebhookRepository(self.db, self.scope)
+
+    @cached_property
+    def audit(self) -> AuditRepository:
+        return AuditRepository(self.db, self.scope)
+
+    @cached_property
+    def users(self) -> UserRepository:
+        """Accounts of every tenant (usernames are global); services filter by tenant."""
+        return UserRepository(self.db)
+
+    @cached_property
+    def tokens(self) -> TokenRepository:
+        return TokenRepository(self.db)

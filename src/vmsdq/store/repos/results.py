@@ -46,6 +46,20 @@ class ResultRepository(Repository):
             )
             return found, list(rules)
 
+    def has_rule(self, run_id: str, rule: str, parseable: str) -> bool:
+        """True when the run has ``rule``, or it is ``<entity><parseable>`` of one of its
+        entities (one indexed look-up, not every name)."""
+        r, e = RuleResultRow, EntityResultRow
+        entity = rule[: -len(parseable)] if rule.endswith(parseable) else None
+        with self.session() as s:
+            found = s.scalar(select(r.id).where(r.run_id == run_id, r.rule == rule).limit(1))
+            if found is not None:
+                return True
+            if entity is None:
+                return False
+            query = select(e.id).where(e.run_id == run_id, e.entity == entity).limit(1)
+            return s.scalar(query) is not None
+
     def rules(
         self,
         run_id: str,

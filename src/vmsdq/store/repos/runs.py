@@ -11,11 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from vmsdq.core.errors import ConflictError
 from vmsdq.core.results import RunResult
 from vmsdq.core.scores import AS_RUN
-from vmsdq.core.words import Outcome
+from vmsdq.core.words import Outcome, Severity
 from vmsdq.store import records
 from vmsdq.store.models import EntityResultRow, RuleResultRow, Run, RunStep, ScoreRowModel
 from vmsdq.store.pages import Page, checked_limit, decode_cursor, encode_cursor
-from vmsdq.store.records import RunSummary
+from vmsdq.store.records import RunRollup, RunSummary
 from vmsdq.store.repos.base import Repository
 
 BAD = (str(Outcome.failed), str(Outcome.error))
@@ -124,6 +124,24 @@ class RunRepository(Repository):
     def latest_id(self, status: str | None = None) -> str | None:
         page = self.page(status=status, limit=1)
         return page.items[0].run_id if page.items else None
+
+    def rollup(self, run_id: str) -> RunRollup:
+        """What the run's verdict depends on, counted in SQL (no rule result is loaded)."""
+        r, e = RuleResultRow, EntityResultRow
+        with self.session() as s:
+            errors, critical, failing = s.execute(
+                select(
+                    func.count().filter(r.outcome == str(Outcome.error)),
+                    func.count().filter(r.severity == str(Severity.critical), r.failed != 0),
+                    func.count().filter(r.outcome.in_((str(Outcome.failed), str(Outcome.warn)))),
+                ).where(r.run_id == run_id)
+            ).one()
+            broken = s.scalar(select(func.count()).where(e.run_id == run_id, e.status == "error"))
+        return RunRollup(
+            errors=int(errors or 0) + int(broken or 0),
+            critical_failures=int(critical or 0),
+            failing=int(failing or 0),
+        )
 
     def refresh_counts(self, run_id: str) -> None:
         """Recount entities, rules and failed rules of the run from its stored results."""

@@ -8,6 +8,7 @@ from vmsdq.services import anomalies, dashboard, history
 from vmsdq.services.views import anomaly_view, overview_view, series_view, trend_view
 from vmsdq.web.api import bp, models
 from vmsdq.web.api.spec import Operation, operation, utc
+from vmsdq.web.reads import CachedView, cached_view
 from vmsdq.web.state import ctx
 
 
@@ -22,8 +23,8 @@ from vmsdq.web.state import ctx
         response=models.Overview,
     ),
 )
-def get_overview() -> dict[str, Any]:
-    return overview_view(dashboard.overview(ctx()))
+def get_overview() -> CachedView:
+    return cached_view(lambda: overview_view(dashboard.overview(ctx())))
 
 
 @operation(
@@ -38,11 +39,14 @@ def get_overview() -> dict[str, Any]:
         response=models.HistoryList,
     ),
 )
-def get_history(query: models.HistoryQuery) -> dict[str, Any]:
-    found = history.history(
-        ctx(), entity=query.entity, rule=query.rule, since=utc(query.since), limit=query.limit
-    )
-    return {"items": [series_view(s) for s in found]}
+def get_history(query: models.HistoryQuery) -> CachedView:
+    def compute() -> dict[str, Any]:
+        found = history.history(
+            ctx(), entity=query.entity, rule=query.rule, since=utc(query.since), limit=query.limit
+        )
+        return {"items": [series_view(s) for s in found]}
+
+    return cached_view(compute)
 
 
 @operation(
@@ -57,9 +61,12 @@ def get_history(query: models.HistoryQuery) -> dict[str, Any]:
         response=models.TrendList,
     ),
 )
-def get_trends(query: models.TrendsQuery) -> dict[str, Any]:
-    found = history.trends(ctx(), entity=query.entity, rule=query.rule)
-    return {"items": [trend_view(name, t) for name, t in found]}
+def get_trends(query: models.TrendsQuery) -> CachedView:
+    def compute() -> dict[str, Any]:
+        found = history.trends(ctx(), entity=query.entity, rule=query.rule)
+        return {"items": [trend_view(name, t) for name, t in found]}
+
+    return cached_view(compute)
 
 
 @operation(
@@ -74,8 +81,11 @@ def get_trends(query: models.TrendsQuery) -> dict[str, Any]:
         response=models.AnomalyList,
     ),
 )
-def list_anomalies(query: models.AnomaliesQuery) -> dict[str, Any]:
-    found = anomalies.list_anomalies(
-        ctx(), run_id=query.run, entity=query.entity, since=utc(query.since), limit=query.limit
-    )
-    return {"items": [anomaly_view(a) for a in found]}
+def list_anomalies(query: models.AnomaliesQuery) -> CachedView:
+    def compute() -> dict[str, Any]:
+        found = anomalies.list_anomalies(
+            ctx(), run_id=query.run, entity=query.entity, since=utc(query.since), limit=query.limit
+        )
+        return {"items": [anomaly_view(a) for a in found]}
+
+    return cached_view(compute)

@@ -8,6 +8,7 @@ from vmsdq.services import catalog, editor
 from vmsdq.services.views import edit_preview_view, entity_info_view, rule_info_view
 from vmsdq.web.api import bp, models
 from vmsdq.web.api.spec import Operation, operation
+from vmsdq.web.reads import CachedView, cached_view
 from vmsdq.web.state import ctx, web_state
 
 ENTITY = {"entity": "an entity name, e.g. volunteer"}
@@ -24,8 +25,10 @@ ENTITY = {"entity": "an entity name, e.g. volunteer"}
         response=models.EntityList,
     ),
 )
-def list_entities() -> dict[str, Any]:
-    return {"items": [entity_info_view(e, rules=False) for e in catalog.list_entities(ctx())]}
+def list_entities() -> CachedView:
+    return cached_view(
+        lambda: {"items": [entity_info_view(e, rules=False) for e in catalog.list_entities(ctx())]}
+    )
 
 
 @operation(
@@ -40,8 +43,8 @@ def list_entities() -> dict[str, Any]:
         params=ENTITY,
     ),
 )
-def get_entity(entity: str) -> dict[str, Any]:
-    return entity_info_view(catalog.get_entity(ctx(), entity))
+def get_entity(entity: str) -> CachedView:
+    return cached_view(lambda: entity_info_view(catalog.get_entity(ctx(), entity)))
 
 
 @operation(
@@ -57,7 +60,7 @@ def get_entity(entity: str) -> dict[str, Any]:
     ),
 )
 def get_entity_source(entity: str) -> dict[str, Any]:
-    context = ctx()
+    context = ctx()  # not cached: the file as it is on disk now
     info = catalog.get_entity(context, entity)
     return {"entity": entity, "file": info.file, "yaml": catalog.entity_source(context, entity)}
 
@@ -116,15 +119,18 @@ def save_entity(entity: str, body: models.EntityText) -> dict[str, Any]:
         response=models.RuleList,
     ),
 )
-def list_rules(query: models.RulesQuery) -> dict[str, Any]:
-    found = catalog.list_rules(
-        ctx(),
-        entity=query.entity,
-        dimension=query.dimension.value if query.dimension else None,
-        severity=query.severity.value if query.severity else None,
-        search=query.search,
-    )
-    return {"items": [rule_info_view(r) for r in found]}
+def list_rules(query: models.RulesQuery) -> CachedView:
+    def compute() -> dict[str, Any]:
+        found = catalog.list_rules(
+            ctx(),
+            entity=query.entity,
+            dimension=query.dimension.value if query.dimension else None,
+            severity=query.severity.value if query.severity else None,
+            search=query.search,
+        )
+        return {"items": [rule_info_view(r) for r in found]}
+
+    return cached_view(compute)
 
 
 @operation(
@@ -139,5 +145,5 @@ def list_rules(query: models.RulesQuery) -> dict[str, Any]:
         params={"rule": "full rule name, e.g. volunteer.email.format"},
     ),
 )
-def get_rule(rule: str) -> dict[str, Any]:
-    return rule_info_view(catalog.get_rule(ctx(), rule))
+def get_rule(rule: str) -> CachedView:
+    return cached_view(lambda: rule_info_view(catalog.get_rule(ctx(), rule)))

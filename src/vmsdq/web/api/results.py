@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Response, stream_with_context
 
-from vmsdq.services import catalog, exports, failures, reconciliation, scores
+from vmsdq.services import catalog, dashboard, exports, failures, reconciliation, scores
 from vmsdq.services.views import (
     explanation_view,
     failure_view,
@@ -20,6 +20,7 @@ from vmsdq.services.views import (
 )
 from vmsdq.web.api import bp, models
 from vmsdq.web.api.spec import Operation, operation
+from vmsdq.web.reads import CachedView, cached_view
 from vmsdq.web.state import ctx
 
 RUN = {"run_id": "a run id, or latest (the newest completed run)"}
@@ -40,18 +41,21 @@ FILES = tuple(MEDIA.values())
         params=RUN,
     ),
 )
-def list_rule_results(run_id: str, query: models.RuleResultsQuery) -> dict[str, Any]:
-    page = catalog.rule_results(
-        ctx(),
-        run_id,
-        entity=query.entity,
-        dimension=query.dimension.value if query.dimension else None,
-        outcome=query.outcome.value if query.outcome else None,
-        search=query.search,
-        cursor=query.cursor,
-        limit=query.limit,
-    )
-    return page_view(page, rule_view)
+def list_rule_results(run_id: str, query: models.RuleResultsQuery) -> CachedView:
+    def compute() -> dict[str, Any]:
+        page = catalog.rule_results(
+            ctx(),
+            run_id,
+            entity=query.entity,
+            dimension=query.dimension.value if query.dimension else None,
+            outcome=query.outcome.value if query.outcome else None,
+            search=query.search,
+            cursor=query.cursor,
+            limit=query.limit,
+        )
+        return page_view(page, rule_view)
+
+    return cached_view(compute)
 
 
 @operation(
@@ -68,19 +72,22 @@ def list_rule_results(run_id: str, query: models.RuleResultsQuery) -> dict[str, 
         params=RUN,
     ),
 )
-def list_failures(run_id: str, query: models.FailuresQuery) -> dict[str, Any]:
-    page = failures.list_failures(
-        ctx(),
-        run_id,
-        rule=query.rule,
-        entity=query.entity,
-        search=query.search,
-        sort=query.sort,
-        descending=query.order == "desc",
-        cursor=query.cursor,
-        limit=query.limit,
-    )
-    return page_view(page, failure_view)
+def list_failures(run_id: str, query: models.FailuresQuery) -> CachedView:
+    def compute() -> dict[str, Any]:
+        page = failures.list_failures(
+            ctx(),
+            run_id,
+            rule=query.rule,
+            entity=query.entity,
+            search=query.search,
+            sort=query.sort,
+            descending=query.order == "desc",
+            cursor=query.cursor,
+            limit=query.limit,
+        )
+        return page_view(page, failure_view)
+
+    return cached_view(compute, permission="read_rows")
 
 
 @operation(
@@ -133,8 +140,13 @@ def export_results(run_id: str, query: models.ResultsExportQuery) -> Response:
         params=RUN,
     ),
 )
-def get_scores(run_id: str, query: models.ScoresQuery) -> dict[str, Any]:
-    return scores_view(scores.run_scores(ctx(), run_id, version=query.version))
+def get_scores(run_id: str, query: models.ScoresQuery) -> CachedView:
+    def compute() -> dict[str, Any]:
+        if query.version is None:
+            return scores_view(dashboard.scores_as_run(ctx(), run_id))
+        return scores_view(scores.run_scores(ctx(), run_id, version=query.version))
+
+    return cached_view(compute)
 
 
 @operation(
@@ -150,8 +162,12 @@ def get_scores(run_id: str, query: models.ScoresQuery) -> dict[str, Any]:
         params=RUN,
     ),
 )
-def explain_run(run_id: str, query: models.ExplainQuery) -> dict[str, Any]:
-    return explanation_view(scores.explain_run(ctx(), run_id, entity=query.entity, top=query.top))
+def explain_run(run_id: str, query: models.ExplainQuery) -> CachedView:
+    return cached_view(
+        lambda: explanation_view(
+            scores.explain_run(ctx(), run_id, entity=query.entity, top=query.top)
+        )
+    )
 
 
 @operation(
@@ -166,9 +182,12 @@ def explain_run(run_id: str, query: models.ExplainQuery) -> dict[str, Any]:
         params=RUN,
     ),
 )
-def list_reconciliations(run_id: str) -> dict[str, Any]:
-    found = reconciliation.reconciliations(ctx(), run_id)
-    return {"items": [reconciliation_view(r) for r in found]}
+def list_reconciliations(run_id: str) -> CachedView:
+    def compute() -> dict[str, Any]:
+        found = reconciliation.reconciliations(ctx(), run_id)
+        return {"items": [reconciliation_view(r) for r in found]}
+
+    return cached_view(compute)
 
 
 @operation(
@@ -183,8 +202,10 @@ def list_reconciliations(run_id: str) -> dict[str, Any]:
         params=RUN,
     ),
 )
-def get_reconciliation(run_id: str, entity: str) -> dict[str, Any]:
-    return reconciliation_view(reconciliation.reconciliation(ctx(), run_id, entity))
+def get_reconciliation(run_id: str, entity: str) -> CachedView:
+    return cached_view(
+        lambda: reconciliation_view(reconciliation.reconciliation(ctx(), run_id, entity))
+    )
 
 
 @operation(
@@ -201,17 +222,20 @@ def get_reconciliation(run_id: str, entity: str) -> dict[str, Any]:
         params=RUN,
     ),
 )
-def list_missing(run_id: str, entity: str, query: models.MissingQuery) -> dict[str, Any]:
-    page = reconciliation.missing(
-        ctx(),
-        run_id,
-        entity,
-        query.side,
-        search=query.search,
-        cursor=query.cursor,
-        limit=query.limit,
-    )
-    return page_view(page, dict)
+def list_missing(run_id: str, entity: str, query: models.MissingQuery) -> CachedView:
+    def compute() -> dict[str, Any]:
+        page = reconciliation.missing(
+            ctx(),
+            run_id,
+            entity,
+            query.side,
+            search=query.search,
+            cursor=query.cursor,
+            limit=query.limit,
+        )
+        return page_view(page, dict)
+
+    return cached_view(compute)
 
 
 @operation(
@@ -228,17 +252,20 @@ def list_missing(run_id: str, entity: str, query: models.MissingQuery) -> dict[s
         params=RUN,
     ),
 )
-def list_mismatches(run_id: str, entity: str, query: models.MismatchQuery) -> dict[str, Any]:
-    page = reconciliation.mismatches(
-        ctx(),
-        run_id,
-        entity,
-        query.field,
-        search=query.search,
-        cursor=query.cursor,
-        limit=query.limit,
-    )
-    return page_view(page, mismatch_view)
+def list_mismatches(run_id: str, entity: str, query: models.MismatchQuery) -> CachedView:
+    def compute() -> dict[str, Any]:
+        page = reconciliation.mismatches(
+            ctx(),
+            run_id,
+            entity,
+            query.field,
+            search=query.search,
+            cursor=query.cursor,
+            limit=query.limit,
+        )
+        return page_view(page, mismatch_view)
+
+    return cached_view(compute)
 
 
 def _file(chunks: Iterator[bytes], fmt: str, stem: str) -> Response:

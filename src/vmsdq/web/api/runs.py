@@ -9,11 +9,11 @@ from typing import Any
 from flask import Response, jsonify, request, url_for
 
 from vmsdq.core.words import RunStatus
-from vmsdq.services import runs
-from vmsdq.services.lookup import stored_run
+from vmsdq.services import lookup, runs
 from vmsdq.services.views import page_view, progress_view, summary_view
 from vmsdq.web.api import bp, models
 from vmsdq.web.api.spec import Operation, operation, utc
+from vmsdq.web.reads import CachedView, cached_read, cached_view
 from vmsdq.web.state import ctx, web_state
 
 RUN = {"run_id": "a run id, or latest (the newest completed run)"}
@@ -31,16 +31,19 @@ RUN = {"run_id": "a run id, or latest (the newest completed run)"}
         response=models.RunPage,
     ),
 )
-def list_runs(query: models.RunsQuery) -> dict[str, Any]:
-    page = runs.list_runs(
-        ctx(),
-        status=query.status.value if query.status else None,
-        since=utc(query.since),
-        until=utc(query.until),
-        cursor=query.cursor,
-        limit=query.limit,
-    )
-    return page_view(page, summary_view)
+def list_runs(query: models.RunsQuery) -> CachedView:
+    def compute() -> dict[str, Any]:
+        page = runs.list_runs(
+            ctx(),
+            status=query.status.value if query.status else None,
+            since=utc(query.since),
+            until=utc(query.until),
+            cursor=query.cursor,
+            limit=query.limit,
+        )
+        return page_view(page, summary_view)
+
+    return cached_view(compute)
 
 
 @operation(
@@ -82,7 +85,7 @@ def start_run(body: models.StartRun) -> Response:
     ),
 )
 def get_run(run_id: str) -> Any:
-    payload = _progress(run_id)
+    payload = cached_read(lambda: _progress(run_id))
     if payload["verdict"] is None:
         response = _json(payload)
         response.headers["Cache-Control"] = "no-store"
@@ -119,14 +122,10 @@ def _progress(run_id: str) -> dict[str, Any]:
     payload = progress_view(summary, steps)
     verdict = None
     if RunStatus(summary.status).finished:
-        verdict = _verdict(summary.run_id)
+        context = ctx()
+        verdict = str(lookup.verdict(context, summary, context.project.spec.scoring.fail_under))
     payload["verdict"] = verdict
     return payload
-
-
-def _verdict(run_id: str) -> str:
-    context = ctx()
-    return str(stored_run(context, run_id).verdict(context.project.spec.scoring.fail_under))
 
 
 def _json(payload: dict[str, Any]) -> Response:

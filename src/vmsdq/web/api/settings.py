@@ -8,6 +8,7 @@ from vmsdq.services import config_diff, scores, settings
 from vmsdq.services.views import config_view, score_preview_view, settings_diff_view
 from vmsdq.web.api import bp, models
 from vmsdq.web.api.spec import Operation, operation
+from vmsdq.web.reads import CachedView, cached_view
 from vmsdq.web.state import ctx
 
 
@@ -22,8 +23,8 @@ from vmsdq.web.state import ctx
         response=models.SettingsVersion,
     ),
 )
-def get_settings() -> dict[str, Any]:
-    return config_view(settings.in_force(ctx()))
+def get_settings() -> CachedView:
+    return cached_view(lambda: config_view(settings.in_force(ctx())))
 
 
 @operation(
@@ -87,8 +88,8 @@ def preview_setting(body: models.SettingPreview) -> dict[str, Any]:
         response=models.SettingsVersions,
     ),
 )
-def list_settings_versions() -> dict[str, Any]:
-    return {"items": [config_view(v) for v in settings.history(ctx())]}
+def list_settings_versions() -> CachedView:
+    return cached_view(lambda: {"items": [config_view(v) for v in settings.history(ctx())]})
 
 
 @operation(
@@ -103,8 +104,8 @@ def list_settings_versions() -> dict[str, Any]:
         params={"version": "a version number"},
     ),
 )
-def get_settings_version(version: int) -> dict[str, Any]:
-    return config_view(settings.get_version(ctx(), version))
+def get_settings_version(version: int) -> CachedView:
+    return cached_view(lambda: config_view(settings.get_version(ctx(), version)))
 
 
 @operation(
@@ -119,5 +120,7 @@ def get_settings_version(version: int) -> dict[str, Any]:
         response=models.SettingsDiff,
     ),
 )
-def diff_settings(query: models.DiffQuery) -> dict[str, Any]:
-    return settings_diff_view(config_diff.diff_versions(ctx(), query.before, query.after))
+def diff_settings(query: models.DiffQuery) -> CachedView:
+    return cached_view(
+        lambda: settings_diff_view(config_diff.diff_versions(ctx(), query.before, query.after))
+    )

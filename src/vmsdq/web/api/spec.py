@@ -14,6 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from pydantic import BaseModel, ValidationError
 
 from vmsdq.web.problems import RequestError
+from vmsdq.web.reads import CachedView
 
 PROBLEM = "application/problem+json"
 Handler = Callable[..., Any]
@@ -38,6 +39,10 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
+SECURITY_SCHEMES = {  # see web/auth.py
+    "bearer": {"type": "http", "scheme": "bearer", "description": "vmsdq tokens create"},
+    "session": {"type": "apiKey", "in": "cookie", "name": "vmsdq_session"},
+}
 
 
 def operation(bp: Blueprint, op: Operation) -> Callable[[Handler], Handler]:
@@ -53,6 +58,11 @@ def operation(bp: Blueprint, op: Operation) -> Callable[[Handler], Handler]:
             if op.body is not None:
                 kwargs["body"] = _parse(op.body, _json_body(), "body")
             result = fn(**kwargs)
+            if isinstance(result, CachedView):  # a view's JSON, from the read cache
+                if op.response is not None and current_app.config.get("VMSDQ_CHECK_RESPONSES"):
+                    op.response.model_validate(result.get_json())
+                result.status_code = op.status
+                return result
             if isinstance(result, Response):
                 return result
             if op.response is not None and current_app.config.get("VMSDQ_CHECK_RESPONSES"):
@@ -132,7 +142,8 @@ def openapi_document(title: str, version: str) -> dict[str, Any]:
             "field); lists are paged with an opaque next_cursor.",
         },
         "paths": paths,
-        "components": {"schemas": schemas},
+        "components": {"schemas": schemas, "securitySchemes": SECURITY_SCHEMES},
+        "security": [{"bearer": []}, {"session": []}],
     }
 
 
@@ -187,7 +198,7 @@ def _responses(op: Operation) -> dict[str, Any]:
     out: dict[str, Any] = {str(op.status): ok}
     if op.etag:
         out["304"] = {"description": "Not modified (If-None-Match matched a finished run)"}
-    for code in sorted({*op.errors, 400, 404, 405}):
+    for code in sorted({*op.errors, 400, 401, 404, 405, 429}):
         out[str(code)] = {"description": _REASONS.get(code, "Error"), "content": problem}
     out["default"] = {"description": "Unexpected error", "content": problem}
     return out
@@ -199,10 +210,12 @@ def _ref(model: type[BaseModel]) -> str:
 
 _REASONS = {
     400: "The request is wrong (a parameter, the body, a value)",
+    401: "No valid session or bearer token (once the project has accounts)",
     403: "Not allowed for this actor",
     404: "No such run, entity, rule or version",
     405: "Method not allowed",
     409: "Conflicts with the current state",
+    429: "Too many requests: wait for Retry-After seconds",
     503: "A service is unavailable",
 }
 

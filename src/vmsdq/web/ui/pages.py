@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import request
 
 from vmsdq.core.words import Dimension, Severity
 from vmsdq.services import catalog, dashboard, failures, reconciliation
 from vmsdq.services.history import Series
+from vmsdq.web.reads import cached_page, render_page
 from vmsdq.web.state import ctx
 from vmsdq.web.ui import bp, charts
 
@@ -15,16 +16,24 @@ PAGE_ROWS = 25
 
 @bp.get("/")
 def overview() -> str:
+    return cached_page(_overview)
+
+
+def _overview() -> str:
     o = dashboard.overview(ctx())
     dims = [str(d) for d in Dimension]
     trend = charts.trend(
         [Series("overall", o.trend)], "Overall score, last 90 days", target=o.target
     )
-    return render_template("overview.html", o=o, dims=dims, trend=trend)
+    return render_page("overview.html", o=o, dims=dims, trend=trend)
 
 
 @bp.get("/entities/<entity>")
 def entity(entity: str) -> str:
+    return cached_page(lambda: _entity(entity))
+
+
+def _entity(entity: str) -> str:
     e = dashboard.entity_overview(ctx(), entity)
     dimension = request.args.get("dimension") or None
     severity = request.args.get("severity") or None
@@ -40,7 +49,7 @@ def entity(entity: str) -> str:
     dim_scores = {str(d): s.score for d, s in scored.dimensions.items()} if scored else {}
     breakdown = charts.bars(list(dim_scores), list(dim_scores.values()), "Score per dimension")
     trend = charts.trend(e.series, "Trend per dimension", target=e.target)
-    return render_template(
+    return render_page(
         "entity.html",
         e=e,
         scored=scored,
@@ -56,6 +65,10 @@ def entity(entity: str) -> str:
 
 @bp.get("/rules/<rule>")
 def rule(rule: str) -> str:
+    return cached_page(lambda: _rule(rule))
+
+
+def _rule(rule: str) -> str:
     context = ctx()
     r = dashboard.rule_overview(context, rule)
     search = request.args.get("q") or None
@@ -63,7 +76,8 @@ def rule(rule: str) -> str:
     order = request.args.get("order", "asc")
     cursor = request.args.get("cursor") or None
     page = None
-    if r.latest is not None and r.result is not None:
+    rows = context.actor.may("read_rows")  # a viewer sees the rule without its rows
+    if r.latest is not None and r.result is not None and rows:
         page = failures.list_failures(
             context,
             r.latest.run_id,
@@ -76,7 +90,7 @@ def rule(rule: str) -> str:
         )
     history_chart = charts.failures(r.series[0], "History") if r.series else None
     columns = sorted({k for f in page.items for k in f.values}) if page else []
-    return render_template(
+    return render_page(
         "rule.html",
         r=r,
         page=page,
@@ -88,12 +102,20 @@ def rule(rule: str) -> str:
 
 @bp.get("/reconciliation")
 def reconciliations() -> str:
+    return cached_page(_reconciliations)
+
+
+def _reconciliations() -> str:
     found = reconciliation.reconciliations(ctx())
-    return render_template("reconciliations.html", items=found)
+    return render_page("reconciliations.html", items=found)
 
 
 @bp.get("/reconciliation/<entity>")
 def reconciliation_page(entity: str) -> str:
+    return cached_page(lambda: _reconciliation_page(entity))
+
+
+def _reconciliation_page(entity: str) -> str:
     context = ctx()
     rec = reconciliation.reconciliation(context, "latest", entity)
     fields = [f for f in rec.fields]
@@ -113,7 +135,7 @@ def reconciliation_page(entity: str) -> str:
     theirs = reconciliation.missing(
         context, rec.run_id, entity, "vms", cursor=args.get("tcursor"), limit=PAGE_ROWS
     )
-    return render_template(
+    return render_page(
         "reconciliation.html",
         rec=rec,
         field=field,
@@ -126,6 +148,10 @@ def reconciliation_page(entity: str) -> str:
 
 @bp.get("/rules")
 def rules() -> str:
+    return cached_page(_rules)
+
+
+def _rules() -> str:
     args = {k: request.args.get(k) or None for k in ("entity", "dimension", "severity", "q")}
     found = catalog.list_rules(
         ctx(),
@@ -134,7 +160,7 @@ def rules() -> str:
         severity=args["severity"],
         search=args["q"],
     )
-    return render_template(
+    return render_page(
         "rules.html",
         rules=found,
         args=args,

@@ -13,6 +13,8 @@
 
   async function call(method, path, body) {
     const options = { method: method, headers: { Accept: "application/json" } };
+    const csrf = document.querySelector('meta[name="csrf-token"]');
+    if (csrf) options.headers["X-CSRFToken"] = csrf.content;
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
