@@ -34,9 +34,11 @@ from vmsdq.web.problems import problem
 from vmsdq.web.security import bearer, client_ip
 
 bp = Blueprint("auth", __name__)
-# Endpoints anyone may reach: the login form, assets, the API's own description.
+# Endpoints anyone may reach: the login form, assets, the API's own description, and the
+# liveness and readiness probes (load balancers call them without credentials).
 PUBLIC = frozenset(
     {"auth.login", "auth.logout", "static", "plotly_js", "swagger", "openapi", "api_docs"}
+    | {"healthz", "readyz"}
 )
 ACCOUNT = frozenset({"auth.password", "auth.logout"})  # reachable with a one-time password
 ANONYMOUS = Actor("anonymous", "viewer", tenant="", origin="")  # never member of a tenant

@@ -26,7 +26,8 @@ POLICY: dict[str, str] = {  # endpoint -> the least role that may call it
     **dict.fromkeys(
         ["auth.login", "auth.logout", "auth.password", "static", "plotly_js", "swagger"], PUBLIC
     ),
-    **dict.fromkeys(["openapi", "api_docs"], PUBLIC),
+    **dict.fromkeys(["openapi", "api_docs", "healthz", "readyz"], PUBLIC),
+    **dict.fromkeys(["metrics_text", "ui.monitoring_page"], "viewer"),  # scrape with a token
     **dict.fromkeys(
         [
             "ui.overview",

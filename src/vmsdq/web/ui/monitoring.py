@@ -28,13 +28,15 @@ _NO_DATA = {
 
 @bp.get("/monitoring")
 def monitoring_page() -> str:
+    context = ctx()
+    context.require("read")
     interval = float(current_app.config.get("VMSDQ_SAMPLE_SECONDS") or 60)
     samples = monitoring.history()
     if not samples:  # a fresh server: the first sample now, not in a minute
         monitoring.try_sample(interval)
         samples = monitoring.history()
     settings = current_app.extensions["vmsdq_readiness"].settings
-    checks = health.readiness(ctx(), settings)
+    checks = health.readiness(context, settings)
     return render_template(
         "monitoring.html",
         checks=checks,
