@@ -11,6 +11,7 @@ from jobs_support import Deployment, OwnRedis, stored_counts, wait_for
 from vmsdq.services import runs
 from vmsdq.services.context import open_context
 from vmsdq.web import create_app
+from vmsdq.web.testing import session_client
 
 PAGES = ("/", "/runs", "/monitoring", "/entities/district", "/rules", "/settings")
 
@@ -26,7 +27,7 @@ def test_the_web_app_with_redis_stopped_and_back(
     deployment.configure()
     deployment.worker("w1")
     app = create_app({"VMSDQ_PROJECT": str(deployment.root), "VMSDQ_HEALTH_SECONDS": 0})
-    client = app.test_client()
+    client = session_client(app)
     assert client.get("/readyz").status_code == 200
 
     own_redis.stop()

@@ -19,7 +19,7 @@ from flask import Flask, current_app
 from vmsdq.services import metrics
 from vmsdq.services.executor import ThreadExecutor
 from vmsdq.web import create_app
-from vmsdq.web.testing import build_demo, copy_project
+from vmsdq.web.testing import build_demo, copy_project, session_client
 
 pytestmark = pytest.mark.integration
 
@@ -64,7 +64,7 @@ def test_without_a_broker_runs_execute_in_the_thread_pool(project: Path) -> None
     app = create_app({"VMSDQ_PROJECT": str(project), "TESTING": True})
     state = app.extensions["vmsdq"]
     assert isinstance(state.executor, ThreadExecutor) and "celery" not in app.extensions
-    client = app.test_client()
+    client = session_client(app)
     started = client.post("/api/v1/runs", json={"entities": ["district"]})
     assert started.status_code == 202
     run_id = started.get_json()["run_id"]
@@ -76,7 +76,7 @@ def test_with_a_broker_runs_go_to_the_workers_queue(broker_app: tuple[Flask, str
     app, queue = broker_app
     celery = app.extensions["celery"]
     assert isinstance(celery, Celery) and celery.conf.task_default_queue == queue
-    started = app.test_client().post("/api/v1/runs", json={"entities": ["district"]})
+    started = session_client(app).post("/api/v1/runs", json={"entities": ["district"]})
     assert started.status_code == 202 and started.get_json()["status"] == "queued"
     client = redis.Redis.from_url(celery.conf.broker_url)
     messages = client.llen(queue)

@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from vmsdq.services import metrics, monitoring
 from vmsdq.web import create_app
+from vmsdq.web.testing import session_client
 
 
 def scrape(client: FlaskClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -108,7 +109,7 @@ def test_redis_unreachable_means_not_ready_and_degraded_pages_but_no_5xx(
         handle.write(f"jobs:\n  broker: {url}\n  queue: unit-down\n  schedules: {{}}\n")
     app = create_app({"VMSDQ_PROJECT": str(project), "TESTING": True})
     try:
-        client = app.test_client()
+        client = session_client(app)
         ready = client.get("/readyz")
         body = ready.get_json()
         assert ready.status_code == 503 and body["down"] == ["broker", "cache"]
