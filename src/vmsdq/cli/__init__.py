@@ -20,6 +20,7 @@ def _register() -> None:
         core,  # noqa: F401
         db_cmds,  # noqa: F401
         jobs_cmds,  # noqa: F401
+        report_cmds,  # noqa: F401
         runs_cmds,  # noqa: F401
         security_cmds,  # noqa: F401
         serve_cmds,  # noqa: F401

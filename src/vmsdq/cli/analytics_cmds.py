@@ -86,17 +86,30 @@ def history(
     """Score, failed rows and rows evaluated per run: overall, an entity, or a rule."""
     from vmsdq.cli.text import history_lines
     from vmsdq.services.history import history as series_of
+    from vmsdq.services.runs import list_runs
     from vmsdq.services.views import point_view
 
     since = datetime.now(UTC) - timedelta(days=days) if days else None
     with handled():
-        found = series_of(context(project_dir), entity=entity, rule=rule, since=since, limit=last)
+        ctx = context(project_dir)
+        found = series_of(ctx, entity=entity, rule=rule, since=since, limit=last)
+        unfinished = [
+            r
+            for status in ("queued", "running")
+            for r in list_runs(ctx, status=status, since=since, limit=100).items
+        ]
     if fmt == "json":
         payload = {s.name: [point_view(p) for p in s.points] for s in found}
         click.echo(json.dumps(payload, indent=2))
         return
     for i, s in enumerate(found):
         echo(([""] if i else []) + history_lines(s.points, s.name))
+    if unfinished:
+        ids = ", ".join(r.run_id for r in unfinished[:5]) + (", ..." if len(unfinished) > 5 else "")
+        click.echo(
+            f"Not shown: {len(unfinished)} runs that have not finished ({ids}); "
+            "see `vmsdq runs status RUN`, finish one with `vmsdq runs resume RUN`"
+        )
 
 
 @main.command()

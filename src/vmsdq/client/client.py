@@ -435,3 +435,25 @@ class Client:
     def redeliver(self, delivery_id: str) -> Delivery:
         route = path("/webhooks/deliveries/{delivery_id}/redeliver", delivery_id=delivery_id)
         return cast(Delivery, self._send("POST", route))
+
+    # ---- audit (admins) ----
+
+    def list_audit(
+        self, *, action: str | None = None, cursor: str | None = None, limit: int = 50
+    ) -> JSON:
+        """One page of the audit log, newest first."""
+        return cast(JSON, self._get("/audit", action=action, cursor=cursor, limit=limit))
+
+    def iter_audit(self, *, action: str | None = None, limit: int = 500) -> Iterator[JSON]:
+        """The whole audit log, newest first, page after page."""
+        return self._pages(self.list_audit, action=action, limit=limit)
+
+    def export_audit(
+        self, *, format: Literal["csv", "json"] = "csv", to: Path | str | None = None
+    ) -> bytes:
+        """The whole audit log, oldest first (CSV, or JSON lines); written to ``to`` if given."""
+        return self._download("/audit/export", {"format": format}, to)
+
+    def verify_audit(self) -> JSON:
+        """Check the audit hash chain: ``{"ok", "entries", "problems"}``."""
+        return cast(JSON, self._get("/audit/verify"))

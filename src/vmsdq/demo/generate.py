@@ -61,8 +61,9 @@ def generate_demo(
             overall score is about 92 at 0.3, 82 at 1 and 68 at 3 (1,000 volunteers).
         write_truth: write ``truth/truth.parquet``; default when volunteers <= 20,000.
         as_of: "now" of the data (naive times are UTC); default: the current minute.
-        salesforce: also write the drifted Salesforce-side copy (``salesforce/``) and its
-            reconciliation truth; default as ``write_truth`` (the copy is row-by-row Python).
+        salesforce: also write the drifted Salesforce-side copy (``salesforce/``) and, with
+            the ground truth, its reconciliation truth; default: always (at every size the
+            reconciliation rules need the other side).
 
     Returns:
         A DemoManifest with row counts, files, injected counts and the truth location.
@@ -84,7 +85,7 @@ def generate_demo(
     _drop_stale_outputs(project_dir, specs)
     if write_truth:
         write_truth_file(project_dir, frames, previous, specs, rules, malformed, now, manifest)
-    if write_truth if salesforce is None else salesforce:
+    if salesforce is None or salesforce:
         _salesforce_side(project_dir, manifest)
     manifest.seconds = time.perf_counter() - started
     return manifest

@@ -69,7 +69,9 @@ def write_salesforce_copy(
         path = out_dir / (target.path if target and target.path else f"{name}.parquet")
         _write_rows(path, copy.columns(), copy.sf_rows)
         truth.update(copy.truth)
-    _append_truth(Path(project.root) / "truth" / "truth.parquet", truth)
+    truth_file = Path(project.root) / "truth" / "truth.parquet"
+    if truth_file.exists():  # large demos have no ground truth: the copy is written anyway
+        _append_truth(truth_file, truth)
     return truth
 
 

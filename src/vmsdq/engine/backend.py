@@ -47,6 +47,9 @@ class Capabilities:
     # check using any other function in DuckDB.
     functions: frozenset[str] | None = None
     session: tuple[str, ...] = ()  # statements run on every new connection (UTC)
+    # An RE2 full match as the dialect's partial match ({} is the pattern): Java's needs
+    # UNIX_LINES and \A...\z ('$' matches before a final newline there).
+    full_match: str = "^(?:{})$"
 
 
 class Backend(Protocol[ViewT]):

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import secrets
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,11 +43,15 @@ from vmsdq.engine.plan import (
     relations,
 )
 
+CURRENT = "current"  # names the folder of the state in force
 META = "state.json"
 FLAGS_FILE = "flags.parquet"
 SIGNS_FILE = "signs.parquet"
 SIGNS, AFFECTED, OLD = "__signs", "__affected", "__old"
 VERSION = 1  # of the state's layout
+_VOLATILE = (exp.CurrentDate, exp.CurrentTimestamp, exp.CurrentTime, exp.CurrentDatetime,
+             exp.Rand, exp.Placeholder)  # fmt: skip
+_VOLATILE_NAMES = {"NOW", "TODAY", "RANDOM", "UUID", "GEN_RANDOM_UUID", "GET_CURRENT_TIME"}
 
 
 @dataclass
@@ -84,21 +90,46 @@ def digest_of(entity: CompiledEntity, plan: RowPlan) -> str:
     return hashlib.sha256(f"{VERSION}\n{text}".encode()).hexdigest()
 
 
-def usable(folder: Path, digest: str) -> dict[str, str] | None:
-    """The stored relation files by alias when the state was left by the same row checks
-    (``digest_of``), else None."""
-    meta = folder / META
-    if not meta.is_file():
-        return None
+@dataclass(frozen=True)
+class Stored:
+    """One state as the last run left it: its folder and relation files by alias."""
+
+    folder: Path
+    relations: dict[str, str]
+
+
+def usable(entity_dir: Path, digest: str) -> Stored | None:
+    """The current state when the same row checks (``digest_of``) left it, else None.
+
+    Each save writes a new folder and then points ``current`` at it, so a run reading the
+    state while another saves one reads one whole state (or, its files gone, errors and
+    runs in full).
+    """
     try:
-        stored = json.loads(meta.read_text())
+        folder = entity_dir / (entity_dir / CURRENT).read_text().strip()
+        stored = json.loads((folder / META).read_text())
     except (OSError, ValueError):
         return None
     if stored.get("digest") != digest:
         return None
     files: dict[str, str] = stored.get("relations", {})
     needed = [folder / FLAGS_FILE, folder / SIGNS_FILE, *(folder / f for f in files.values())]
-    return files if all(p.is_file() for p in needed) else None
+    return Stored(folder, files) if all(p.is_file() for p in needed) else None
+
+
+def time_dependent(checks: Sequence[Check]) -> bool:
+    """Whether a row check reads the clock or chance (its flags change with no data change)."""
+    for check in checks:
+        nodes = [check.fails, check.applies, *(v for _, v in check.values)]
+        nodes += [part for r in check.relations for part in (r.query, r.on)]
+        for node in nodes:
+            if node is not None and node.find(*_VOLATILE) is not None:
+                return True
+            if node is not None and any(
+                f.name.upper() in _VOLATILE_NAMES for f in node.find_all(exp.Anonymous)
+            ):
+                return True
+    return False
 
 
 def sign(con: duckdb.DuckDBPyConnection, entity: CompiledEntity) -> None:
@@ -125,16 +156,16 @@ def run_affected(
     con: duckdb.DuckDBPyConnection,
     entity: CompiledEntity,
     plan: RowPlan,
-    folder: Path,
-    stored: dict[str, str],
+    stored: Stored,
     digest: str,
 ) -> Incremental:
     """Build ``__flags`` from the stored flags and the affected rows evaluated again."""
+    folder = stored.folder
     built = materialise_relations(con, plan.checks)
     sign(con, entity)
     affected = _changed_keys(folder)
     for relation in relations(plan.checks):
-        old = _parquet(folder / stored[relation.alias])
+        old = _parquet(folder / stored.relations[relation.alias])
         affected.append(_joining(entity, plan, relation, built[relation.alias], old))
     parts = [exp.select(col(KEY, None)).from_(q.subquery(f"p{i}")) for i, q in enumerate(affected)]
     union: exp.Query = parts[0]
@@ -166,10 +197,11 @@ def run_full(
     return Incremental(full=True, digest=digest)
 
 
-def save(con: duckdb.DuckDBPyConnection, plan: RowPlan, folder: Path, digest: str) -> None:
-    """Keep this run's flags, signatures and relations for the next run (replacing any)."""
-    scratch = folder.with_name(f".{folder.name}.new")
-    shutil.rmtree(scratch, ignore_errors=True)
+def save(con: duckdb.DuckDBPyConnection, plan: RowPlan, entity_dir: Path, digest: str) -> None:
+    """Keep this run's flags, signatures and relations for the next run, then drop the
+    states before it."""
+    name = secrets.token_hex(6)
+    scratch = entity_dir / name
     scratch.mkdir(parents=True)
     _copy(con, FLAGS, scratch / FLAGS_FILE)
     _copy(con, SIGNS, scratch / SIGNS_FILE)
@@ -179,8 +211,12 @@ def save(con: duckdb.DuckDBPyConnection, plan: RowPlan, folder: Path, digest: st
         _copy(con, f"__rel{i}", scratch / files[relation.alias])
     meta = {"digest": digest, "relations": files}
     (scratch / META).write_text(json.dumps(meta))
-    shutil.rmtree(folder, ignore_errors=True)
-    scratch.rename(folder)
+    pointer = entity_dir / f".{CURRENT}.{name}"
+    pointer.write_text(name)
+    os.replace(pointer, entity_dir / CURRENT)
+    for other in entity_dir.iterdir():
+        if other.is_dir() and other.name != name:
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def drop(con: duckdb.DuckDBPyConnection, plan: RowPlan) -> None:

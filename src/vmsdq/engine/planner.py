@@ -23,6 +23,7 @@ from vmsdq.core.errors import VmsdqError
 from vmsdq.core.results import EntityResult
 from vmsdq.core.words import ViewRef, ViewRole
 from vmsdq.engine.backend import Backend, Capabilities, Progress
+from vmsdq.engine.exact import plain_cast
 from vmsdq.engine.failures import combine, failure_file
 from vmsdq.engine.sql_dialect import is_blank_test
 
@@ -213,7 +214,8 @@ def _nodes(check: Check) -> list[exp.Expr]:
     nodes = [check.fails, *(value for _, value in check.values)]
     nodes += [e for e in (check.applies, check.metric) if e is not None]
     nodes += [part for r in check.relations for part in (r.query, r.on)]
-    return nodes
+    # an exact cast's guard is DuckDB's; a database gets the plain cast (sql_dialect)
+    return [n.transform(lambda node: plain_cast(node) or node) for n in nodes]
 
 
 def _functions(nodes: Iterable[exp.Expr]) -> set[str]:

@@ -70,11 +70,13 @@ def _with_state(
 ) -> Incremental | None:
     """The flags table from the state and the affected rows (all rows without a usable
     state), or None when a query fails (the caller finds the broken checks)."""
+    if incremental.time_dependent(plan.checks):
+        return None  # flags that move with the clock: every row, and no state kept
     digest = incremental.digest_of(entity, plan)
     try:
         stored = incremental.usable(state, digest)
         if stored is not None:
-            return incremental.run_affected(con, entity, plan, state, stored, digest)
+            return incremental.run_affected(con, entity, plan, stored, digest)
         return incremental.run_full(con, entity, plan, digest)
     except duckdb.Error:
         incremental.drop(con, plan)

@@ -22,14 +22,16 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from sqlglot import exp
 
-from vmsdq.checks.model import CompiledEntity
+from vmsdq.checks.model import Check, CompiledEntity
 from vmsdq.core.errors import SourceError, VmsdqError
 from vmsdq.core.results import EntityResult
 from vmsdq.core.snapshots import Snapshot
 from vmsdq.engine.backend import Capabilities, Progress
 from vmsdq.engine.databases import COMMON_FUNCTIONS
 from vmsdq.engine.failures import failure_file, write_flagged
+from vmsdq.engine.spark_regex import java_differs
 from vmsdq.engine.spark_session import spark_session
 from vmsdq.engine.sql_backend import (
     BATCH_ROWS,
@@ -40,6 +42,7 @@ from vmsdq.engine.sql_backend import (
     unwritable,
     views_read,
 )
+from vmsdq.engine.sql_dialect import is_blank_test
 from vmsdq.engine.sql_queries import Database, row_queries, table_sql
 from vmsdq.engine.tables import table_outcomes
 
@@ -49,18 +52,20 @@ if TYPE_CHECKING:
     from vmsdq.spec.models import EngineSpec
 
 # Java regular expressions are not RE2 ('$' matches before a final newline, '.' never
-# matches '\r', [[:alpha:]] is no class): format checks stay in DuckDB; the blank test is
-# written without a regex. Spark's TRY_CAST of text differs from DuckDB's ('2024' is a
-# date, '1_000' and '12.5' are no BIGINT, ' true' is a boolean): casts are CASTs where the
-# column type casts exactly (text only to text). UNIX_TIMESTAMP drops fractions: epochs are
-# TIMESTAMPDIFF(MICROSECOND, ...) / 1e6. SQLGlot writes date_diff as Spark's DATEDIFF (days
-# only) and Spark's concat gives NULL on a NULL argument: neither is listed.
+# matches '\r', [[:alpha:]] is no class): a full match is written (?d)\A(?:p)\z and goes
+# down only when its pattern is in the subset where both agree (``spark_regex``); other
+# patterns stay in DuckDB (``SparkBackend.refusals``). Spark's TRY_CAST of text differs
+# from DuckDB's ('2024' is a date, '1_000' and '12.5' are no BIGINT, ' true' is a
+# boolean): casts are CASTs where the column type casts exactly (text only to text).
+# UNIX_TIMESTAMP drops fractions: epochs are TIMESTAMPDIFF(MICROSECOND, ...) / 1e6. SQLGlot
+# writes date_diff as Spark's DATEDIFF (days only) and Spark's concat gives NULL on a NULL
+# argument: neither is listed.
 SPARK = Capabilities(
     dialect="spark",
     functions=COMMON_FUNCTIONS | {"Replace"},
-    supports_regex=False,
     supports_try_cast=False,
     supports_epoch=False,
+    full_match="(?d)\\A(?:{})\\z",
 )
 
 # Spark type names (DataType.typeName()) as ``sql_dialect.SAFE_CASTS`` names them.
@@ -117,7 +122,10 @@ class SparkBackend:
     def close(self) -> None:
         """Drop the temporary views (and Parquet copies) this backend registered."""
         for temp, _ in self._views.values():
-            self.session.catalog.dropTempView(temp)
+            try:
+                self.session.catalog.dropTempView(temp)
+            except Exception:  # noqa: BLE001 (a lost session took its views with it)
+                break
         self._views.clear()
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
@@ -126,7 +134,14 @@ class SparkBackend:
     def refusals(
         self, entity: CompiledEntity, snapshots: Mapping[str, Snapshot], /
     ) -> dict[str, str]:
-        """Checks these snapshots cannot run: a missing column, an unsafe cast, unwritable SQL."""
+        """Checks these snapshots cannot run: a missing column, an unsafe cast, unwritable
+        SQL, a regular expression Java may match differently."""
+        regex = {c.name: why for c in entity.checks if (why := regex_refusal(c)) is not None}
+        return {**self._refusals(entity, snapshots), **regex}
+
+    def _refusals(
+        self, entity: CompiledEntity, snapshots: Mapping[str, Snapshot]
+    ) -> dict[str, str]:
         with self._errors(entity.name):
             db = self._database(entity, snapshots)
         missing = missing_column(entity, db.columns[entity.name])
@@ -177,14 +192,16 @@ class SparkBackend:
             db = self._database(entity, snapshots)
             notify(entity.name, "row checks")
             queries = row_queries(entity, rows, db)
-            counts = self.session.sql(queries.counts).collect()[0]
+            sql = queries.counts  # one Spark job for the counts and the table metrics
+            if table_checks:
+                metrics_sql = table_sql(entity, table_checks, now, db)
+                sql = f"SELECT * FROM ({sql}) AS c CROSS JOIN ({metrics_sql}) AS t"
+            both = tuple(self.session.sql(sql).collect()[0])
+            counts, metrics = both[: 1 + 2 * len(rows)], both[1 + 2 * len(rows) :]
             result.rows = int(counts[0])
             found = {c.name: count_pair(counts, i) for i, c in enumerate(rows)}
             notify(entity.name, "table checks")
-            outcomes: dict[str, tuple[float | None, bool]] = {}
-            if table_checks:
-                row = self.session.sql(table_sql(entity, table_checks, now, db)).collect()[0]
-                outcomes = table_outcomes(table_checks, tuple(row))
+            outcomes = table_outcomes(table_checks, metrics) if table_checks else {}
             notify(entity.name, "failures")
             failing = [i for i, c in enumerate(rows) if found[c.name][1]]
             batches = self._flagged(queries.flagged) if failing else iter(())
@@ -250,6 +267,26 @@ class SparkBackend:
                 part = []
         if part:
             yield _batch(part, names, types)
+
+
+def regex_refusal(check: Check) -> str | None:
+    """Why Spark could match a regular expression of ``check`` unlike DuckDB, or None."""
+    nodes = [check.fails, *(value for _, value in check.values)]
+    nodes += [e for e in (check.applies, check.metric) if e is not None]
+    nodes += [part for r in check.relations for part in (r.query, r.on)]
+    for node in nodes:
+        for found in node.find_all(exp.RegexpFullMatch, exp.RegexpLike):
+            if is_blank_test(found):
+                continue
+            if isinstance(found, exp.RegexpLike):
+                return "a partial regular expression match may differ in Java"
+            pattern = found.expression
+            if not (isinstance(pattern, exp.Literal) and pattern.is_string):
+                return "a regular expression that is no literal"
+            why = java_differs(pattern.name)
+            if why is not None:
+                return f"Java regular expressions differ from RE2 on {why}"
+    return None
 
 
 def _column_types(frame: DataFrame) -> dict[str, str]:

@@ -67,7 +67,9 @@ class SqlBackend:
         """Checks these tables cannot run: a missing column, an unsafe cast, unwritable SQL."""
         with self._connection(entity.name) as conn:
             db = self._database(conn, entity, tables)
-        missing = missing_column(entity, db.columns[entity.name])
+        missing = missing_column(
+            entity, db.columns[entity.name], entity.source_columns.get(entity.name)
+        )
         if missing is not None:
             where = f"table '{tables[entity.name]}'"
             return {c.name: f"column '{missing}' is missing from {where}" for c in entity.checks}
@@ -219,10 +221,15 @@ def views_read(entity: CompiledEntity, tables: Mapping[str, object]) -> list[str
     return list(views)
 
 
-def missing_column(entity: CompiledEntity, columns: Mapping[str, str]) -> str | None:
+def missing_column(
+    entity: CompiledEntity, columns: Mapping[str, str], renames: Mapping[str, str] | None = None
+) -> str | None:
+    """The first field whose column ``columns`` lacks: named as ``renames`` (field ->
+    column) says, else by the field's name (a snapshot's view names columns by field)."""
     for column in entity.columns:
-        if real_column(column.source_name, columns) is None:
-            return column.source_name
+        wanted = (renames or {}).get(column.name, column.name)
+        if real_column(wanted, columns) is None:
+            return wanted
     return None
 
 

@@ -16,6 +16,7 @@ from sqlglot import exp
 
 from vmsdq.checks.sql import CONTENT
 from vmsdq.engine.backend import Capabilities
+from vmsdq.engine.exact import plain_cast
 
 Columns = Mapping[str, Mapping[str, str]]  # view -> real column name -> database type name
 NodeT = TypeVar("NodeT", bound=exp.Expr)
@@ -70,6 +71,7 @@ def for_database(
     views = {name: table for name, table in tables.items() if name not in ctes}
     out = query.copy()
     for select, view in _view_selects(out, views):
+        _plain_casts(select)  # before the renames: the guard's plain cast names the field
         _real_columns(select, columns.get(view, {}), (renames or {}).get(view, {}))
         if not caps.supports_try_cast:
             _safe_casts(select, columns.get(view, {}))
@@ -94,7 +96,7 @@ def _leaf(node: exp.Expr, caps: Capabilities, views: Mapping[str, str]) -> exp.E
     if is_blank_test(node) and not caps.supports_regex:
         return _has_content(node.this)
     if isinstance(node, exp.RegexpFullMatch):
-        pattern = exp.Literal.string(f"^(?:{node.expression.name})$")
+        pattern = exp.Literal.string(caps.full_match.format(node.expression.name))
         return exp.RegexpLike(this=node.this, expression=pattern)
     return node
 
@@ -146,6 +148,15 @@ def _real_columns(
         real = real_column(wanted, available) if not column.table else None
         if real is not None and real != column.name:
             column.set("this", exp.to_identifier(real, quoted=True))
+
+
+def _plain_casts(select: exp.Select) -> None:
+    """Exact casts (DuckDB's guards) as plain casts: the database casts exactly or the cast
+    is refused by ``_safe_casts``."""
+    for guarded in _own(select, exp.Case):
+        plain = plain_cast(guarded)
+        if plain is not None:
+            guarded.replace(plain)
 
 
 def _safe_casts(select: exp.Select, available: Mapping[str, str]) -> None:

@@ -13,12 +13,15 @@ from typing import Any
 
 from celery import Task
 
-from vmsdq.jobs.context import context_for
+from vmsdq.jobs.beat import cron
+from vmsdq.jobs.context import context_for, project_at
 from vmsdq.jobs.tasks import task
 from vmsdq.services import deliveries
 from vmsdq.services.alerts import check_overdue
 from vmsdq.services.jobconfig import JobSettings
 from vmsdq.services.logs import bound
+from vmsdq.services.report_send import send_report
+from vmsdq.services.reports import CRON
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 300.0
@@ -53,9 +56,17 @@ def alerts_sweep(self: Task, root: str) -> dict[str, Any]:
         return {"attempted": len(done), "overdue_notices": len(overdue)}
 
 
+@task(name="vmsdq.report", bind=True, acks_late=True, ignore_result=True)
+def report(self: Task, root: str, name: str) -> dict[str, Any]:
+    """Build the report of schedule ``name`` (``reports.schedules``) and email it."""
+    with bound(task_id=self.request.id, task=f"report {name}"):
+        sent = send_report(context_for(root), name)
+        return {"report": name, "deliveries": [d.id for d in sent]}
+
+
 def beat_entries(settings: JobSettings) -> dict[str, dict[str, Any]]:
-    """The alert sweep's beat entry (scheduled reports add theirs in ``jobs.reports``)."""
-    return {
+    """Beat entries of the alert sweep and of each enabled ``reports.schedules`` entry."""
+    out: dict[str, dict[str, Any]] = {
         "vmsdq alerts sweep": {
             "task": "vmsdq.alerts_sweep",
             "schedule": SWEEP_SECONDS,
@@ -63,3 +74,17 @@ def beat_entries(settings: JobSettings) -> dict[str, dict[str, Any]]:
             "options": {"queue": settings.queue, "expires": SWEEP_SECONDS},
         }
     }
+    for name, spec in report_schedules(settings.project_root).items():
+        if spec.enabled:
+            out[f"vmsdq report {name}"] = {
+                "task": "vmsdq.report",
+                "schedule": cron(spec.cron or CRON[spec.period]),
+                "args": (settings.project_root, name),
+                "options": {"queue": settings.queue, "expires": 3600},
+            }
+    return out
+
+
+def report_schedules(root: str) -> dict[str, Any]:
+    """The ``reports.schedules`` of the project in ``root``."""
+    return dict(project_at(root).spec.reports.schedules)

@@ -13,7 +13,9 @@ from pydantic import ValidationError
 
 from vmsdq.core.errors import ConfigError, NotFoundError
 from vmsdq.services.context import Context
-from vmsdq.spec.alerts import AlertRuleSpec
+from vmsdq.services.plan import plan_run
+from vmsdq.spec.alerts import AlertRuleSpec, EmailChannelSpec, WebhookChannelSpec
+from vmsdq.spec.models import Project
 
 YAML, API = "vmsdq.yaml", "api"
 
@@ -45,6 +47,12 @@ def list_rules(ctx: Context) -> list[AlertRule]:
     return rules_in_force(ctx)
 
 
+def list_channels(ctx: Context) -> dict[str, EmailChannelSpec | WebhookChannelSpec]:
+    """The alert channels of ``vmsdq.yaml``."""
+    ctx.require("read")
+    return dict(ctx.project.spec.alerts.channels)
+
+
 def get_rule(ctx: Context, name: str) -> AlertRule:
     ctx.require("read")
     for rule in rules_in_force(ctx):
@@ -57,6 +65,9 @@ def put_rule(ctx: Context, name: str, definition: dict[str, Any]) -> AlertRule:
     """Create or replace the rule ``name`` (admins only); a bad definition says what is wrong."""
     ctx.require("settings")
     spec = _parse(ctx, {**definition, "name": name}, name)
+    problems = scope_errors(ctx.project, [spec], rule_names(ctx.project))
+    if problems:
+        raise problems[0]
     ctx.repos.alerts.put_rule(
         name, spec.model_dump(mode="json"), ctx.clock(), ctx.actor.name, deleted=False
     )
@@ -70,6 +81,47 @@ def delete_rule(ctx: Context, name: str) -> None:
         ctx.repos.alerts.put_rule(name, {}, ctx.clock(), ctx.actor.name, deleted=True)
     else:
         ctx.repos.alerts.drop_rule(name)
+
+
+def rule_names(project: Project) -> set[str]:
+    """Every rule name the project's entities compile to."""
+    plan = plan_run(project, None)
+    return {c.name for e in plan.entities for compiled in e.compiled for c in compiled.checks}
+
+
+def scope_errors(
+    project: Project, rules: list[AlertRuleSpec], names: set[str] | None = None
+) -> list[ConfigError]:
+    """Alert rules watching an entity or rule the project does not have, and report schedules
+    sending to channels that are not email channels (``vmsdq check`` lists them all)."""
+    out = []
+    for r in rules:
+        entity, rule = r.scope.entity, r.scope.rule
+        if entity is not None and entity not in project.entities:
+            out.append(
+                ConfigError(
+                    f"alerts.rules '{r.name}': scope.entity '{entity}' is not an entity of the "
+                    f"project (entities: {', '.join(sorted(project.entities))})"
+                )
+            )
+        if rule is not None and names is not None and rule not in names:
+            out.append(
+                ConfigError(
+                    f"alerts.rules '{r.name}': scope.rule '{rule}' is not a rule of the project "
+                    "(see `vmsdq rules`)"
+                )
+            )
+    channels = project.spec.alerts.channels
+    emails = ", ".join(n for n, c in channels.items() if c.type == "email") or "none"
+    for name, schedule in project.spec.reports.schedules.items():
+        for channel in schedule.channels:
+            if not isinstance(channels.get(channel), EmailChannelSpec):
+                message = (
+                    f"reports.schedules.{name}: channel '{channel}' is not an email channel "
+                    f"of alerts.channels (email channels: {emails})"
+                )
+                out.append(ConfigError(message))
+    return out
 
 
 def _parse(ctx: Context, definition: dict[str, Any], name: str) -> AlertRuleSpec:

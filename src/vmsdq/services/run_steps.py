@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +16,7 @@ from vmsdq.core.results import EntityResult, RuleResult, RunResult
 from vmsdq.core.snapshots import Snapshot
 from vmsdq.core.words import Outcome, RunStatus, ViewRef, ViewRole
 from vmsdq.engine import planner
+from vmsdq.services import incremental
 from vmsdq.services.anomalies import detect_for_run
 from vmsdq.services.context import Context
 from vmsdq.services.plan import EntityPlan, plan_run, views_read
@@ -153,8 +156,9 @@ def _validate(
     runnable = [c for c in local if c.name not in blocked]
     backend = DuckDBBackend.from_spec(ctx.project.spec.engine, root=Path(ctx.project.root))
     results = backend.validate(
-        runnable, snapshots, failures_dir=failures, now=started, progress=progress
-    )
+        runnable, snapshots, failures_dir=failures, now=started, progress=progress,
+        state_dir=incremental.state_dir(ctx),
+    )  # fmt: skip
     results += [_errored_checks(c, blocked[c.name]) for c in local if c.name in blocked]
     return merge(plan.entity, _own_result(own, pushed, results) + [
         r for r in results if r.entity != own.name])  # fmt: skip
@@ -250,8 +254,18 @@ def _errored(plan: EntityPlan, message: str) -> EntityResult:
     return EntityResult(entity=plan.entity, rows=0, rules=rules, status="error", message=message)
 
 
+def checkpoint(point: str) -> None:
+    """Fault injection for the kill tests: ``VMSDQ_KILL_AT=<point>`` SIGKILLs the process at
+    that point of a run (``started``, ``read``, ``validated``, ``saved``, ``scoring``,
+    ``scored``, ``completed``), ``<point>:INT`` sends it SIGINT (Ctrl-C); unset, nothing."""
+    wanted, _, how = os.environ.get("VMSDQ_KILL_AT", "").partition(":")
+    if wanted == point:
+        os.kill(os.getpid(), signal.SIGINT if how == "INT" else signal.SIGKILL)
+
+
 def finish(ctx: Context, run_id: str, plan: dict[str, Any], summary: RunSummary) -> RunResult:
     """Score the stored results, flag anomalies, then mark the run completed."""
+    checkpoint("scoring")
     run = ctx.repos.runs.get(run_id)
     assert run is not None
     finished = summary.started_at if plan.get("fixed_clock") else ctx.clock()
@@ -263,6 +277,7 @@ def finish(ctx: Context, run_id: str, plan: dict[str, Any], summary: RunSummary)
         run.config_version = config.version
         run.scores = score(ctx, run, config)
         save_as_run(ctx, run.scores)
+        checkpoint("scored")
         detect_for_run(ctx, run_id, run.started_at, config.settings.analytics)
     except ConfigError as exc:
         run.scoring_error = message = f"not scored: {exc}"
@@ -276,6 +291,7 @@ def finish(ctx: Context, run_id: str, plan: dict[str, Any], summary: RunSummary)
     )
     run.status = RunStatus.completed
     run.message = message
+    checkpoint("completed")
     ctx.artifacts.drop_work(run_id)  # the sources' scratch copies; the archive keeps the rows
     if not ctx.project.spec.store.keep_snapshots:
         ctx.artifacts.drop_snapshots(run_id)

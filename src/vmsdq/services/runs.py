@@ -69,6 +69,7 @@ def start_run(
     steps += [{"kind": VALIDATE, "name": p.entity, "rules_total": p.rules} for p in plan.entities]
     ctx.repos.runs.create(run_id, started, document, steps)
     audit.record(ctx, "run.start", run_id, entities=document["entities"], from_run=from_run)
+    run_steps.checkpoint("started")
     return run_id
 
 
@@ -107,6 +108,7 @@ def read_view(
     except Exception as exc:  # noqa: BLE001 (any failure of one source is that view's error)
         run_steps.fail(ctx, run_id, READ, view, exc)
     else:
+        run_steps.checkpoint("read")
         ctx.repos.steps.finish(run_id, READ, view, "completed", ctx.clock(), rows=rows)
 
 
@@ -123,7 +125,9 @@ def validate_entity(
         return
     run_steps.begin(ctx, run_id, VALIDATE, entity, start.state)
     result = run_steps.validate(ctx, run_id, entity, start.state.started_at, plan, progress)
+    run_steps.checkpoint("validated")
     ctx.repos.results.save_entity(run_id, plan["entities"].index(entity), result)
+    run_steps.checkpoint("saved")
     ctx.repos.runs.refresh_counts(run_id)
     ctx.repos.steps.finish(
         run_id,
@@ -179,14 +183,14 @@ def resume_run(ctx: Context, run_id: str, *, progress: Progress | None = None) -
                 read_view(ctx, run_id, view, sources=sources)
         for entity in plan["entities"]:
             validate_entity(ctx, run_id, entity, progress=progress)
+        if _summary(ctx, run_id).status == RunStatus.cancelled:
+            return get_run(ctx, run_id)
+        if progress is not None:
+            progress("run", "scoring")
+        return finish_run(ctx, run_id)
     except KeyboardInterrupt:
         cancel_run(ctx, run_id, reason="interrupted (Ctrl-C)")
         raise
-    if _summary(ctx, run_id).status == RunStatus.cancelled:
-        return get_run(ctx, run_id)
-    if progress is not None:
-        progress("run", "scoring")
-    return finish_run(ctx, run_id)
 
 
 def cancel_run(ctx: Context, run_id: str, *, reason: str = "cancelled") -> RunSummary:

@@ -26,6 +26,7 @@ from vmsdq.core.snapshots import RejectedRecord, Snapshot
 from vmsdq.core.words import ViewRef, ViewRole
 from vmsdq.core.workspace import Workspace
 from vmsdq.sources.json_array import split_json_array
+from vmsdq.spec import paths
 
 if TYPE_CHECKING:
     import duckdb
@@ -134,8 +135,14 @@ class FilesSource:
             con.close()
 
     def _match(self, entity: str, pattern: str, *, explicit: bool) -> list[Path]:
+        allowed = paths.folders(self.root, self.spec.path, self.spec.allow)
+        if paths.pattern_escapes(self.folder, pattern, allowed):
+            raise SourceError(paths.refusal(entity, self.name, pattern, allowed))
         full = str(self.folder / pattern)
         found = sorted(Path(p) for p in glob.glob(full, recursive=True) if Path(p).is_file())
+        escaped = [p for p in found if paths.outside(p, allowed)]  # a link leading out
+        if escaped:
+            raise SourceError(paths.refusal(entity, self.name, str(escaped[0]), allowed))
         if not explicit:
             found = [p for p in found if _suffix(p) in FORMATS]
         if not found:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from vmsdq.core import sealing
 from vmsdq.core.errors import ConfigError
+from vmsdq.core.secrets import redact
 from vmsdq.spec.sandbox_source import DIALECTS
 
 if TYPE_CHECKING:
@@ -49,9 +50,7 @@ class DatabaseUrl:
     def scrub(self, message: str) -> str:
         """Remove the password from a driver's message, in case it echoed the URL."""
         password = self.url.password
-        if password:
-            message = message.replace(str(password), "***")
-        return message
+        return redact(message, [str(password)]) if password else message
 
 
 def resolve_url(source: str, spec: SqlSourceSpec, *, root: Path) -> DatabaseUrl:

@@ -14,9 +14,10 @@ from typing import NoReturn, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from vmsdq.core.errors import ConfigError, ConfigErrors, Location
+from vmsdq.spec import paths
 from vmsdq.spec.crosscheck import Checker, Parsed, check_entity
 from vmsdq.spec.diagnostics import config_errors
-from vmsdq.spec.models import EntitySpec, Project, ProjectSpec
+from vmsdq.spec.models import EntitySpec, FilesSourceSpec, Project, ProjectSpec
 from vmsdq.spec.plugins import load_plugins
 from vmsdq.spec.sqlstrings import check_sql_strings
 from vmsdq.spec.yamlpos import YamlDoc, load_yaml
@@ -59,6 +60,8 @@ def load_project(root: str | Path) -> Project:
     for entity in parsed.values():
         check_entity(checker, entity, spec.sources if spec else None)
         check_sql_strings(checker, entity, spec.sources if spec else None)
+        if spec is not None:
+            _check_paths(checker, entity, spec, root_path)
     if spec and project_doc:
         _check_project(spec, project_doc, parsed, checker)
     if errors or checker.errors or spec is None:
@@ -157,6 +160,23 @@ def _check_project(
         if name not in parsed:
             message = f"unknown entity '{name}' (known: {', '.join(sorted(parsed))})"
             checker.error(doc, ("scoring", "entity_weights", name), message, key=True)
+
+
+def _check_paths(checker: Checker, parsed: Parsed, spec: ProjectSpec, root: Path) -> None:
+    """Entity paths of files sources stay in the source's folder or its ``allow:`` list."""
+    for name, declared in parsed.spec.sources.items():
+        source = spec.sources.get(name)
+        if not isinstance(source, FilesSourceSpec):
+            continue
+        allowed = paths.folders(root, source.path, source.allow)
+        folder = allowed[0]
+        for key in ("path", "previous"):
+            pattern = getattr(declared, key)
+            if pattern and paths.pattern_escapes(folder, pattern, allowed):
+                message = paths.refusal(parsed.spec.entity, name, pattern, allowed)
+                checker.errors.append(
+                    ConfigError(message, parsed.doc.location(("sources", name, key)))
+                )
 
 
 def _raise(errors: list[ConfigError]) -> NoReturn:

@@ -313,7 +313,8 @@ class EntitySpec(Strict):
 
 class FilesSourceSpec(Strict):
     type: Literal["files"]
-    path: str = "data"
+    path: str = "data"  # relative to the project folder
+    allow: list[str] = Field(default_factory=list)  # more folders entity paths may read
 
 
 class DemoSourceSpec(Strict):
@@ -373,6 +374,9 @@ class EngineSpec(Strict):
         default=None, pattern=r"^\d+(\.\d+)?\s*([KMGT]i?B|B)$"
     )  # e.g. 2GB, 512MiB; default: 80 % of RAM
     temp_directory: str | None = None  # where DuckDB spills; relative to the project folder
+    # re-evaluate only the rows a change since the last run can affect (results equal a
+    # full run's; the state lives in the artifact store, see docs/engine.md)
+    incremental: bool = False
 
     @model_validator(mode="before")
     @classmethod

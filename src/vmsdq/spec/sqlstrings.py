@@ -54,6 +54,7 @@ NOT_SQL = {
     "RuleMeta.description", "EntitySpec.description", "FieldSpec.description",
     "WrittenRule.type", "FormatOpts.region", "FreshnessRule.max_age", "MirrorSpec.system",
     "EntitySource.path", "EntitySource.previous", "EntitySpec.sources", "FilesSourceSpec.path",
+    "FilesSourceSpec.allow",
     "EngineSpec.memory_limit", "EngineSpec.temp_directory", "StoreSpec.url",
     "StoreSpec.artifacts", "SqlSourceSpec.url", "SqlSourceSpec.url_env", "Band.name",
     "ProjectSpec.name", "ProjectSpec.tenant", "ProjectSpec.sources",
@@ -64,6 +65,32 @@ NOT_SQL = {
     "SalesforceSourceSpec.instance_url", "SalesforceSourceSpec.domain",
     "SalesforceSourceSpec.jwt_audience", "SalesforceSourceSpec.secrets_file",
     "SalesforceSourceSpec.env_prefix", "SalesforceSourceSpec.api_version",
+    # Spark session settings (configuration values, not SQL)
+    "EngineSpec.master", "EngineSpec.conf",
+    # alerts, webhooks and reports: names, addresses, durations, schedules; scopes are
+    # compared as bound ORM values
+    "AlertsSpec.dashboard_url", "AlertsSpec.cooldown", "AlertsSpec.channels",
+    "EmailChannelSpec.to", "EmailChannelSpec.sender", "SmtpSpec.host", "SmtpSpec.username_env",
+    "SmtpSpec.password_env", "SmtpSpec.ca_file", "WebhookChannelSpec.url",
+    "WebhookChannelSpec.url_env", "WebhookChannelSpec.secret_env", "AlertRuleSpec.name",
+    "AlertScope.tenant", "AlertScope.entity", "AlertScope.rule", "AlertRuleSpec.max_age",
+    "AlertRuleSpec.cooldown", "AlertRuleSpec.channels", "AlertRuleSpec.description",
+    "WebhooksSpec.allowed_hosts", "WebhooksSpec.allowed_networks", "WebhooksSpec.retry_backoff",
+    "WebhooksSpec.retry_backoff_max", "WebhooksSpec.retry_for", "WebhooksSpec.disable_after",
+    "ReportsSpec.schedules", "ReportSpec.cron", "ReportSpec.channels",
+}  # fmt: skip
+# alerts:, webhooks:, reports: (spec/alerts.py): names, durations, addresses, URLs and
+# messages; none reaches SQL (scopes are compared with results in Python).
+NOT_SQL |= {
+    "AlertsSpec.dashboard_url", "AlertsSpec.cooldown", "AlertsSpec.channels",
+    "EmailChannelSpec.to", "EmailChannelSpec.sender", "SmtpSpec.host", "SmtpSpec.username_env",
+    "SmtpSpec.password_env", "SmtpSpec.ca_file", "WebhookChannelSpec.url",
+    "WebhookChannelSpec.url_env", "WebhookChannelSpec.secret_env", "AlertRuleSpec.name",
+    "AlertScope.tenant", "AlertScope.entity", "AlertScope.rule", "AlertRuleSpec.max_age",
+    "AlertRuleSpec.cooldown", "AlertRuleSpec.channels", "AlertRuleSpec.description",
+    "WebhooksSpec.allowed_hosts", "WebhooksSpec.allowed_networks", "WebhooksSpec.retry_backoff",
+    "WebhooksSpec.retry_backoff_max", "WebhooksSpec.retry_for", "WebhooksSpec.disable_after",
+    "ReportsSpec.schedules", "ReportSpec.cron", "ReportSpec.channels",
 }  # fmt: skip
 
 _SOQL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$")

@@ -35,10 +35,10 @@ from vmsdq.web.security import bearer, client_ip
 
 bp = Blueprint("auth", __name__)
 # Endpoints anyone may reach: the login form, assets, the API's own description, and the
-# liveness and readiness probes (load balancers call them without credentials).
+# probes and the metrics scrape (load balancers and Prometheus send no credentials).
 PUBLIC = frozenset(
     {"auth.login", "auth.logout", "static", "plotly_js", "swagger", "openapi", "api_docs"}
-    | {"healthz", "readyz"}
+    | {"healthz", "readyz", "metrics_text"}
 )
 ACCOUNT = frozenset({"auth.password", "auth.logout"})  # reachable with a one-time password
 ANONYMOUS = Actor("anonymous", "viewer", tenant="", origin="")  # never member of a tenant

@@ -14,7 +14,7 @@ from vmsdq.core.results import RunResult
 from vmsdq.scoring.testing import D, S, entity, rule, run, spec
 from vmsdq.services.context import Context
 from vmsdq.services.runs import import_run
-from vmsdq.spec.models import MirrorSpec, Project, ProjectSpec
+from vmsdq.spec.models import FieldSpec, MirrorSpec, Project, ProjectSpec
 from vmsdq.store import ArtifactStore, Database
 
 from .receiver import Receiver, receiver
@@ -56,7 +56,10 @@ def project_spec(
         }
     )
     volunteer = spec("volunteer", {D.completeness: 0.5, D.validity: 0.5}, 80).model_copy(
-        update={"mirror": MirrorSpec(object="Contact", match_on="sf_id", count_tolerance=0.02)}
+        update={
+            "fields": {"id": FieldSpec(), "sf_id": FieldSpec()},
+            "mirror": MirrorSpec(object="Contact", match_on="sf_id", count_tolerance=0.02),
+        }
     )
     return Project(root=str(root), spec=ps, entities={"volunteer": volunteer})
 

@@ -64,9 +64,10 @@ class Mailbox:
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
-        self.envelopes.append(
-            (envelope.mail_from, list(envelope.rcpt_tos), session.ssl is not None)
-        )
+        transport = getattr(server, "transport", None)
+        implicit = transport is not None and transport.get_extra_info("ssl_object") is not None
+        encrypted = session.ssl is not None or implicit
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos), encrypted))
         return "250 Message accepted for delivery"
 
 
@@ -78,14 +79,19 @@ def _free_port() -> int:
 
 
 @contextmanager
-def smtp_server(folder: Path) -> Iterator[Mailbox]:
+def smtp_server(folder: Path, *, implicit_tls: bool = False) -> Iterator[Mailbox]:
+    """STARTTLS required (port 587 style), or TLS from the first byte (465 style)."""
     cert, key = self_signed(folder)
     tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     tls.load_cert_chain(cert, key)
     box = Mailbox(ca_file=str(cert))
-    controller = Controller(
-        box, hostname="127.0.0.1", port=_free_port(), tls_context=tls, require_starttls=True
-    )
+    port = _free_port()
+    if implicit_tls:
+        controller = Controller(box, hostname="127.0.0.1", port=port, ssl_context=tls)
+    else:
+        controller = Controller(
+            box, hostname="127.0.0.1", port=port, tls_context=tls, require_starttls=True
+        )
     controller.start()
     box.port = controller.port
     try:

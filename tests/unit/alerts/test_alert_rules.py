@@ -165,3 +165,23 @@ def test_a_rule_scoped_to_another_tenant_or_disabled_never_fires(
     ctx = make_ctx(_alerts(hook, other, off))
     store(ctx, clock, day_run(0, email_failed=90))
     assert hook.received == []
+
+
+def test_a_run_that_could_not_finish_fires_run_failed_and_sends_run_failed(
+    make_ctx: MakeCtx, clock: Clock, hook: Receiver
+) -> None:
+    from vmsdq.services import runs, webhooks, work
+
+    ctx = make_ctx(_alerts(hook, {"name": "failed-run", "kind": "run_failed"}))
+    webhooks.subscribe(ctx, f"{hook.url}/events", ["run.failed", "run.completed"])
+    run_id = runs.start_run(ctx, run_id="stuck", entities=["volunteer"])
+    assert work.fail_run(ctx, run_id, "run exceeded its time limit of 7200 s")
+    got = {(r.path, r.json["type"]) for r in hook.received}
+    assert got == {("/alerts", "alert.fired"), ("/events", "run.failed")}
+    fired = next(r.json["data"] for r in hook.received if r.path == "/alerts")
+    assert (
+        fired["message"] == ("run stuck is incomplete; run exceeded its time limit of 7200 s")
+        and fired["link"] == "https://dq.example.org/runs"
+    )
+    store(ctx, clock, day_run(1))
+    assert ("/alerts", "alert.resolved") in {(r.path, r.json["type"]) for r in hook.received}

@@ -105,3 +105,11 @@ def test_a_rule_sends_only_to_its_channels(make_ctx: MakeCtx, clock: Clock) -> N
         ctx = make_ctx({"channels": channels, "rules": [LOW | {"channels": ["b"]}]})
         store(ctx, clock, day_run(0, email_failed=70))
         assert (len(a.received), len(b.received)) == (0, 1)
+
+
+def test_an_alert_email_over_implicit_tls(make_ctx: MakeCtx, clock: Clock, tmp_path: Path) -> None:
+    with smtp_server(tmp_path, implicit_tls=True) as box:
+        ctx = make_ctx({"channels": {"mail": _email(box, tls="ssl")}, "rules": [LOW]})
+        store(ctx, clock, day_run(0, email_failed=70))
+    assert [m["To"] for m in box.messages] == ["steward@example.org"]
+    assert box.envelopes[0][2] is True  # the session was encrypted

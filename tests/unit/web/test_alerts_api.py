@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from vmsdq.client import verify_signature
 from vmsdq.web import create_app
+from vmsdq.web.testing import session_client
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "alerts"))
 from receiver import Receiver, receiver  # noqa: E402
@@ -49,7 +50,8 @@ def alert_app(project: Path, hook: Receiver) -> Iterator[Flask]:
 
 @pytest.fixture
 def api(alert_app: Flask) -> FlaskClient:
-    return alert_app.test_client()
+    client: FlaskClient = session_client(alert_app)
+    return client
 
 
 def test_alert_rules_are_set_listed_and_deleted(api: FlaskClient) -> None:

@@ -26,8 +26,8 @@ POLICY: dict[str, str] = {  # endpoint -> the least role that may call it
     **dict.fromkeys(
         ["auth.login", "auth.logout", "auth.password", "static", "plotly_js", "swagger"], PUBLIC
     ),
-    **dict.fromkeys(["openapi", "api_docs", "healthz", "readyz"], PUBLIC),
-    **dict.fromkeys(["metrics_text", "ui.monitoring_page"], "viewer"),  # scrape with a token
+    **dict.fromkeys(["openapi", "api_docs"], PUBLIC),
+    **dict.fromkeys(["healthz", "readyz", "metrics_text"], PUBLIC),  # probes and scrapers
     **dict.fromkeys(
         [
             "ui.overview",
@@ -62,6 +62,11 @@ POLICY: dict[str, str] = {  # endpoint -> the least role that may call it
             "api.list_settings_versions",
             "api.get_settings_version",
             "api.get_trends",
+            "ui.monitoring_page",
+            "api.list_alert_rules",
+            "api.get_alert_rule",
+            "api.list_incidents",
+            "api.list_channels",
         ],
         "viewer",
     ),
@@ -82,12 +87,30 @@ POLICY: dict[str, str] = {  # endpoint -> the least role that may call it
     **dict.fromkeys(
         ["api.update_setting", "api.list_audit", "api.export_audit", "api.verify_audit"], "admin"
     ),
+    **dict.fromkeys(  # alert rules are changed, and webhooks seen and changed, by admins
+        [
+            "api.put_alert_rule",
+            "api.delete_alert_rule",
+            "api.list_webhooks",
+            "api.create_webhook",
+            "api.get_webhook",
+            "api.update_webhook",
+            "api.delete_webhook",
+            "api.list_deliveries",
+            "api.get_delivery",
+            "api.redeliver",
+        ],
+        "admin",
+    ),
 }
 PATH_VALUES = {
     "run_id": "latest",
     "entity": "volunteer",
     "rule": "volunteer.email.format",
     "version": 1,
+    "name": "low-score",
+    "sub_id": "wh_none",
+    "delivery_id": "dl_none",
     ("swagger", "name"): "swagger-ui.css",
     ("static", "name"): "app.css",
 }
@@ -173,11 +196,17 @@ def _call(client: FlaskClient, app: Flask, endpoint: str, method: str, caller: C
     body: dict[str, Any] = {}
     if endpoint in ("api.update_setting", "api.preview_setting", "api.validate_setting"):
         body = {"json": SETTING}
+    elif endpoint == "api.put_alert_rule":
+        body = {"json": {"kind": "score_below", "threshold": 50}}
+    elif endpoint == "api.create_webhook":
+        body = {"json": {"url": "https://hooks.example.org/x", "events": ["alert.fired"]}}
     elif endpoint == "api.start_run":
         body = {"json": {"entities": ["district"]}}
     elif endpoint in ("api.save_entity", "api.preview_entity"):
         text = entity_source(open_context(app.config["VMSDQ_PROJECT"]), "volunteer")
         body = {"json": {"yaml": text}}
+    elif endpoint == "api.update_webhook":
+        body = {"json": {"events": ["run.completed"]}}
     elif endpoint == "ui.start_run":
         body = {"data": {"entity": "district"}}
     elif endpoint == "auth.login" and method == "POST":

@@ -25,8 +25,14 @@ RULE = "volunteer.email.format"
 
 
 @pytest.fixture
-def api(app: Flask) -> Iterator[Client]:
-    with live_server(app) as url, Client(url, timeout=60) as client:
+def api(app: Flask, project: Path) -> Iterator[Client]:
+    """An admin's client: writes through the API need a bearer token (or a session's CSRF
+    token, which only the dashboard has)."""
+    from vmsdq.services import tokens
+    from vmsdq.services.context import open_context
+
+    _, admin = tokens.create_token(open_context(project), "sdk", "admin")
+    with live_server(app) as url, Client(url, timeout=60, token=admin) as client:
         yield client
 
 
@@ -148,3 +154,16 @@ def test_unavailable_answers_are_retried_and_an_unreachable_server_is_a_transpor
         pytest.raises(TransportError, match="GET http://127.0.0.1"),
     ):
         gone.list_runs()
+
+
+def test_a_token_decides_what_the_client_may_do(app: Flask, project: Path) -> None:
+    from vmsdq.client import ForbiddenError
+    from vmsdq.services import tokens
+    from vmsdq.services.context import open_context
+
+    _, viewer = tokens.create_token(open_context(project), "viewer", "viewer")
+    with live_server(app) as url, Client(url, token=viewer) as api:
+        assert api.get_run("latest")["status"] == "completed"
+        with pytest.raises(ForbiddenError) as denied:
+            api.create_webhook("https://hooks.example.org/x", ["alert.fired"])
+        assert denied.value.status == 403 and "may not settings" in denied.value.message

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Iterable
-from html import escape
-from urllib.parse import quote, quote_plus
-
 from vmsdq.core.errors import SourceError, TerminalError, TransientError
+from vmsdq.core.secrets import redact as redact  # every form of a secret
 
 
 class SalesforceError(SourceError):
@@ -35,19 +31,3 @@ class SalesforceQueryError(SalesforceError, TerminalError):
 
 class SalesforceUnavailableError(SalesforceError, TransientError):
     """Rate limits, 5xx or network errors persisted through every retry."""
-
-
-def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """``text`` with every secret value (4+ characters) replaced by ``***``.
-
-    Also in the forms a secret takes on the wire: URL-encoded (form bodies), XML-escaped
-    (the SOAP login) and base64 (an HTTP Basic header).
-    """
-    forms: set[str] = set()
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            forms |= {secret, quote(secret, safe=""), quote_plus(secret), escape(secret)}
-            forms.add(base64.b64encode(secret.encode()).decode().rstrip("="))
-    for form in sorted(forms, key=len, reverse=True):
-        text = text.replace(form, "***")
-    return text

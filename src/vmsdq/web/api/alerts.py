@@ -111,7 +111,5 @@ def list_incidents(query: m.IncidentsQuery) -> dict[str, Any]:
     ),
 )
 def list_channels() -> dict[str, Any]:
-    context = ctx()
-    context.require("read")
-    channels = context.project.spec.alerts.channels
+    channels = alert_rules.list_channels(ctx())
     return {"items": [channel_view(n, c) for n, c in channels.items()]}

@@ -29,7 +29,7 @@ _NO_DATA = {
 @bp.get("/monitoring")
 def monitoring_page() -> str:
     context = ctx()
-    context.require("read")
+    context.require("read")  # the caller's own tenant and at least a viewer
     interval = float(current_app.config.get("VMSDQ_SAMPLE_SECONDS") or 60)
     samples = monitoring.history()
     if not samples:  # a fresh server: the first sample now, not in a minute
