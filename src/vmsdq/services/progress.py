@@ -59,7 +59,7 @@ class StepTracker:
 
 def stop_if_finished(ctx: Context, run_id: str) -> None:
     """RunStopped when the run was cancelled or failed (by a user or its time limit)."""
-    found = ctx.repos.runs.summary(run_id)
+    found = run_steps.run_state(ctx, run_id)
     if found is not None and found.status in (RunStatus.cancelled, RunStatus.failed):
         raise RunStopped(f"run {run_id} is {found.status}: {found.message}")
 

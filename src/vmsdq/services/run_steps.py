@@ -29,9 +29,60 @@ from vmsdq.store.records import RunSummary
 READ, VALIDATE = "read", "validate"
 
 
-def begin(ctx: Context, run_id: str, kind: str, name: str) -> None:
+@dataclasses.dataclass(frozen=True)
+class RunState:
+    """What a task checks before and while it works: a single-row read of the run, without
+    the score join of a summary (every task of a run does this several times)."""
+
+    status: str
+    message: str
+    started_at: datetime
+
+
+def run_state(ctx: Context, run_id: str) -> RunState | None:
+    from sqlalchemy import select
+
+    from vmsdq.store.models import Run
+
+    query = select(Run.status, Run.message, Run.started_at).where(Run.id == run_id)
+    with ctx.repos.runs.session() as s:
+        found = s.execute(query).first()
+    return RunState(found[0], found[1] or "", found[2]) if found is not None else None
+
+
+@dataclasses.dataclass(frozen=True)
+class StepStart:
+    """A run's state, its plan and one step's status, read in one query when a task starts."""
+
+    state: RunState
+    plan: dict[str, Any]
+    step: str | None  # the step's status (None: the run has no such step)
+
+
+def step_start(ctx: Context, run_id: str, kind: str, name: str) -> StepStart | None:
+    from sqlalchemy import and_, select
+
+    from vmsdq.store.models import Run, RunStep
+
+    step = and_(RunStep.run_id == Run.id, RunStep.kind == kind, RunStep.name == name)
+    query = (
+        select(Run.status, Run.message, Run.started_at, Run.plan, RunStep.status)
+        .outerjoin(RunStep, step)
+        .where(Run.id == run_id)
+    )
+    with ctx.repos.runs.session() as s:
+        found = s.execute(query).first()
+    if found is None:
+        return None
+    state = RunState(found[0], found[1] or "", found[2])
+    return StepStart(state, dict(found[3] or {}), found[4])
+
+
+def begin(ctx: Context, run_id: str, kind: str, name: str, state: RunState | None = None) -> None:
+    """Mark the step running (and the run, unless it already is)."""
     now = ctx.clock()
-    if ctx.repos.runs.summary(run_id) is not None:
+    state = state or run_state(ctx, run_id)
+    if state is not None and state.status != RunStatus.running:
         ctx.repos.runs.set_status(run_id, RunStatus.running, now)
     ctx.repos.steps.start(run_id, kind, name, now)
 

@@ -87,10 +87,11 @@ def read_view(
     ``retry_transient`` a transient failure is raised instead (the job retries it).
     """
     ctx.require("run")
-    plan = _plan(ctx, run_id)
-    if not _should_run(ctx, run_id, READ, view):
+    start = _step_start(ctx, run_id, READ, view)
+    if not _should_run(start):
         return
-    run_steps.begin(ctx, run_id, READ, view)
+    plan = start.plan
+    run_steps.begin(ctx, run_id, READ, view, start.state)
     try:
         if plan.get("from_run"):
             rows = run_steps.copy_view(ctx, plan["from_run"], run_id, view)
@@ -116,14 +117,14 @@ def validate_entity(
 ) -> None:
     """Validate one entity from the run's archive and replace its stored results."""
     ctx.require("run")
-    plan = _plan(ctx, run_id)
+    start = _step_start(ctx, run_id, VALIDATE, entity, step_needed=False)
+    plan = start.plan
     if entity not in plan["entities"]:
         raise NotFoundError(f"run '{run_id}' does not validate entity '{entity}'")
-    if not _should_run(ctx, run_id, VALIDATE, entity):
+    if not _should_run(_step_start(ctx, run_id, VALIDATE, entity, known=start)):
         return
-    run_steps.begin(ctx, run_id, VALIDATE, entity)
-    summary = _summary(ctx, run_id)
-    result = run_steps.validate(ctx, run_id, entity, summary.started_at, plan, progress)
+    run_steps.begin(ctx, run_id, VALIDATE, entity, start.state)
+    result = run_steps.validate(ctx, run_id, entity, start.state.started_at, plan, progress)
     run_steps.checkpoint("validated")
     ctx.repos.results.save_entity(run_id, plan["entities"].index(entity), result)
     run_steps.checkpoint("saved")
@@ -234,13 +235,26 @@ def _plan(ctx: Context, run_id: str) -> dict[str, Any]:
     return found
 
 
-def _should_run(ctx: Context, run_id: str, kind: str, name: str) -> bool:
-    step = ctx.repos.steps.get(run_id, kind, name)
-    if step is None:
+def _step_start(
+    ctx: Context,
+    run_id: str,
+    kind: str,
+    name: str,
+    *,
+    step_needed: bool = True,
+    known: run_steps.StepStart | None = None,
+) -> run_steps.StepStart:
+    """The run's state, plan and step in one read (every task starts with it)."""
+    found = known or run_steps.step_start(ctx, checked(run_id, "run id"), kind, name)
+    if found is None:
+        raise NotFoundError(f"run '{run_id}' is not in the results database")
+    if step_needed and found.step is None:
         raise NotFoundError(f"run '{run_id}' has no step {kind} '{name}'")
-    if step.status in DONE:
-        return False
-    return _summary(ctx, run_id).status != RunStatus.cancelled
+    return found
+
+
+def _should_run(start: run_steps.StepStart) -> bool:
+    return start.step not in DONE and start.state.status != RunStatus.cancelled
 
 
 def list_runs(

@@ -77,8 +77,8 @@ def fail_run(ctx: Context, run_id: str, reason: str) -> bool:
 
 
 def _stopped(ctx: Context, run_id: str) -> bool:
-    summary = ctx.repos.runs.summary(run_id)
-    return summary is not None and summary.status in STOPPED
+    state = run_steps.run_state(ctx, run_id)
+    return state is not None and state.status in STOPPED
 
 
 def _skipped(run_id: str, kind: str, name: str) -> dict[str, Any]:

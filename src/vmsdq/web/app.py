@@ -38,6 +38,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(DEFAULTS)
     if "VMSDQ_PROJECT" in os.environ:
         app.config["VMSDQ_PROJECT"] = os.environ["VMSDQ_PROJECT"]
+    for key in ("VMSDQ_SAMPLE_SECONDS", "VMSDQ_HEALTH_SECONDS"):  # settable under gunicorn
+        if key in os.environ:
+            app.config[key] = float(os.environ[key])
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.merge_slashes = False  # "//" in an id is a 404, not a redirect

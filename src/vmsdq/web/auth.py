@@ -35,7 +35,8 @@ from vmsdq.web.problems import problem
 from vmsdq.web.security import bearer, client_ip
 
 bp = Blueprint("auth", __name__)
-# Endpoints anyone may reach: the login form, assets, the API's own description.
+# Endpoints anyone may reach: the login form, assets, the API's own description, and the
+# probes (load balancers send no credentials; Prometheus scrapes /metrics with a viewer token).
 PUBLIC = frozenset(
     {
         *("auth.login", "auth.logout", "static", "plotly_js", "swagger", "openapi", "api_docs"),

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
@@ -28,11 +30,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def call(url: str, data: bytes | None = None) -> tuple[int, dict[str, object]]:
-    headers = {"Content-Type": "application/json"} if data else {}
+OPENER = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+
+def call(url: str, data: bytes | None = None, csrf: str = "") -> tuple[int, dict[str, object]]:
+    headers = {"Content-Type": "application/json", "X-CSRFToken": csrf} if data else {}
     request = urllib.request.Request(url, data=data, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=30) as answer:
+        with OPENER.open(request, timeout=30) as answer:
             return answer.status, json.loads(answer.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
@@ -66,7 +71,11 @@ def test_gunicorn_logs_json_lines_with_the_run_id_and_no_secret(
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise AssertionError(log.read_text()) from None
                 time.sleep(0.3)
-        status, body = call(base + "/api/v1/runs", json.dumps({"entities": ["district"]}).encode())
+        with OPENER.open(base + "/login", timeout=30) as page:  # a session and its CSRF token
+            found = re.search(r'name="csrf-token" content="([^"]+)"', page.read().decode())
+        assert found is not None
+        run = json.dumps({"entities": ["district"]}).encode()
+        status, body = call(base + "/api/v1/runs", run, csrf=found[1])
         assert status == 202 and body["status"] == "queued"
         assert call(base + "/readyz")[0] == 503
     finally:

@@ -147,7 +147,7 @@ def test_cancelling_a_run_stops_its_tasks(project: Path, monkeypatch: pytest.Mon
 def test_a_run_past_its_time_limit_is_failed_with_the_reason(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    slow_validation(monkeypatch, "school", 4.0)
+    began = slow_validation(monkeypatch, "school", 4.0)
     ctx = open_context(project)
     run_id = runs.start_run(ctx, entities=["school", "district"])
     executor = ThreadExecutor(2, run_time_limit=1.5)
@@ -158,7 +158,10 @@ def test_a_run_past_its_time_limit_is_failed_with_the_reason(
     assert summary.status == "failed"
     assert summary.message == "run exceeded its time limit of 1.5 s"
     school = next(s for s in steps if s.name == "school" and s.kind == "validate")
-    assert school.status == "cancelled" and "failed" in school.message
+    if began.is_set():  # it was validating: stopped at its next stage
+        assert school.status == "cancelled" and "failed" in school.message
+    else:  # a loaded machine: the reads alone took past the limit; school never starts
+        assert school.status == "queued"
 
 
 def flaky_reads(monkeypatch: pytest.MonkeyPatch, view: str, failures: int) -> list[int]:
