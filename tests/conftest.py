@@ -53,4 +53,10 @@ def mariadb_url() -> str:
 @pytest.fixture
 def redis_url() -> str:
     require_service("redis")
-    return os.environ.get("VMSDQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    # each xdist worker its own database: metrics and samples recorded into Redis are shared
+    # by every process using it, and tests count them
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    return os.environ.get(
+        "VMSDQ_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{max(15 - 2 * index, 1)}"
+    )
