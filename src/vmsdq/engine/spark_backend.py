@@ -38,8 +38,8 @@ from vmsdq.engine.sql_backend import (
     arrow_array,
     count_pair,
     missing_column,
+    refused,
     rule_result,
-    unwritable,
     views_read,
 )
 from vmsdq.engine.sql_dialect import is_blank_test
@@ -145,16 +145,7 @@ class SparkBackend:
         with self._errors(entity.name):
             db = self._database(entity, snapshots)
         missing = missing_column(entity, db.columns[entity.name])
-        if missing is not None:
-            where = snapshots[entity.name].location
-            return {c.name: f"column '{missing}' is missing from {where}" for c in entity.checks}
-        if unwritable(entity, entity.checks, db) is None:  # the usual case: one try
-            return {}
-        return {
-            check.name: why
-            for check in entity.checks
-            if (why := unwritable(entity, [check], db)) is not None
-        }
+        return refused(entity, db, missing, snapshots[entity.name].location)
 
     def validate(
         self,

@@ -70,16 +70,7 @@ class SqlBackend:
         missing = missing_column(
             entity, db.columns[entity.name], entity.source_columns.get(entity.name)
         )
-        if missing is not None:
-            where = f"table '{tables[entity.name]}'"
-            return {c.name: f"column '{missing}' is missing from {where}" for c in entity.checks}
-        if unwritable(entity, entity.checks, db) is None:  # the usual case: one try
-            return {}
-        return {
-            check.name: why
-            for check in entity.checks
-            if (why := unwritable(entity, [check], db)) is not None
-        }
+        return refused(entity, db, missing, f"table '{tables[entity.name]}'")
 
     def validate(
         self,
@@ -182,6 +173,22 @@ class SqlBackend:
     def _scrub(self, message: str) -> str:
         password = self.url.password
         return message.replace(str(password), "***") if password else message
+
+
+def refused(
+    entity: CompiledEntity, db: Database, missing: str | None, where: str
+) -> dict[str, str]:
+    """Check name -> why ``db`` cannot run it: every check when the column ``missing`` is
+    absent from ``where``, else the checks whose SQL cannot be written for it."""
+    if missing is not None:
+        return {c.name: f"column '{missing}' is missing from {where}" for c in entity.checks}
+    if unwritable(entity, entity.checks, db) is None:  # the usual case: one try
+        return {}
+    return {
+        check.name: why
+        for check in entity.checks
+        if (why := unwritable(entity, [check], db)) is not None
+    }
 
 
 def unwritable(entity: CompiledEntity, checks: Sequence[Check], db: Database) -> str | None:
