@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import glob
 import gzip
-import json
 import time
 import uuid
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from vmsdq.core.errors import MissingColumnError, SourceError
 from vmsdq.core.snapshots import RejectedRecord, Snapshot
 from vmsdq.core.words import ViewRef, ViewRole
 from vmsdq.core.workspace import Workspace
-from vmsdq.sources.json_array import split_json_array
+from vmsdq.sources.json_array import object_error, split_json_array
 from vmsdq.spec import paths
 
 if TYPE_CHECKING:
@@ -416,7 +415,7 @@ def _split_json_lines(
         for number, raw in enumerate(src, start=1):
             if not raw.strip():
                 continue
-            error = _json_line_error(raw)
+            error = object_error(raw)
             if error is None:
                 out.write(raw if raw.endswith(b"\n") else raw + b"\n")
                 kept += 1
@@ -424,13 +423,3 @@ def _split_json_lines(
             text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
             rejects.append(RejectedRecord(entity, shown, number, error, text))
     return rejects, kept
-
-
-def _json_line_error(raw: bytes) -> str | None:
-    try:
-        value = json.loads(raw)
-    except UnicodeDecodeError:
-        return "invalid UTF-8 encoding"
-    except json.JSONDecodeError as exc:
-        return f"invalid JSON: {exc.msg} at column {exc.colno}"
-    return None if isinstance(value, dict) else "not a JSON object"

@@ -25,7 +25,7 @@ def split_json_array(
     with clean.open("wb") as out:
         for line, raw, unclosed in _elements(data):
             error = "the array is not closed (missing ']' or '}')" if unclosed else None
-            error = error or _element_error(raw)
+            error = error or object_error(raw)
             if error is None:
                 out.write(b" ".join(raw.splitlines()) + b"\n")
                 kept += 1
@@ -81,7 +81,8 @@ def _add(
     found.append((line, stripped, unclosed))
 
 
-def _element_error(raw: bytes) -> str | None:
+def object_error(raw: bytes) -> str | None:
+    """Why ``raw`` is not one JSON object (a JSON line or an array element), or None."""
     try:
         value = json.loads(raw)
     except UnicodeDecodeError:

@@ -67,17 +67,6 @@ NOT_SQL = {
     "SalesforceSourceSpec.env_prefix", "SalesforceSourceSpec.api_version",
     # Spark session settings (configuration values, not SQL)
     "EngineSpec.master", "EngineSpec.conf",
-    # alerts, webhooks and reports: names, addresses, durations, schedules; scopes are
-    # compared as bound ORM values
-    "AlertsSpec.dashboard_url", "AlertsSpec.cooldown", "AlertsSpec.channels",
-    "EmailChannelSpec.to", "EmailChannelSpec.sender", "SmtpSpec.host", "SmtpSpec.username_env",
-    "SmtpSpec.password_env", "SmtpSpec.ca_file", "WebhookChannelSpec.url",
-    "WebhookChannelSpec.url_env", "WebhookChannelSpec.secret_env", "AlertRuleSpec.name",
-    "AlertScope.tenant", "AlertScope.entity", "AlertScope.rule", "AlertRuleSpec.max_age",
-    "AlertRuleSpec.cooldown", "AlertRuleSpec.channels", "AlertRuleSpec.description",
-    "WebhooksSpec.allowed_hosts", "WebhooksSpec.allowed_networks", "WebhooksSpec.retry_backoff",
-    "WebhooksSpec.retry_backoff_max", "WebhooksSpec.retry_for", "WebhooksSpec.disable_after",
-    "ReportsSpec.schedules", "ReportSpec.cron", "ReportSpec.channels",
 }  # fmt: skip
 # alerts:, webhooks:, reports: (spec/alerts.py): names, durations, addresses, URLs and
 # messages; none reaches SQL (scopes are compared with results in Python).
