@@ -127,23 +127,25 @@ class Database:
         """One transaction: committed on success, rolled back on error. With ``scope``, every
         query sees only that tenant's project (``vmsdq.store.scope``)."""
         info = {SCOPE_KEY: scope} if scope is not None else {}
-        try:
-            with Session(self.engine, expire_on_commit=False, info=info) as s, s.begin():
-                yield s
-        except SQLAlchemyError as exc:
-            if _is_connection_error(exc):
-                raise StoreUnavailableError(
-                    f"results database {safe_url(self.url)} is unreachable: {_first_line(exc)}"
-                ) from None
-            raise
+        with (
+            self._reachable(),
+            Session(self.engine, expire_on_commit=False, info=info) as s,
+            s.begin(),
+        ):
+            yield s
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A core connection for a few cheap reads, without an ORM session (the caller binds
         the scope itself); errors as :meth:`session` raises them."""
+        with self._reachable(), self.engine.connect() as con:
+            yield con
+
+    @contextmanager
+    def _reachable(self) -> Iterator[None]:
+        """A lost connection to the database becomes ``StoreUnavailableError``."""
         try:
-            with self.engine.connect() as con:
-                yield con
+            yield
         except SQLAlchemyError as exc:
             if _is_connection_error(exc):
                 raise StoreUnavailableError(
