@@ -81,9 +81,9 @@ def test_the_monitoring_page_shows_the_figures_over_time(
         client.get("/runs")
     latest = monitoring.sample(60, now=start + 60)
     assert latest is not None and monitoring.sample(60, now=start + 61) is None  # one per slot
-    assert latest["runs_finished"] == 1 and latest["run_seconds"] == 12.0
+    assert latest["runs_finished"] == 1 and latest["run_seconds"] == pytest.approx(12.0)
     assert latest["task_retries"] == 1 and latest["cache_hit_ratio"] == 0.5
-    assert latest["rows_per_second"]["volunteer"] == 15_000
+    assert latest["rows_per_second"]["volunteer"] == pytest.approx(15_000)
     assert latest["http"]["GET /runs"]["requests"] == 3
 
     page = client.get("/monitoring")
@@ -97,9 +97,9 @@ def test_the_monitoring_page_shows_the_figures_over_time(
         )
     }
     assert set(figures) >= {"run-duration", "rows", "queue", "tasks", "cache", "latency", "cpu"}
-    assert 12.0 in figures["run-duration"]["data"][0]["y"]
+    assert pytest.approx(12.0) in figures["run-duration"]["data"][0]["y"]
     rows = {t["name"]: t["y"] for t in figures["rows"]["data"]}
-    assert rows["volunteer"][-1] == 15_000
+    assert rows["volunteer"][-1] == pytest.approx(15_000)
     assert 50.0 in figures["cache"]["data"][0]["y"]
     assert any(t["name"] == "GET /runs" for t in figures["latency"]["data"])
     assert "w1@host" in html and "Degraded" not in html
