@@ -67,6 +67,8 @@ NOT_SQL = {
     "SalesforceSourceSpec.env_prefix", "SalesforceSourceSpec.api_version",
     # Spark session settings (configuration values, not SQL)
     "EngineSpec.master", "EngineSpec.conf",
+    # a JSON Schema, read by the jsonschema library in Python (a digest names its table)
+    "JsonOpts.schema_",
 }  # fmt: skip
 # alerts:, webhooks:, reports: (spec/alerts.py): names, durations, addresses, URLs and
 # messages; none reaches SQL (scopes are compared with results in Python).

@@ -89,8 +89,10 @@ def test_entity_schema_describes_keys_and_rule_types() -> None:
         "aggregate",
         "expression",
         "freshness",
+        "monotonic",
         "reference",
         "row_count",
+        "row_count_compare",
         "transition",
         "unique",
     ]
