@@ -10,6 +10,7 @@ from vmsdq.checks.registry import register_rule_type
 from vmsdq.checks.rules.aggregate import compile_aggregate
 from vmsdq.checks.rules.allowed import compile_allowed
 from vmsdq.checks.rules.count_compare import compile_row_count_compare
+from vmsdq.checks.rules.drift import compile_drift
 from vmsdq.checks.rules.expression import compile_expression
 from vmsdq.checks.rules.format import compile_format
 from vmsdq.checks.rules.json_text import compile_json
@@ -154,4 +155,11 @@ def register() -> None:
         spec=d.RowCountCompareRule,
         dimension=D.volume,
         severity=S.error,
+    )
+    register_rule_type(
+        "drift",
+        compile_drift,
+        spec=d.DriftRule,
+        dimension=D.consistency,
+        severity=S.warning,
     )

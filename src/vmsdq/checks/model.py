@@ -48,6 +48,19 @@ class StrictValues:
 
 
 @dataclass(frozen=True)
+class Distribution:
+    """A table check the engine computes in Python (scipy): the distribution of ``column``
+    in the entity's rows against the same column in view ``reference`` (another run)."""
+
+    column: str
+    reference: str  # the view holding the reference rows
+    method: str  # ks | chi_square | psi
+    threshold: float
+    numeric: bool  # the column holds numbers, dates or timestamps (else categories)
+    bins: int = 10  # psi over numbers: quantile bins of the reference
+
+
+@dataclass(frozen=True)
 class Check:
     name: str
     entity: str
@@ -63,6 +76,7 @@ class Check:
     relations: tuple[Relation, ...] = ()
     strict: tuple[StrictValues, ...] = ()
     metric: exp.Expr | None = None  # table scope: aggregate over base rows
+    distribution: Distribution | None = None  # table scope: computed in Python instead
     source: str = ""  # where the rule was declared, file:line
 
 

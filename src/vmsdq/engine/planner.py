@@ -96,6 +96,8 @@ def refusal(check: Check, caps: Capabilities, views: Mapping[str, object]) -> st
         return "table checks run from the rows"
     if check.strict and not caps.supports_strict_values:
         return "strict validation runs in Python"
+    if check.distribution is not None:
+        return "distribution drift runs in Python (scipy)"
     previous = any(ViewRef.parse(n).role is ViewRole.previous for n in read)
     if previous and not caps.supports_previous_snapshot:
         return "the previous snapshot is kept by DuckDB only"

@@ -44,6 +44,17 @@ class MonotonicRule(WrittenRule):
     when: Condition = None
 
 
+class DriftRule(WrittenRule):
+    """The distribution of ``field`` against its distribution in a reference run."""
+
+    type: Literal["drift"]
+    field: Column
+    method: Literal["ks", "chi_square", "psi"] | None = None  # default: ks for numbers
+    threshold: float | None = Field(default=None, gt=0)  # default by method (docs/rules.md)
+    reference: Literal["previous"] = "previous"  # the newest completed run before this one
+    bins: int = Field(default=10, ge=2, le=100)  # psi over numbers: quantile bins
+
+
 class RowCountCompareRule(WrittenRule):
     """This entity's row count is ``ratio`` times ``entity``'s, within ``tolerance``."""
 

@@ -87,6 +87,7 @@ def test_entity_schema_describes_keys_and_rule_types() -> None:
     mapping = schema["properties"]["rules"]["items"]["discriminator"]["mapping"]
     assert sorted(mapping) == [
         "aggregate",
+        "drift",
         "expression",
         "freshness",
         "monotonic",

@@ -139,7 +139,7 @@ def test_bad_rule_type_lists_rule_types(project: Path) -> None:
     assert messages() == [
         "entities/event.yaml:13:11: rules[0]: unknown rule type 'expresion' (allowed: "
         "'expression', 'unique', 'aggregate', 'reference', 'row_count', 'freshness', "
-        "'transition', 'monotonic', 'row_count_compare')"
+        "'transition', 'monotonic', 'row_count_compare', 'drift')"
     ]
 
 
