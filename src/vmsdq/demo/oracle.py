@@ -7,6 +7,7 @@ Meant for demo sizes up to a few hundred thousand rows.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -387,11 +388,37 @@ def _freshness(rule: TruthRule, rows: Rows, now: datetime) -> bool:
     return bool(now - max(values) > max_age)
 
 
+def _json(rule: TruthRule, rows: Rows, *_: Any) -> set[int]:
+    """RFC 8259 JSON (no NaN or Infinity), conforming to the schema when there is one."""
+    schema = rule.opts.schema_
+    conforms = None
+    if schema is not None:
+        from jsonschema import validators
+
+        conforms = validators.validator_for(schema)(schema).is_valid
+    bad = set()
+    for i, v in enumerate(rows.typed[rule.field or ""]):
+        if not present(v):
+            continue
+        try:
+            parsed = json.loads(v, parse_constant=_not_json)
+        except ValueError:
+            bad.add(i)
+            continue
+        if conforms is not None and not conforms(parsed):
+            bad.add(i)
+    return bad
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 ROW_RULES: dict[str, Callable[..., set[int]]] = {
     "required": _required, "type": _type, "format": _format, "allowed": _allowed,
     "range": _range, "length": _length, "unique": _unique, "references": _references,
     "reference": _reference, "expression": _expression, "aggregate": _aggregate,
-    "transition": _transition,
+    "transition": _transition, "json": _json,
 }  # fmt: skip
 TABLE_RULES: dict[str, Callable[[TruthRule, Rows, datetime], bool]] = {
     "row_count": _row_count, "freshness": _freshness,

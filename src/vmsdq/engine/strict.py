@@ -9,7 +9,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from vmsdq.checks.model import CompiledEntity, StrictValues
-from vmsdq.checks.rules.json_text import SCHEMA_VALIDATOR, json_valid
+from vmsdq.checks.rules.json_text import SCHEMA_VALIDATOR, STRICT_VALIDATOR, to_python
 from vmsdq.checks.sql import col
 from vmsdq.engine.plan import base_select
 
@@ -54,8 +54,8 @@ def certainly_valid(validator_name: str, value: exp.Expr) -> exp.Expr | None:
 def _prefilter(strict: StrictValues, column: exp.Expr) -> exp.Expr:
     """Values the SQL side does not already fail: they match the format's pattern, or (JSON
     Schema) they parse as JSON."""
-    if strict.validator.startswith(SCHEMA_VALIDATOR):
-        return json_valid(column)
+    if strict.validator.startswith((SCHEMA_VALIDATOR, STRICT_VALIDATOR)):
+        return to_python(strict.validator, column)
     pattern = exp.Literal.string(format_pattern(strict.validator))
     return exp.RegexpFullMatch(this=column.copy(), expression=pattern)
 
@@ -65,6 +65,8 @@ def validator(name: str) -> Callable[[str], bool]:
     ``json_schema:<schema>`` (the parsed value conforms, by the ``jsonschema`` library)."""
     if name.startswith(SCHEMA_VALIDATOR):
         return _schema_validator(name.removeprefix(SCHEMA_VALIDATOR))
+    if name == STRICT_VALIDATOR:
+        return _schema_validator(None)
     if name == "email":
         import email_validator
 
@@ -90,19 +92,26 @@ def validator(name: str) -> Callable[[str], bool]:
     return valid_phone
 
 
-def _schema_validator(schema_text: str) -> Callable[[str], bool]:
+def _schema_validator(schema_text: str | None) -> Callable[[str], bool]:
+    """Strict RFC 8259 JSON (no NaN, Infinity, trailing commas), conforming to the schema."""
     import json
 
     from jsonschema import validators
 
-    schema = json.loads(schema_text)
-    checker = validators.validator_for(schema)(schema)
+    checker = None
+    if schema_text is not None:
+        schema = json.loads(schema_text)
+        checker = validators.validator_for(schema)(schema)
+
+    def not_json(name: str) -> None:
+        raise ValueError(f"{name} is not JSON")
 
     def conforms(value: str) -> bool:
         try:
-            return bool(checker.is_valid(json.loads(value)))
-        except (ValueError, RecursionError):  # DuckDB parsed it, Python cannot: not conforming
+            parsed = json.loads(value, parse_constant=not_json)
+        except (ValueError, RecursionError):  # DuckDB parsed it, RFC 8259 does not
             return False
+        return checker is None or bool(checker.is_valid(parsed))
 
     return conforms
 

@@ -20,6 +20,9 @@ ROWS = (
     {"id": "6", "prefs": "[1, 2]"},  # JSON; not an object
     {"id": "7", "prefs": "null"},  # the JSON null parses
     {"id": "8", "prefs": '{"email": true, "sms": false}'},  # same value as row 1
+    {"id": "9", "prefs": '{"email": true, "score": NaN}'},  # DuckDB parses it; RFC 8259 not
+    {"id": "10", "prefs": '{"email": true,}'},  # a trailing comma: not JSON either
+    {"id": "11", "prefs": '{"email": false, "note": "info: Infinity, [1,2]"}'},  # JSON
 )
 SCHEMA = {
     "type": "object",
@@ -31,18 +34,18 @@ SCHEMA = {
 def test_parseable_only(tmp_path: Path) -> None:
     result = TableCase("v", {"id": {}, "prefs": {"json_text": True}}).rows(*ROWS).run(tmp_path)
     rule = result.rule("v.prefs.json")
-    assert (rule.evaluated, rule.failed, rule.outcome) == (6, 1, Outcome.failed)
+    assert (rule.evaluated, rule.failed, rule.outcome) == (9, 3, Outcome.failed)
     assert (rule.dimension, rule.severity) == (Dimension.validity, Severity.error)
-    assert result.failing("v.prefs.json") == ["2"]
-    assert result.failures()[0]["values"] == {"prefs": "{email: true}"}
+    assert result.failing("v.prefs.json") == ["10", "2", "9"]
+    assert result.failures()[1]["values"] == {"prefs": "{email: true}"}
 
 
 def test_schema_conformance(tmp_path: Path) -> None:
     fields = {"id": {}, "prefs": {"json_text": {"schema": SCHEMA, "severity": "warning"}}}
     result = TableCase("v", fields).rows(*ROWS).run(tmp_path)
     rule = result.rule("v.prefs.json")
-    assert (rule.evaluated, rule.failed, rule.outcome) == (6, 4, Outcome.warn)
-    assert result.failing("v.prefs.json") == ["2", "5", "6", "7"]
+    assert (rule.evaluated, rule.failed, rule.outcome) == (9, 6, Outcome.warn)
+    assert result.failing("v.prefs.json") == ["10", "2", "5", "6", "7", "9"]
 
 
 def test_json_on_a_number_field_is_a_config_error(tmp_path: Path) -> None:
