@@ -47,9 +47,10 @@ def test_bad_values_are_reported_at_their_line(tmp_path: Path) -> None:
     code, output = _check(tmp_path, bad)
     ledger = tmp_path / "entities" / "ledger.yaml"
     assert code == 2
-    assert f"{ledger}:11:84: rules[1].tolerance: Input should be greater than or equal to 0" in (
-        output
-    )
+    assert (
+        f"{ledger}:11:84: rules[1].tolerance: invalid value -1: input should be greater than "
+        "or equal to 0"
+    ) in output
     assert f"{ledger}:12:64: rules[2].method: invalid value 'kl' (allowed: 'ks', 'chi_square' " in (
         output
     )
