@@ -99,3 +99,10 @@ class CompiledEntity:
     # view -> field -> column in the source, where they differ: the checks read views by
     # field name (sources rename); a database table still has the source's names (pushdown)
     source_columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # a composite key's fields (``key`` is then the first); empty for a one-field key
+    key_parts: tuple[str, ...] = ()
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The key's fields: ``(key,)``, or every part of a composite key."""
+        return self.key_parts or (self.key,)

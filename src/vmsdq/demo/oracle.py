@@ -57,10 +57,10 @@ class Rows:
 
     @property
     def n(self) -> int:
-        return len(self.raw[self.spec.key])
+        return len(self.raw[self.spec.one_key("the demo")])
 
     def key(self, i: int) -> str:
-        value = self.typed[self.spec.key][i]
+        value = self.typed[self.spec.one_key("the demo")][i]
         return "" if value is None else str(value)
 
     def row(self, i: int) -> dict[str, Any]:
@@ -281,7 +281,7 @@ def _targets(rule: TruthRule, target: Rows, columns: list[str]) -> set[tuple[Any
 
 def _references(rule: TruthRule, rows: Rows, data: dict[str, Rows], *_: Any) -> set[int]:
     target = data[rule.opts.entity]
-    found = _targets(rule, target, [rule.opts.field or target.spec.key])
+    found = _targets(rule, target, [rule.opts.field or target.spec.one_key("the demo")])
     values = rows.typed[rule.field or ""]
     return {i for i, v in enumerate(values) if present(v) and (v,) not in found}
 
@@ -290,7 +290,7 @@ def _reference(rule: TruthRule, rows: Rows, data: dict[str, Rows], *_: Any) -> s
     opts = rule.opts
     target = data[opts.entity]
     target_columns = opts.target_columns or (
-        [target.spec.key] if len(opts.columns) == 1 else list(opts.columns)
+        [target.spec.one_key("the demo")] if len(opts.columns) == 1 else list(opts.columns)
     )
     found = _targets(rule, target, target_columns)
     when = sql_filter(rule, "when")
@@ -322,7 +322,7 @@ def _aggregate(rule: TruthRule, rows: Rows, data: dict[str, Rows], *_: Any) -> s
     per_key: dict[Any, Any] = _aggregate_by_key(opts, related, where)
     when = sql_filter(rule, "when")
     bad = set()
-    keys = rows.typed[rows.spec.key]
+    keys = rows.typed[rows.spec.one_key("the demo")]
     for i, row in rows.rows():
         value = row[opts.field]
         if value is None or (when is not None and not when(row)):
@@ -357,7 +357,7 @@ def _transition(rule: TruthRule, rows: Rows, _: Any, previous: dict[str, Rows]) 
     prev = previous.get(rule.entity)
     if prev is None:
         return set()
-    name, key = rule.opts.field, rows.spec.key
+    name, key = rule.opts.field, rows.spec.one_key("the demo")
     old_of = dict(zip(prev.typed[key], prev.typed[name], strict=True))
     allowed = rule.opts.allowed
     bad = set()

@@ -139,7 +139,7 @@ class _Copy:
         }
         self.truth |= {self.rule(m.ours): set() for m in self.fields}
         groups = self._servable(_groups(self.rows, mirror.match_on))
-        key = self.entity.key
+        key = self.entity.one_key("the demo")
         sf_by_id = {k: self._sf_row(_served(rows[0], mirror.match_on), rows[0])
                     for k, rows in groups.items()}  # fmt: skip
         self._duplicates(groups)
@@ -175,7 +175,9 @@ class _Copy:
             if _served_id(rows[0], match_on) is not None:
                 out[k] = rows
                 continue
-            self.truth[missing] |= {str(r[self.entity.key]) for r in rows if self._in_scope(r)}
+            self.truth[missing] |= {
+                str(r[self.entity.one_key("the demo")]) for r in rows if self._in_scope(r)
+            }
             sid = _new_salesforce_id(self.rng, taken)
             taken.add(str(join_key(sid)))
             self.unlinked.append(self._sf_row(sid, rows[0]))
@@ -200,7 +202,7 @@ class _Copy:
         return out
 
     def _drift(self, kind: str, row: Row, sf: Row) -> None:
-        key = str(row[self.entity.key])
+        key = str(row[self.entity.one_key("the demo")])
         if kind in ("missing_sf", "deleted"):
             self.truth[self.rule(f"missing_in_{mirror_of(self.entity).system}")].add(key)
             sf[IS_DELETED] = kind == "deleted"
@@ -221,7 +223,7 @@ class _Copy:
         for rows in groups.values():
             first, mirrored = rows[0], self._in_scope(rows[0])
             for other in rows[1:]:
-                key = str(other[self.entity.key])
+                key = str(other[self.entity.one_key("the demo")])
                 if not self._in_scope(other):
                     continue
                 if not mirrored:

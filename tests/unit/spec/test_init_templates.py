@@ -108,6 +108,10 @@ def test_from_data_sqlite_database(tmp_path: Path) -> None:
             "revenue NUMERIC, active BOOLEAN, created DATETIME, opened DATE)"
         )
         con.execute("CREATE TABLE note (body TEXT)")
+        con.execute(
+            "CREATE TABLE flight (origin TEXT, time_hour DATETIME, dep_delay INTEGER, "
+            "PRIMARY KEY (origin, time_hour))"
+        )
     project = tmp_path / "proj"
     result = CliRunner().invoke(main, ["init", str(project), "--from-data", f"sqlite:///{db}"])
     assert result.exit_code == 0, result.output
@@ -126,6 +130,12 @@ def test_from_data_sqlite_database(tmp_path: Path) -> None:
         "created": {"type": "timestamp", "check_type": False},
         "opened": {"type": "date", "check_type": False},
     }
+    flight = _entity(project, "flight")
+    assert flight["key"] == ["origin", "time_hour"]  # the composite primary key
+    assert flight["fields"]["origin"] == {"type": "string", "required": True}
+    assert flight["rules"] == [
+        {"name": "key_unique", "type": "unique", "columns": ["origin", "time_hour"]}
+    ]
     result = CliRunner().invoke(main, ["check", "--project", str(project)])
     assert result.exit_code == 0, result.output
     assert "type" not in _rule_kinds(project, "account")

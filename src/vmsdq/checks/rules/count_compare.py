@@ -22,7 +22,7 @@ def compile_row_count_compare(rule: RowCountCompareRule, ctx: RuleContext) -> Ch
     target = ctx.target(rule.entity)
     where = rule.entity_where
     condition = ctx.parse(where, entity=target, table="t") if where else None
-    fields = list(dict.fromkeys([target.key, *column_names(condition)]))
+    fields = list(dict.fromkeys([*target.key_fields, *column_names(condition)]))
     inner = typed_select(target, rule.entity, fields).subquery("t")
     other = exp.select(exp.alias_(exp.Count(this=exp.Star()), "n", quoted=True)).from_(inner)
     if condition is not None:

@@ -26,19 +26,21 @@ def compile_monotonic(rule: MonotonicRule, ctx: RuleContext) -> Check:
     for name in names:
         ctx.field(name)
     condition = ctx.parse(rule.when, table="t") if rule.when else None
-    fields = dict.fromkeys([entity.key, *names, *column_names(condition)])
+    keys = entity.key_fields
+    fields = dict.fromkeys([*keys, *names, *column_names(condition)])
     inner = typed_select(entity, entity.entity, fields).subquery("t")
     window = exp.Window(
         this=exp.Anonymous(this="LAG", expressions=[col(rule.field, "t")]),
         partition_by=[col(n, "t") for n in rule.within] or None,
         order=exp.Order(expressions=[exp.Ordered(this=col(n, "t")) for n in rule.order_by]),
     )
-    window.args["order"].append("expressions", exp.Ordered(this=col(entity.key, "t")))
-    conditions = [is_present(col(n, "t"), text=ctx.is_text(n)) for n in [entity.key, *names]]
+    for k in keys:
+        window.args["order"].append("expressions", exp.Ordered(this=col(k, "t")))
+    conditions = [is_present(col(n, "t"), text=ctx.is_text(n)) for n in [*keys, *names]]
     conditions += [exp.paren(condition)] if condition is not None else []
     ordered = (
         exp.select(
-            exp.alias_(col(entity.key, "t"), "k", quoted=True),
+            *[exp.alias_(col(k, "t"), f"k{i}", quoted=True) for i, k in enumerate(keys)],
             exp.alias_(window, "prev", quoted=True),
         )
         .from_(inner)
@@ -49,11 +51,11 @@ def compile_monotonic(rule: MonotonicRule, ctx: RuleContext) -> Check:
     strongest = exp.Max if rule.direction == "increasing" else exp.Min
     query = (
         exp.select(
-            exp.alias_(col("k", "w"), "k", quoted=True),
+            *[exp.alias_(col(f"k{i}", "w"), f"k{i}", quoted=True) for i in range(len(keys))],
             exp.alias_(strongest(this=col("prev", "w")), "prev", quoted=True),
         )
         .from_(ordered)
-        .group_by(col("k", "w"))
+        .group_by(*[col(f"k{i}", "w") for i in range(len(keys))])
     )
     alias = relation_alias(f"mono_{entity.entity}", query)
     previous, value = col("prev", alias), ctx.column(rule.field)
@@ -63,10 +65,12 @@ def compile_monotonic(rule: MonotonicRule, ctx: RuleContext) -> Check:
         ("decreasing", False): exp.GT,
         ("decreasing", True): exp.GTE,
     }[(rule.direction, rule.strict)]
-    on = exp.EQ(this=ctx.column(entity.key), expression=col("k", alias))
+    on = all_of(
+        exp.EQ(this=ctx.column(k), expression=col(f"k{i}", alias)) for i, k in enumerate(keys)
+    )
     return ctx.row_check(
         compare(this=value.copy(), expression=previous.copy()),
-        applies=exp.Not(this=exp.Is(this=col("k", alias), expression=exp.null())),
+        applies=exp.Not(this=exp.Is(this=col("k0", alias), expression=exp.null())),
         values=[(f"{rule.field}{PREVIOUS}", previous), (rule.field, value)],
         relations=[Relation(alias, query, on)],
     )
