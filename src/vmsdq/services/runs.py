@@ -201,7 +201,8 @@ def resume_run(ctx: Context, run_id: str, *, progress: Progress | None = None) -
         except StoreUnavailableError as exc:
             if ctx.scratch or state is None:
                 raise
-            raise _finish_in_memory(ctx, run_id, plan, state.started_at, done, exc) from None
+            started = state.started_at
+            raise _finish_in_memory(ctx, run_id, plan, started, done, exc, progress) from None
     except KeyboardInterrupt:
         cancel_run(ctx, run_id, reason="interrupted (Ctrl-C)")
         raise
@@ -231,10 +232,11 @@ def _finish_in_memory(
     started: datetime,
     done: dict[str, EntityResult],
     cause: StoreUnavailableError,
+    progress: Progress | None,
 ) -> unstored.RunNotStoredError:
     """The run finished and scored without its results database (kept files, no alerts)."""
     scratch = unstored.in_memory(ctx, run_id, plan, started, done)
-    _do_steps(scratch, run_id, plan, None)
+    _do_steps(scratch, run_id, plan, progress)
     run = run_steps.finish(scratch, run_id, plan, _summary(scratch, run_id), keep_files=True)
     return unstored.not_stored(ctx, run, cause)
 
