@@ -92,6 +92,8 @@ def test_a_lost_postgresql_store_still_shows_the_run(
     assert "Traceback" not in result.stderr and PASSWORD not in result.output
     assert "│ a      │    3 │     2 │      1 │    0 │      1 │" in result.stdout  # the table
     assert "Overall score: 85.2 (good)" in result.stdout  # scored in memory
+    assert f"Run {RUN_ID} (not stored, warned)" in result.stdout
+    assert "vmsdq failures" not in result.stdout  # not until the run is stored
     assert f"The results of run {RUN_ID} could not be stored: results database " in result.stderr
     assert "postgres:***@127.0.0.1" in result.stderr and " is unreachable: " in result.stderr
     assert f"kept in {root / '.vmsdq' / 'artifacts' / 'runs' / RUN_ID}" in result.stderr

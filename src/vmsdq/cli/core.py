@@ -176,7 +176,7 @@ def validate(
         view = run_view(run, bar) | ({"not_stored": not_stored} if not_stored else {})
         click.echo(json.dumps(view, indent=2))
     else:
-        print_run_table(run, project_dir, bar)
+        print_run_table(run, project_dir, bar, stored=not not_stored)
     finish(run.verdict(bar), not_stored)
 
 

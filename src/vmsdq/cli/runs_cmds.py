@@ -97,7 +97,7 @@ def runs_resume(project_dir: Path, run_id: str) -> None:
     with handled(), progress_reporter() as report:
         ctx = context(project_dir)
         run, not_stored = kept(lambda: resume_run(ctx, run_id, progress=report))
-    print_run_table(run, project_dir)
+    print_run_table(run, project_dir, stored=not not_stored)
     finish(run.verdict(), not_stored)
 
 
