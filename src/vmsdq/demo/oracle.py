@@ -140,7 +140,8 @@ def _evaluate_one(
     if rule.kind == "parseable":
         return {(rule.name, f"line:{n}") for n in rows.rejected_lines}
     if rule.table:
-        return {(rule.name, TABLE_KEY)} if TABLE_RULES[rule.kind](rule, rows, now) else set()
+        fails = TABLE_RULES[rule.kind](rule, rows, now, data)
+        return {(rule.name, TABLE_KEY)} if fails else set()
     failing = ROW_RULES[rule.kind](rule, rows, data, previous)
     return {(rule.name, rows.key(i)) for i in failing}
 
@@ -370,14 +371,24 @@ def _transition(rule: TruthRule, rows: Rows, _: Any, previous: dict[str, Rows]) 
     return bad
 
 
-def _row_count(rule: TruthRule, rows: Rows, now: datetime) -> bool:
+def _row_count(rule: TruthRule, rows: Rows, now: datetime, *_: Any) -> bool:
     where = sql_filter(rule, "where")
     count = sum(1 for _, row in rows.rows() if where is None or where(row))
     lo, hi = rule.opts.min, rule.opts.max
     return (lo is not None and count < lo) or (hi is not None and count > hi)
 
 
-def _freshness(rule: TruthRule, rows: Rows, now: datetime) -> bool:
+def _row_count_compare(rule: TruthRule, rows: Rows, now: datetime, data: dict[str, Rows]) -> bool:
+    where, other_where = sql_filter(rule, "where"), sql_filter(rule, "entity_where")
+    count = sum(1 for _, row in rows.rows() if where is None or where(row))
+    other = data[rule.opts.entity]
+    expected = rule.opts.ratio * sum(
+        1 for _, row in other.rows() if other_where is None or other_where(row)
+    )
+    return bool(abs(count - expected) > rule.opts.tolerance * expected)
+
+
+def _freshness(rule: TruthRule, rows: Rows, now: datetime, *_: Any) -> bool:
     values = [v for v in rows.typed[rule.opts.field] if v is not None]
     if not values:
         return True
@@ -420,6 +431,6 @@ ROW_RULES: dict[str, Callable[..., set[int]]] = {
     "reference": _reference, "expression": _expression, "aggregate": _aggregate,
     "transition": _transition, "json": _json,
 }  # fmt: skip
-TABLE_RULES: dict[str, Callable[[TruthRule, Rows, datetime], bool]] = {
-    "row_count": _row_count, "freshness": _freshness,
+TABLE_RULES: dict[str, Callable[..., bool]] = {
+    "row_count": _row_count, "freshness": _freshness, "row_count_compare": _row_count_compare,
 }  # fmt: skip

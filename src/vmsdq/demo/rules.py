@@ -23,7 +23,7 @@ from vmsdq.spec.models import (
     UniqueOpts,
 )
 
-TABLE_KINDS = ("row_count", "freshness")
+TABLE_KINDS = ("row_count", "freshness", "row_count_compare")
 
 
 @dataclass(frozen=True)
