@@ -77,3 +77,16 @@ def test_drift_ks_on_text_and_json_on_numbers_fail_the_check(tmp_path: Path) -> 
     assert "rule 'ledger.meta.json': 'json_text' applies to string fields; 'meta' is integer" in (
         output
     )
+
+
+def test_the_json_schema_accepts_the_new_keys() -> None:
+    from vmsdq.spec.schema import entity_json_schema
+
+    schema = entity_json_schema()
+    key = schema["properties"]["key"]
+    assert {"type": "string"} in key["anyOf"]
+    assert {"items": {"type": "string"}, "minItems": 1, "type": "array"} in key["anyOf"]
+    assert "composite key" in key["description"]
+    assert "json_text" in schema["$defs"]["FieldSpec"]["properties"]
+    mapping = schema["properties"]["rules"]["items"]["discriminator"]["mapping"]
+    assert {"monotonic", "row_count_compare", "drift"} <= set(mapping)
