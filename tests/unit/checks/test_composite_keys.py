@@ -141,3 +141,16 @@ def test_cli_failures_and_export_show_the_parts(tmp_path: Path) -> None:
     result = runner.invoke(main, [*args, "--format", "csv"])
     assert result.exit_code == 0, result.output
     assert '"[""JFK"",""2013-01-01 06:00:00""]","lost"' in result.output
+    from vmsdq.services.context import open_context
+    from vmsdq.services.failures import list_failures
+    from vmsdq.services.views import failure_view
+
+    page = list_failures(open_context(tmp_path), "latest")
+    assert [failure_view(f) for f in page.items] == [
+        {
+            "rule": "flight.status.allowed",
+            "key": '["JFK","2013-01-01 06:00:00"]',
+            "values": {"status": "lost"},
+            "key_parts": {"origin": "JFK", "time_hour": "2013-01-01 06:00:00"},
+        }
+    ]
