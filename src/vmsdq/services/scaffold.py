@@ -125,8 +125,13 @@ def _file_table(con: Any, file: Path) -> Table:
 def _mark_distinct(con: Any, relation: str, params: list[str], columns: list[Column]) -> None:
     if not columns:
         return
-    counts = ", ".join(f'count(DISTINCT "{c.name.replace(chr(34), chr(34) * 2)}")' for c in columns)
-    total, *distinct = con.execute(f"SELECT count(*), {counts} FROM {relation}", params).fetchone()
+    from sqlglot import exp
+
+    counts = [
+        exp.Count(this=exp.Distinct(expressions=[exp.column(c.name, quoted=True)])) for c in columns
+    ]  # column names come from the file: always quoted identifiers
+    select = exp.select(exp.Count(this=exp.Star()), *counts).sql(dialect="duckdb")
+    total, *distinct = con.execute(f"{select} FROM {relation}", params).fetchone()
     for column, n in zip(columns, distinct, strict=True):
         column.distinct = total > 0 and n == total
 
