@@ -104,9 +104,7 @@ def test_evaluated_does_not_depend_on_how_the_rule_is_written(tmp_path):
     shorthand, written = result.rule("vol.age.range"), result.rule("vol.adult")
     assert (shorthand.evaluated, shorthand.failed) == (written.evaluated, written.failed) == (3, 1)
     assert shorthand.pass_rate == written.pass_rate
-    assert (result.rule("vol.adult_if_active").evaluated, result.failing("vol.adult_if_active")) == (
-        2,
-        ["2"],
-    )  # a NULL `when` is not TRUE: row 4 is not evaluated
+    if_active = result.rule("vol.adult_if_active")  # a NULL `when` is not TRUE: not row 4
+    assert (if_active.evaluated, result.failing("vol.adult_if_active")) == (2, ["2"])
     known = result.rule("vol.age_known")  # to make NULL fail, say so in the check
     assert (known.evaluated, result.failing("vol.age_known")) == (4, ["2", "3"])
