@@ -168,6 +168,8 @@ def validate(
                     run_id=run_id,
                     progress=progress,
                 )
+        for note in (ctx.repos.runs.plan(run.run_id) or {}).get("type_notes") or []:
+            click.echo(f"Note: {note}", err=True)
     bar = fail_under if fail_under is not None else project.spec.scoring.fail_under
     if fmt == "json":
         click.echo(json.dumps(run_view(run, bar), indent=2))
