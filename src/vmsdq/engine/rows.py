@@ -108,6 +108,14 @@ def _broken(
     return errors or _failing(con, entity, checks, bind_only=False)
 
 
+def bind_errors(
+    con: duckdb.DuckDBPyConnection, entity: CompiledEntity, checks: Sequence[Check]
+) -> dict[str, str]:
+    """Why each row check does not bind (types, functions, invalid SQL) against the views
+    registered on ``con``, reading no row."""
+    return _failing(con, entity, [c for c in checks if c.scope == "row"], bind_only=True)
+
+
 def _failing(
     con: duckdb.DuckDBPyConnection,
     entity: CompiledEntity,

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -276,6 +277,7 @@ def vmsdq(o: Options, raw: list[Row], target_raw: list[str | None]) -> dict[str,
         }
 
 
+@pytest.mark.timeout(0 if NIGHTLY else 300)  # nightly: minutes, not the suite's bound
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(options=OPTIONS, raw=ROWS, target_raw=TARGETS)
 def test_failing_keys_and_evaluated_rows_match_the_oracle(

@@ -76,3 +76,11 @@ def test_numeric_bounds_on_a_text_field_are_a_configuration_error(tmp_path: Path
     assert run.exit_code == 3, run.output  # the entity is not evaluated, never scored as passing
     [entity] = json.loads(run.stdout)["entities"]
     assert entity["status"] == "error" and "field 'seats' is text" in entity["message"]
+
+
+def test_check_with_data_takes_the_types_a_run_takes(tmp_path: Path) -> None:
+    project = _project(tmp_path, {"seats": {"min": 9}})
+    plain = CliRunner().invoke(main, ["check", "--project", str(project)])
+    assert plain.exit_code == 2 and "field 'seats' is text" in " ".join(plain.output.split())
+    bound = CliRunner().invoke(main, ["check", "--project", str(project), "--data"])
+    assert bound.exit_code == 0, bound.output  # the Parquet column is an integer

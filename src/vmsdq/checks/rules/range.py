@@ -20,7 +20,8 @@ def compile_range(rule: FieldRule, ctx: RuleContext) -> Check:
         why = "declared 'type: string'" if declared else "no 'type:', none from the source"
         raise ctx.error(
             f"field '{rule.field}' is text ({why}): the bound {numbers[0]!r} would compare "
-            "as text ('9' > '10'); declare 'type: integer' or 'type: number'"
+            "as text ('9' > '10'); declare 'type: integer' or 'type: number' (a run, and "
+            "'vmsdq check --data', take it from a Parquet or SQL column)"
         )
     value = ctx.column(rule.field)
     sql_type = SQL_TYPES[ctx.field(rule.field).type]
