@@ -171,6 +171,8 @@ def validate(
                         progress=progress,
                     )
                 )
+        for note in (ctx.repos.runs.plan(run.run_id) or {}).get("type_notes") or []:
+            click.echo(f"Note: {note}", err=True)
     bar = fail_under if fail_under is not None else project.spec.scoring.fail_under
     if fmt == "json":
         view = run_view(run, bar) | ({"not_stored": not_stored} if not_stored else {})
