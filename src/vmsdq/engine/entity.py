@@ -44,7 +44,8 @@ def validate_entity(
     result = _checked_input(con, entity, snapshot, register_error)
     if result.status == "error" or snapshot is None:
         if snapshot is not None and register_error is None:  # what was delivered, even so
-            result.rules += schema_results(_schema_checks(entity.checks), _delivered(con, entity))
+            delivered = _delivered(con, entity, snapshot)
+            result.rules += schema_results(_schema_checks(entity.checks), delivered)
         return result
     try:
         run = _Run(registered, failures_dir, now, progress, state)
@@ -85,7 +86,8 @@ def _validate(
         con, entity, [c for c in ready if c.scope == "table"], run.now
     )
     messages = {**strict_errors, **rows.errors, **table_errors}
-    schemas = {r.rule: r for r in schema_results(_schema_checks(ready), _delivered(con, entity))}
+    delivered = _delivered(con, entity, snapshot)
+    schemas = {r.rule: r for r in schema_results(_schema_checks(ready), delivered)}
     for check in entity.checks:
         if check.name in schemas:
             result.rules.append(schemas[check.name])
@@ -104,10 +106,17 @@ def _schema_checks(checks: Collection[Check]) -> list[Check]:
     return [c for c in checks if c.scope == "schema"]
 
 
-def _delivered(con: duckdb.DuckDBPyConnection, entity: CompiledEntity) -> Delivered:
-    """The entity view's columns and DuckDB types, in order (none asked: no query)."""
+def _delivered(
+    con: duckdb.DuckDBPyConnection, entity: CompiledEntity, snapshot: Snapshot
+) -> Delivered:
+    """The columns the source delivered (``meta["delivered"]``, before it kept only the
+    declared ones) under field names, else the view's; none when no schema check asks."""
     if not any(c.scope == "schema" for c in entity.checks):
         return []
+    recorded = snapshot.meta.get("delivered")
+    if recorded:
+        back = {c.source_name: c.name for c in entity.columns}
+        return [(back.get(str(name), str(name)), str(kind)) for name, kind in recorded]
     view = con.table(entity.name)
     return [(name, str(kind)) for name, kind in zip(view.columns, view.types, strict=True)]
 
