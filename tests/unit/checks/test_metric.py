@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import statistics
-
 from datetime import datetime
 
 import pyarrow as pa
