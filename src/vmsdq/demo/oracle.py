@@ -431,7 +431,10 @@ def metric_value(rule: TruthRule, rows: Rows) -> float | None:
         low = int(position)
         high = min(low + 1, len(numbers) - 1)
         return numbers[low] + (numbers[high] - numbers[low]) * (position - low)
-    return {"min": min, "max": max, "sum": math.fsum, "mean": statistics.fmean}[name](numbers)
+    summaries: dict[str, Callable[[list[float]], float]] = {
+        "min": min, "max": max, "sum": math.fsum, "mean": statistics.fmean,
+    }  # fmt: skip
+    return summaries[name](numbers)
 
 
 NUMBER_METRICS = ("min", "max", "mean", "median", "stddev", "sum", "quantile")
@@ -451,7 +454,7 @@ def _schema(rule: TruthRule, rows: Rows, now: datetime) -> bool:
     if part == "column_count":
         return len(names) != spec.column_count
     listed = [c.lower() for c in spec.required_columns if c.lower() in types]
-    return listed != sorted(listed, key=names.index)
+    return bool(listed != sorted(listed, key=names.index))
 
 
 ROW_RULES: dict[str, Callable[..., set[int]]] = {
