@@ -19,7 +19,7 @@ from typing import Any
 from vmsdq.core.words import FieldType
 from vmsdq.demo.predicates import FAILS, FILTERS
 from vmsdq.demo.rules import TruthRule
-from vmsdq.spec.models import EntitySpec
+from vmsdq.spec.models import EntitySpec, SchemaSpec
 
 TABLE_KEY = ""
 EMAIL = re.compile(
@@ -442,7 +442,8 @@ NUMBER_METRICS = ("min", "max", "mean", "median", "stddev", "sum", "quantile")
 
 def _schema(rule: TruthRule, rows: Rows, now: datetime) -> bool:
     """The delivered columns against one kind of the entity's ``schema:`` block."""
-    part, spec = rule.opts.kind, rule.opts.spec
+    part: str = rule.opts.kind
+    spec: SchemaSpec = rule.opts.spec
     names = [name.lower() for name, _ in rows.delivered]
     types = {name.lower(): kind for name, kind in rows.delivered}
     if part == "required_columns":
