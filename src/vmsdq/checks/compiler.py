@@ -51,7 +51,7 @@ def compile_entity(
             errors.extend(many.errors)
         except ConfigError as error:
             errors.append(error)
-    checks += compile_schema(entity, location)
+    checks += compile_schema(entity, location, rule_locations)
     _check_names(checks, errors, location)
     if errors:
         raise ConfigErrors(errors)

@@ -6,6 +6,9 @@ source delivers (``vmsdq.engine.schema``). Names: ``{entity}.schema.<kind>``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
+
 from vmsdq.checks.model import Check, SchemaExpectation
 from vmsdq.core.errors import Location
 from vmsdq.core.words import Dimension
@@ -14,14 +17,19 @@ from vmsdq.spec.models import EntitySpec, SchemaSpec
 KINDS = ("required_columns", "forbidden_columns", "types", "column_count", "order")
 
 
-def compile_schema(entity: EntitySpec, location: Location | None = None) -> list[Check]:
-    """The entity's schema checks, in the order of ``KINDS`` (none without ``schema:``)."""
+def compile_schema(
+    entity: EntitySpec,
+    location: Location | None = None,
+    rule_locations: Mapping[str, str] | None = None,
+) -> list[Check]:
+    """The entity's schema checks, in the order of ``KINDS`` (none without ``schema:``);
+    ``Check.source`` is the key's ``file:line:column`` where ``rule_locations`` knows it."""
     spec = entity.schema_
     if spec is None:
         return []
-    return [
-        _check(entity.entity, spec, expectation, location) for expectation in _expectations(spec)
-    ]
+    checks = [_check(entity.entity, spec, e, location) for e in _expectations(spec)]
+    known = rule_locations or {}
+    return [replace(c, source=known[c.name]) if c.name in known else c for c in checks]
 
 
 def _expectations(spec: SchemaSpec) -> list[SchemaExpectation]:
