@@ -392,7 +392,11 @@ class EntitySpec(Strict):
     mirror: MirrorSpec | None = None
     dimension_weights: dict[Dimension, float] | None = None
     threshold: float | None = Field(default=None, ge=0, le=100)
-    schema_: SchemaSpec | None = Field(default=None, alias="schema")
+    schema_: SchemaSpec | None = Field(
+        default=None,
+        alias="schema",
+        description="Columns, types, count and order the source must deliver (schema checks).",
+    )
 
     @model_validator(mode="after")
     def _key_is_a_field(self) -> EntitySpec:

@@ -154,3 +154,17 @@ def test_types_compare_with_the_file_as_delivered(tmp_path: Path) -> None:
     _, found = _validate(root)
     types = found["volunteer.schema.types"]
     assert (types["outcome"], types["evaluated"], types["failed"]) == ("passed", 2, 0)
+
+
+def test_schema_checks_are_located_at_their_key(tmp_path: Path) -> None:
+    from vmsdq.spec.loader import load_project
+
+    schema = {"required_columns": ["id", "email"], "column_count": 3, "ordered": True}
+    root = _project(tmp_path, {"fields": {"id": {}, "email": {}}, "schema": schema}, CSV)
+    found = load_project(root).rule_locations
+    text = (root / "entities" / "volunteer.yaml").read_text().splitlines()
+    for rule, key in [("volunteer.schema.required_columns", "required_columns"),
+                      ("volunteer.schema.column_count", "column_count"),
+                      ("volunteer.schema.order", "ordered")]:  # fmt: skip
+        line = int(found[rule].rsplit(":", 2)[1])
+        assert text[line - 1].strip().startswith(f"{key}:"), (rule, text[line - 1])
