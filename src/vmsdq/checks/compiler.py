@@ -56,7 +56,7 @@ def compile_entity(
     if errors:
         raise ConfigErrors(errors)
     columns = tuple(
-        ColumnSpec(name, spec.source_name or name, SQL_TYPES[spec.type])
+        ColumnSpec(name, spec.source_name or name, SQL_TYPES[spec.type], spec.allow_nonfinite)
         for name, spec in entity.fields.items()
     )
     needs = _needs(checks)

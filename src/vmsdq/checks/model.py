@@ -100,6 +100,7 @@ class ColumnSpec:
     name: str  # name used by rules
     source_name: str  # name in the data
     sql_type: str  # DuckDB type the engine casts to (TRY_CAST)
+    nonfinite: bool = False  # NaN and the infinities are values of the type (allow_nonfinite)
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def base_select(entity: CompiledEntity, view: str, needed: set[str]) -> exp.Sele
     for spec in entity.columns:
         source = col(spec.name, table=None)
         if spec.name in needed:
-            cast = exact_cast(source, spec.sql_type)
+            cast = exact_cast(source, spec.sql_type, nonfinite=spec.nonfinite)
             projections.append(exp.alias_(cast, spec.name, quoted=True, copy=False))
         if spec.name + RAW_SUFFIX in needed:
             projections.append(

@@ -16,9 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from vmsdq.core.errors import ConflictError, NotFoundError, TransientError
-from vmsdq.core.results import RunResult
+from vmsdq.core.results import EntityResult, RunResult
 from vmsdq.core.words import RunStatus
-from vmsdq.services import alerts, audit, run_steps
+from vmsdq.services import alerts, audit, run_steps, unstored
 from vmsdq.services.context import Context
 from vmsdq.services.lookup import resolve, stored_run, summary
 from vmsdq.services.plan import RunPlan, plan_run
@@ -26,6 +26,7 @@ from vmsdq.services.pushdown import pushdown_of
 from vmsdq.services.scores import scores_as_run
 from vmsdq.services.sources import RunSources
 from vmsdq.store.artifacts import checked
+from vmsdq.store.db import StoreUnavailableError
 from vmsdq.store.pages import Page
 from vmsdq.store.records import RunSummary, StepRecord
 
@@ -113,9 +114,15 @@ def read_view(
 
 
 def validate_entity(
-    ctx: Context, run_id: str, entity: str, *, progress: Progress | None = None
+    ctx: Context,
+    run_id: str,
+    entity: str,
+    *,
+    progress: Progress | None = None,
+    done: dict[str, EntityResult] | None = None,
 ) -> None:
-    """Validate one entity from the run's archive and replace its stored results."""
+    """Validate one entity from the run's archive and replace its stored results (``done``
+    gets the result as soon as it is computed, before the store is written)."""
     ctx.require("run")
     start = _step_start(ctx, run_id, VALIDATE, entity, step_needed=False)
     plan = start.plan
@@ -125,6 +132,8 @@ def validate_entity(
         return
     run_steps.begin(ctx, run_id, VALIDATE, entity, start.state)
     result = run_steps.validate(ctx, run_id, entity, start.state.started_at, plan, progress)
+    if done is not None:
+        done[entity] = result
     run_steps.checkpoint("validated")
     ctx.repos.results.save_entity(run_id, plan["entities"].index(entity), result)
     run_steps.checkpoint("saved")
@@ -173,24 +182,63 @@ def run_now(
 
 
 def resume_run(ctx: Context, run_id: str, *, progress: Progress | None = None) -> RunResult:
-    """Do what is left of a run (steps not done, then finish); Ctrl-C cancels it."""
+    """Do what is left of a run (steps not done, then finish); Ctrl-C cancels it.
+
+    A results database that goes away meanwhile does not lose the run: it is finished in
+    memory and :class:`~vmsdq.services.unstored.RunNotStoredError` carries it, scored.
+    """
     plan = _plan(ctx, run_id)
+    state = run_steps.run_state(ctx, run_id)
+    done: dict[str, EntityResult] = {}
     try:
-        with RunSources(ctx, run_id) as sources:
-            for view in plan["reads"]:
-                if progress is not None:
-                    progress(view, "read")
-                read_view(ctx, run_id, view, sources=sources)
-        for entity in plan["entities"]:
-            validate_entity(ctx, run_id, entity, progress=progress)
-        if _summary(ctx, run_id).status == RunStatus.cancelled:
-            return get_run(ctx, run_id)
-        if progress is not None:
-            progress("run", "scoring")
-        return finish_run(ctx, run_id)
+        try:
+            _do_steps(ctx, run_id, plan, progress, done)
+            if _summary(ctx, run_id).status == RunStatus.cancelled:
+                return get_run(ctx, run_id)
+            if progress is not None:
+                progress("run", "scoring")
+            return finish_run(ctx, run_id)
+        except StoreUnavailableError as exc:
+            if ctx.scratch or state is None:
+                raise
+            started = state.started_at
+            raise _finish_in_memory(ctx, run_id, plan, started, done, exc, progress) from None
     except KeyboardInterrupt:
         cancel_run(ctx, run_id, reason="interrupted (Ctrl-C)")
         raise
+
+
+def _do_steps(
+    ctx: Context,
+    run_id: str,
+    plan: dict[str, Any],
+    progress: Progress | None,
+    done: dict[str, EntityResult] | None = None,
+) -> None:
+    """Read the views and validate the entities that are not done yet."""
+    with RunSources(ctx, run_id) as sources:
+        for view in plan["reads"]:
+            if progress is not None:
+                progress(view, "read")
+            read_view(ctx, run_id, view, sources=sources)
+    for entity in plan["entities"]:
+        validate_entity(ctx, run_id, entity, progress=progress, done=done)
+
+
+def _finish_in_memory(
+    ctx: Context,
+    run_id: str,
+    plan: dict[str, Any],
+    started: datetime,
+    done: dict[str, EntityResult],
+    cause: StoreUnavailableError,
+    progress: Progress | None,
+) -> unstored.RunNotStoredError:
+    """The run finished and scored without its results database (kept files, no alerts)."""
+    scratch = unstored.in_memory(ctx, run_id, plan, started, done)
+    _do_steps(scratch, run_id, plan, progress)
+    run = run_steps.finish(scratch, run_id, plan, _summary(scratch, run_id), keep_files=True)
+    return unstored.not_stored(ctx, run, cause)
 
 
 def cancel_run(ctx: Context, run_id: str, *, reason: str = "cancelled") -> RunSummary:

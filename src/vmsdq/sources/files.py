@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 from sqlglot import exp
 
+from vmsdq.core import sealed_files
 from vmsdq.core.errors import MissingColumnError, SourceError
 from vmsdq.core.snapshots import RejectedRecord, Snapshot
 from vmsdq.core.words import ViewRef, ViewRole
@@ -230,16 +231,15 @@ def _select_sql(columns: dict[str, str], *, cast: bool) -> str:
 
 
 def _write(rel: duckdb.DuckDBPyRelation, columns: dict[str, str], target: Path, cast: bool) -> int:
-    import pyarrow.parquet as pq
-
-    rel.project(_select_sql(columns, cast=cast)).write_parquet(str(target))
-    return int(pq.read_metadata(target).num_rows)
+    return sealed_files.write_relation(rel.project(_select_sql(columns, cast=cast)), target)
 
 
 def _write_empty(con: duckdb.DuckDBPyConnection, columns: dict[str, str], target: Path) -> int:
     """A Parquet file with the declared fields (text) and no rows."""
     nulls = [exp.alias_(exp.cast(exp.null(), "VARCHAR"), f, quoted=True) for f in columns.values()]
-    con.sql(exp.select(*nulls).where(exp.false()).sql("duckdb")).write_parquet(str(target))
+    sealed_files.write_relation(
+        con.sql(exp.select(*nulls).where(exp.false()).sql("duckdb")), target
+    )
     return 0
 
 

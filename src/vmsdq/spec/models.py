@@ -154,6 +154,9 @@ class FieldSpec(Strict):
         None, "Entity whose key (or 'field') must contain this value."
     )
     check_type: bool | TypeOpts = _key(True, "Check that raw text values cast to 'type'.")
+    allow_nonfinite: bool = _key(
+        False, "type number: NaN, inf and -inf (any case; also Infinity) are numbers."
+    )
     source_name: str | None = _key(
         None, "Column name in the source when it differs from the field name."
     )
@@ -164,6 +167,14 @@ class FieldSpec(Strict):
         error = bound_error(value, info.data.get("type", FieldType.string))
         if error:
             raise ValueError(error)
+        return value
+
+    @field_validator("allow_nonfinite")
+    @classmethod
+    def _nonfinite_is_for_numbers(cls, value: bool, info: ValidationInfo) -> bool:
+        kind = info.data.get("type", FieldType.string)
+        if value and kind is not FieldType.number:
+            raise ValueError(f"allow_nonfinite applies to type number, not {kind}")
         return value
 
     @field_validator("range")

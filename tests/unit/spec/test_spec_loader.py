@@ -93,8 +93,8 @@ def test_unknown_key_lists_valid_keys(project: Path) -> None:
     )
     assert messages() == [
         "entities/event.yaml:8:29: fields.capacity.minimum: unknown key 'minimum' (valid keys: "
-        "allowed, check_type, description, format, length, max, min, range, references, "
-        "required, source_name, type, unique); did you mean 'min'?"
+        "allow_nonfinite, allowed, check_type, description, format, length, max, min, range, "
+        "references, required, source_name, type, unique); did you mean 'min'?"
     ]
 
 
