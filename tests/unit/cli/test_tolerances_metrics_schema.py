@@ -168,3 +168,22 @@ def test_schema_checks_are_located_at_their_key(tmp_path: Path) -> None:
                       ("volunteer.schema.order", "ordered")]:  # fmt: skip
         line = int(found[rule].rsplit(":", 2)[1])
         assert text[line - 1].strip().startswith(f"{key}:"), (rule, text[line - 1])
+
+
+def test_vmsdq_check_points_inside_a_metric_rule_and_the_schema(tmp_path: Path) -> None:
+    """The kind ``metric`` is also a key of the rule: the error still names the right key."""
+    rule = {"name": "n", "type": "metric", "metric": "sum", "field": "hours", "max": 3,
+            "change": {"compare_to": "last_week", "max_delta": 1}}  # fmt: skip
+    entity = {"fields": {"id": {}, "hours": {"type": "integer"}}, "rules": [rule],
+              "schema": {"types": {"hours": "money"}}}  # fmt: skip
+    root = _project(tmp_path, entity, CSV)
+    out = CliRunner().invoke(main, ["check", "--project", str(root)])
+    assert out.exit_code == 2
+    lines = (root / "entities" / "volunteer.yaml").read_text().splitlines()
+    found = {}
+    for line in out.output.splitlines():
+        if "entities/volunteer.yaml:" in line:
+            number, _, what = line.split("entities/volunteer.yaml:", 1)[1].split(":", 2)
+            found[what.split(":")[0].strip()] = lines[int(number) - 1].strip()
+    assert found["rules[0].change.compare_to"].startswith("compare_to: last_week")
+    assert found["schema.types.hours"].startswith("hours: money")
