@@ -18,6 +18,7 @@ from vmsdq.core.words import Outcome, RunStatus, ViewRef, ViewRole
 from vmsdq.engine import planner
 from vmsdq.services import incremental
 from vmsdq.services.anomalies import detect_for_run
+from vmsdq.services.changes import apply_changes
 from vmsdq.services.context import Context
 from vmsdq.services.plan import EntityPlan, plan_run, typed_project, views_read
 from vmsdq.services.pushdown import pushdown_of
@@ -128,7 +129,9 @@ def validate(
     entity_plan = plan_run(project, [entity]).entity(entity)
     try:
         with RunSources(ctx, run_id) as sources:
-            return _validate(ctx, sources, run_id, entity_plan, started, plan, progress)
+            result = _validate(ctx, sources, run_id, entity_plan, started, plan, progress)
+        apply_changes(ctx, entity_plan.compiled, result, started)
+        return result
     except StoreUnavailableError:
         raise  # the run's error, not the entity's
     except Exception as exc:  # noqa: BLE001 (one entity's failure is its own result)

@@ -127,8 +127,22 @@ class FilesSource:
                 "rows": rows,
                 "rejected": len(rejects),
                 "read_seconds": round(time.perf_counter() - started, 6),
+                **self._delivered(entity.entity, fmt, files),
             },
         )
+
+    def _delivered(self, entity: str, fmt: str, files: list[Path]) -> dict[str, Any]:
+        """``{"delivered": [[column, type], ...]}``: the first file's columns as the source
+        delivers them, before any is left out (schema checks); CSV columns are text."""
+        if not files or fmt == "json":  # JSON: the snapshot's columns stand for it
+            return {}
+        if fmt == "csv":
+            header, _ = _csv_header(entity, files[0], self._show(files[0]))
+            return {"delivered": [[name, "VARCHAR"] for name in header]}
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(files[0])
+        return {"delivered": [[f.name, str(f.type)] for f in schema]}
 
     def _read_file(
         self, entity: str, fmt: str, path: Path, columns: dict[str, str], target: Path
