@@ -10,6 +10,7 @@ names, literals, operators, CASE, CAST to scalar types and scalar functions. Any
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
@@ -20,6 +21,7 @@ from vmsdq.core.errors import ConfigError, Location, SandboxError
 
 MAX_LENGTH = 10_000
 MAX_DEPTH = 40  # nested operators, functions and parentheses (AND/OR chains count once)
+CACHED_TREES = 32_768  # distinct expressions kept parsed: a project's load and its compile
 
 # Scalar functions a rule may call: the names users write, and the SQLGlot classes DuckDB's
 # parser turns them into (``_ANONYMOUS`` are names SQLGlot keeps as ``exp.Anonymous``).
@@ -100,7 +102,10 @@ def parse_expression(
         shown = sql if len(sql) <= 200 else sql[:200] + "..."
         return SandboxError(f"rule '{rule}': {reason} (in expression {shown!r})", location)
 
-    tree = allowed_tree(parse_one(sql, refuse), _refusal, refuse)
+    checked = _allowed(sql)
+    if isinstance(checked, str):
+        raise refuse(checked)
+    tree = checked.copy()  # SQLGlot trees are mutable: every use gets its own
     if columns is not None:
         _check_columns(tree, columns, refuse)
     depth = _depth(tree)
@@ -114,6 +119,23 @@ def parse_expression(
             f"'{tree.sql('duckdb')} > 0'"
         )
     return tree
+
+
+class _Refused(SandboxError):
+    """A refusal without a rule or location: ``_allowed`` keeps only its reason."""
+
+
+@lru_cache(maxsize=CACHED_TREES)
+def _allowed(sql: str) -> exp.Expression | str:
+    """The allow-listed tree of ``sql`` (never handed out: callers copy it), or why not.
+
+    A project's load checks every expression and its compile parses them again; both get
+    the same answer, so the parse is done once per distinct text.
+    """
+    try:
+        return allowed_tree(parse_one(sql, _Refused), _refusal, _Refused)
+    except _Refused as e:
+        return e.message
 
 
 _CONDITIONS = (
@@ -190,10 +212,11 @@ def parse_one(
     if len(sql) > MAX_LENGTH:
         raise refuse(f"the expression is longer than {MAX_LENGTH} characters")
     try:
-        tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
+        reader = sqlglot.Dialect.get_or_raise(dialect)
+        tokens = reader.tokenize(sql)
         if any(t.token_type == TokenType.SEMICOLON for t in tokens):
             raise refuse("';' is not allowed: write one expression, not statements")
-        trees = sqlglot.parse(sql, read=dialect)
+        trees = reader.parser().parse(tokens, sql)  # the tokens once, not again in parse
     except ParseError as e:
         first = e.errors[0] if e.errors else {}
         where = f" at column {first['col']}" if first.get("col") else ""
