@@ -83,6 +83,9 @@ def measure(rules: int, repeat: int) -> dict[str, float | int]:
 
 
 def main() -> None:
+    # An installed vmsdq has bytecode; this environment may forbid writing it (every start
+    # would then compile ~160 modules from source), so the child processes may write it.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rules", default="10,100,1000,10000")
     parser.add_argument("--repeat", type=int, default=3)

@@ -18,7 +18,7 @@ from vmsdq.core.words import FieldType
 from vmsdq.spec import models as m
 from vmsdq.spec.refs import Entity, Fields, Ref
 from vmsdq.spec.registry import shorthands
-from vmsdq.spec.sandbox import parse_expression
+from vmsdq.spec.sandbox import check_expression
 from vmsdq.spec.shorthand import rule_name
 from vmsdq.spec.yamlpos import YamlDoc, YamlPath, dotted
 
@@ -76,14 +76,14 @@ class Checker:
     ) -> None:
         if sql is None:
             return
-        columns = list(owner.fields) if owner is not None else None
+        columns = owner.fields.keys() if owner is not None else None
         booleans = (
             [n for n, f in owner.fields.items() if f.type is FieldType.boolean]
             if owner is not None
             else None
         )
         try:
-            parse_expression(
+            check_expression(
                 sql, rule=rule, location=doc.location(path), columns=columns,
                 boolean_columns=booleans,
             )  # fmt: skip

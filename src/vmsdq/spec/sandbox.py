@@ -9,7 +9,7 @@ names, literals, operators, CASE, CAST to scalar types and scalar functions. Any
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Set
 from functools import lru_cache
 
 import sqlglot
@@ -97,15 +97,38 @@ def parse_expression(
     Raises:
         SandboxError: the expression does not parse or uses something not allowed.
     """
+    tree = _checked(sql, rule, location, columns, boolean_columns)
+    return tree.copy()  # SQLGlot trees are mutable: every use gets its own
+
+
+def check_expression(
+    sql: str,
+    *,
+    rule: str,
+    location: Location | None = None,
+    columns: Collection[str] | None = None,
+    boolean_columns: Collection[str] | None = None,
+) -> None:
+    """``parse_expression`` for a caller that only needs the verdict (no tree is copied)."""
+    _checked(sql, rule, location, columns, boolean_columns)
+
+
+def _checked(
+    sql: str,
+    rule: str,
+    location: Location | None,
+    columns: Collection[str] | None,
+    boolean_columns: Collection[str] | None,
+) -> exp.Expression:
+    """The shared allow-listed tree of ``sql`` once it passed every check (never mutate it)."""
 
     def refuse(reason: str) -> SandboxError:
         shown = sql if len(sql) <= 200 else sql[:200] + "..."
         return SandboxError(f"rule '{rule}': {reason} (in expression {shown!r})", location)
 
-    checked = _allowed(sql)
-    if isinstance(checked, str):
-        raise refuse(checked)
-    tree = checked.copy()  # SQLGlot trees are mutable: every use gets its own
+    tree = _allowed(sql)
+    if isinstance(tree, str):
+        raise refuse(tree)
     if columns is not None:
         _check_columns(tree, columns, refuse)
     depth = _depth(tree)
@@ -345,7 +368,7 @@ def _not_allowed(node: exp.Expr) -> str:
 
 
 def _check_columns(tree: exp.Expr, columns: Collection[str], refuse: _Refuse) -> None:
-    known = set(columns)
+    known = columns if isinstance(columns, Set) else set(columns)
     for column in tree.find_all(exp.Column):
         if column.name not in known:
             raise refuse(
