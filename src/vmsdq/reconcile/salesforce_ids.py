@@ -42,7 +42,9 @@ def canonical_id(value: str | None) -> str | None:
     if _ID18.fullmatch(value):
         suffix = value[15:].upper()
         mask = "".join(_CASE_MASKS[c] for c in suffix)
-        body = "".join(c.upper() if m == "1" else c.lower() for c, m in zip(value, mask))
+        body = "".join(
+            c.upper() if m == "1" else c.lower() for c, m in zip(value[:15], mask, strict=True)
+        )
         return body + suffix
     return value
 
