@@ -21,7 +21,7 @@ from vmsdq.core.errors import ConfigError, Location, SandboxError
 
 MAX_LENGTH = 10_000
 MAX_DEPTH = 40  # nested operators, functions and parentheses (AND/OR chains count once)
-CACHED_TREES = 32_768  # distinct expressions kept parsed: a project's load and its compile
+CACHED_TREES = 65_536  # distinct expressions kept parsed (~5 KiB each): a load, then its compile
 
 # Scalar functions a rule may call: the names users write, and the SQLGlot classes DuckDB's
 # parser turns them into (``_ANONYMOUS`` are names SQLGlot keeps as ``exp.Anonymous``).
