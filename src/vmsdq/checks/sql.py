@@ -108,11 +108,12 @@ def relation_alias(prefix: str, query: exp.Query, *joined_on: exp.Expr) -> str:
 
 
 def qualify(expression: exp.Expr, table: str) -> exp.Expr:
-    """Qualify every unqualified column of ``expression`` with ``table``."""
+    """Qualify every unqualified column of ``expression`` with ``table``, in place (the
+    sandbox hands every caller a tree of its own)."""
 
     def _qualify(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column) and not node.table:
             return col(node.name, table=table)
         return node
 
-    return expression.transform(_qualify)
+    return expression.transform(_qualify, copy=False)
