@@ -15,6 +15,7 @@ from vmsdq.checks.rules.expression import compile_expression
 from vmsdq.checks.rules.format import compile_format
 from vmsdq.checks.rules.json_text import compile_json
 from vmsdq.checks.rules.length import compile_length
+from vmsdq.checks.rules.metric import compile_metric
 from vmsdq.checks.rules.monotonic import compile_monotonic
 from vmsdq.checks.rules.range import compile_range
 from vmsdq.checks.rules.reference import compile_reference, compile_references
@@ -129,6 +130,9 @@ def register() -> None:
         spec=m.TransitionRule,
         dimension=D.consistency,
         severity=S.error,
+    )
+    register_rule_type(
+        "metric", compile_metric, spec=m.MetricRule, dimension=D.validity, severity=S.error
     )
     register_rule_type(
         "json",

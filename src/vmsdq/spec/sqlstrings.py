@@ -70,6 +70,12 @@ NOT_SQL = {
     # a JSON Schema, read by the jsonschema library in Python (a digest names its table)
     "JsonOpts.schema_",
 }  # fmt: skip
+# Tolerances are parsed by vmsdq.core.tolerance; metric names and schema expectations are
+# compared in Python with what the source delivers (vmsdq.engine.schema); none reaches SQL.
+NOT_SQL |= {
+    "RuleMeta.fail_when", "RuleMeta.warn_when",
+    "SchemaSpec.required_columns", "SchemaSpec.forbidden_columns", "SchemaSpec.types",
+}  # fmt: skip
 # alerts:, webhooks:, reports: (spec/alerts.py): names, durations, addresses, URLs and
 # messages; none reaches SQL (scopes are compared with results in Python).
 NOT_SQL |= {

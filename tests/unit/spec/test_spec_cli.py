@@ -90,6 +90,7 @@ def test_entity_schema_describes_keys_and_rule_types() -> None:
         "drift",
         "expression",
         "freshness",
+        "metric",
         "monotonic",
         "reference",
         "row_count",
