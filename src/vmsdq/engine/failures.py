@@ -52,7 +52,7 @@ def write_failures(
         )
         rows = failures_select(plan, failing) if plan is not None else None
         if rows is not None:
-            query = exp.union(rows, query, distinct=False)
+            query = exp.union(rows, query, distinct=False, copy=False)  # both built here
         _write(con, query, path)
     finally:
         con.unregister(REJECTS)
@@ -134,7 +134,7 @@ def _write(con: duckdb.DuckDBPyConnection, query: exp.Query, path: Path) -> None
         return
     import pyarrow.parquet as pq
 
-    reader = con.execute(query.sql(dialect="duckdb")).to_arrow_reader(BATCH_ROWS)
+    reader = con.execute(query.sql(dialect="duckdb", copy=False)).to_arrow_reader(BATCH_ROWS)
     schema = pa.schema([("rule", pa.string()), ("key", pa.string()), ("values", pa.string())])
     with pq.ParquetWriter(
         str(path), schema, compression="zstd", compression_level=ZSTD_LEVEL

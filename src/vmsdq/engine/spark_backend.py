@@ -66,6 +66,7 @@ SPARK = Capabilities(
     functions=COMMON_FUNCTIONS | {"Replace"},
     supports_try_cast=False,
     supports_epoch=False,
+    supports_schema_checks=False,  # DuckDB reads the columns of the archived snapshot
     full_match="(?d)\\A(?:{})\\z",
 )
 
