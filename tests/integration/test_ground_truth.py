@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 
 from vmsdq.core.results import RuleResult, RunResult
+from vmsdq.core.tolerance import tolerance_of
 from vmsdq.demo import generate_demo
 from vmsdq.demo.generate import load_entity_specs
+from vmsdq.demo.oracle import Rows, metric_value
 from vmsdq.demo.rules import expand_project
 from vmsdq.services.context import load, scratch_context
 from vmsdq.services.runs import run_now
@@ -105,6 +108,50 @@ def test_every_rule_matches_the_ground_truth(demo_run: tuple[Path, RunResult]) -
     assert not problems, f"{len(problems)} of {len(rules)} rules differ:\n" + "\n".join(problems)
 
 
+def test_tolerances_decide_outcomes_from_the_true_failure_counts(
+    demo_run: tuple[Path, RunResult],
+) -> None:
+    """A rule with fail_when / warn_when / mostly: the outcome its tolerance gives for the
+    true number of failing keys (``vmsdq.core.tolerance``), whatever its severity."""
+    project, run = demo_run
+    truth = _truth(project)
+    _, results = _found(run)
+    tolerant = [r for r in expand_project(load_entity_specs(project))
+                if any(getattr(r.opts, k, None) is not None
+                       for k in ("fail_when", "warn_when", "mostly"))]  # fmt: skip
+    assert tolerant, "the pack declares no tolerance"
+    for rule in tolerant:
+        opts, result = rule.opts, results[rule.name]
+        tolerance = tolerance_of(opts.fail_when, opts.warn_when, opts.mostly)
+        assert tolerance is not None
+        expected = tolerance.outcome(result.evaluated, len(truth.get(rule.name, set())))
+        assert result.outcome is expected, f"{rule.name}: {result.outcome} != {expected}"
+
+
+def test_metric_values_equal_the_oracles(demo_run: tuple[Path, RunResult]) -> None:
+    """Each metric check's observed value is the one the Python oracle computes."""
+    project, run = demo_run
+    _, results = _found(run)
+    specs = load_entity_specs(project)
+    data = _final_rows(project, specs)
+    metrics = [r for r in expand_project(specs) if r.kind == "metric"]
+    assert metrics
+    for rule in metrics:
+        expected = metric_value(rule, data[rule.entity])
+        assert results[rule.name].observed == pytest.approx(expected), rule.name
+
+
+def _final_rows(project: Path, specs: dict[str, Any]) -> dict[str, Rows]:
+    """The oracle's rows of the Parquet entities, read back from the demo's files."""
+    out = {}
+    for name, spec in specs.items():
+        path = project / "data" / (spec.sources["vms"].path or f"{name}.parquet")
+        if path.suffix == ".parquet":
+            table = pq.read_table(path)
+            out[name] = Rows(spec=spec, raw={f: table.column(f).to_pylist() for f in spec.fields})
+    return out
+
+
 def test_quarantined_lines_are_reported_once(demo_run: tuple[Path, RunResult]) -> None:
     _, run = demo_run
     failing, results = _found(run)
@@ -120,7 +167,7 @@ def test_truth_covers_injected_defects_of_every_rule_kind(demo_run: tuple[Path, 
     kinds = {r.kind for r in expand_project(load_entity_specs(project)) if r.name in truth}
     assert kinds >= {"required", "type", "format", "allowed", "range", "length", "unique",
                      "references", "reference", "expression", "aggregate", "transition",
-                     "row_count", "freshness", "parseable"}  # fmt: skip
+                     "row_count", "freshness", "parseable", "metric", "schema"}  # fmt: skip
 
 
 def test_reconciliation_rules_match_the_salesforce_truth(demo_run: tuple[Path, RunResult]) -> None:

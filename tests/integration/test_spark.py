@@ -310,3 +310,32 @@ def test_quarantined_records_are_counted_when_spark_runs_every_check(
     assert any(rule == "person.record.parseable" for rule, _, _ in failures(duck, roots["duckdb"]))
     count = len([r for r in person.rules if r.rule != "person.record.parseable"])
     assert f"{count} of {count} checks ran in Spark" in person.message
+
+
+def test_an_encrypted_archive_on_spark_matches_duckdb_and_leaves_no_plain_copy(
+    spark: Any, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Spark cannot open our encrypted Parquet: the backend hands it decrypted copies in its
+    own temporary folder and removes them when it closes."""
+    import tempfile
+
+    from vmsdq.core import sealed_files, sealing
+
+    duck_root = project(demo, tmp_path / "duckdb", spark=False)
+    duck = run_now(scratch_context(load(duck_root)), now=AS_OF)
+    monkeypatch.setenv(sealing.ENV_KEYS, f"k1:{sealing.generate_key()}")
+    spark_root = project(demo, tmp_path / "spark", spark=True)
+    copies = Path(tempfile.gettempdir())
+    before = set(copies.glob("vmsdq-spark-*"))
+    on_spark = run_now(scratch_context(load(spark_root)), now=AS_OF)
+
+    assert all(e.status == "ok" for e in on_spark.entities), [e.message for e in on_spark.entities]
+    assert all("checks ran in Spark" in e.message for e in on_spark.entities)
+    assert outcomes(on_spark) == outcomes(duck)
+    opened = [(r, k, sealing.unseal(v, sealing.FAILURE_VALUES)) for r, k, v in
+              failures(on_spark, spark_root)]  # fmt: skip
+    assert sorted(opened) == failures(duck, duck_root)
+    archive = spark_root / ".vmsdq" / "artifacts" / "runs" / on_spark.run_id / "snapshots"
+    files = sorted(archive.glob("*.parquet"))
+    assert files and all(sealed_files.is_encrypted(f) for f in files)
+    assert set(copies.glob("vmsdq-spark-*")) == before  # no decrypted copy left behind

@@ -463,3 +463,48 @@ def test_every_table_kind_runs_in_the_database(tables: Tables, tmp_path: Path) -
     got = seen(result)  # org: the failures show the rules really ran
     assert got["org.active_hours"][:2] == (2, 1)  # org 20: -1.0 hours of active volunteers
     assert got["org.emails"][:2] == (1, 1) and got["org.two_orgs"][1] == 0
+
+
+METRIC_RULES = [
+    {"name": f"m_{metric}", "type": "metric", "metric": metric, "field": field, "max": 1e6}
+    for metric, field in [
+        ("min", "hours"), ("max", "hours"), ("sum", "hours"), ("mean", "hours"),
+        ("median", "hours"), ("stddev", "hours"), ("missing_count", "email"),
+        ("missing_percent", "email"), ("distinct_count", "code"), ("duplicate_count", "org"),
+        ("avg_length", "code"),
+    ]
+] + [
+    {"name": "m_q", "type": "metric", "metric": "quantile", "quantile": 0.25, "field": "hours",
+     "max": 1e6},
+    {"name": "m_where", "type": "metric", "metric": "sum", "field": "hours", "max": 10,
+     "where": "status = 'Active'", "fail_when": "failed > 0"},
+]  # fmt: skip
+SCHEMA = {"required_columns": ["id", "email", "phone"], "forbidden_columns": ["org"],
+          "types": {"id": "integer", "hours": "number", "email": "integer"},
+          "column_count": 8, "ordered": False}  # fmt: skip
+
+
+def test_metric_and_schema_checks_give_duckdbs_results(tables: Tables, tmp_path: Path) -> None:
+    """Metrics the database computes exactly as DuckDB are pushed, the others (mean,
+    median, stddev, quantile, avg_length) run in DuckDB; schema checks read the catalog."""
+    spec = volunteer(tables, METRIC_RULES).model_dump(by_alias=True, exclude_unset=True)
+    spec_map = {"volunteer": EntitySpec.model_validate(spec | {"schema": SCHEMA}),
+                "org": org(tables)}  # fmt: skip
+    entity = compile_entity(spec_map["volunteer"], spec_map)
+    expected = read_rows(entity, spec_map, tables.url, tmp_path / "read")
+    result, pushed = pushed_run(entity, spec_map, tables.url, tmp_path / "pushed")
+    assert seen(result) == seen(expected)
+    messages = {r.rule: r.message for r in result.rules}
+    assert messages == {r.rule: r.message for r in expected.rules}  # both from the catalog
+    assert messages["volunteer.schema.types"] == (
+        "column 'email' is string (varchar), expected integer"  # SQLAlchemy's type name
+    )
+    for name in ("min", "max", "sum", "missing_count", "missing_percent", "distinct_count",
+                 "duplicate_count", "where"):  # fmt: skip
+        assert f"volunteer.m_{name}" in pushed
+    schema = {r.rule for r in result.rules if r.kind == "schema"}
+    assert schema <= set(pushed)
+    assert messages["volunteer.schema.required_columns"] == "missing column 'phone'"
+    got = seen(result)
+    assert got["volunteer.m_missing_percent"][2] == 37.5  # NULL and 2 blanks of 8 rows
+    assert got["volunteer.m_where"][3] is Outcome.failed  # 10.5 - 1 + 7 > 10

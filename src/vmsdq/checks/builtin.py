@@ -12,6 +12,7 @@ from vmsdq.checks.rules.allowed import compile_allowed
 from vmsdq.checks.rules.expression import compile_expression
 from vmsdq.checks.rules.format import compile_format
 from vmsdq.checks.rules.length import compile_length
+from vmsdq.checks.rules.metric import compile_metric
 from vmsdq.checks.rules.range import compile_range
 from vmsdq.checks.rules.reference import compile_reference, compile_references
 from vmsdq.checks.rules.required import compile_required
@@ -124,4 +125,7 @@ def register() -> None:
         spec=m.TransitionRule,
         dimension=D.consistency,
         severity=S.error,
+    )
+    register_rule_type(
+        "metric", compile_metric, spec=m.MetricRule, dimension=D.validity, severity=S.error
     )

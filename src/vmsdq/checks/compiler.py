@@ -10,9 +10,11 @@ from sqlglot import exp
 from vmsdq.checks.context import RuleContext
 from vmsdq.checks.model import Check, ColumnSpec, CompiledEntity
 from vmsdq.checks.registry import get_rule_type
+from vmsdq.checks.schema import compile_schema
 from vmsdq.checks.shorthand import PlannedRule, expand_entity
 from vmsdq.checks.sql import SQL_TYPES
 from vmsdq.core.errors import ConfigError, ConfigErrors, Location
+from vmsdq.core.tolerance import tolerance_of
 from vmsdq.spec.models import EntitySpec
 
 
@@ -49,11 +51,12 @@ def compile_entity(
             errors.extend(many.errors)
         except ConfigError as error:
             errors.append(error)
+    checks += compile_schema(entity, location, rule_locations)
     _check_names(checks, errors, location)
     if errors:
         raise ConfigErrors(errors)
     columns = tuple(
-        ColumnSpec(name, spec.source_name or name, SQL_TYPES[spec.type])
+        ColumnSpec(name, spec.source_name or name, SQL_TYPES[spec.type], spec.allow_nonfinite)
         for name, spec in entity.fields.items()
     )
     needs = _needs(checks)
@@ -101,6 +104,7 @@ def _compile(
         weight=meta.weight,
         description=meta.description or "",
         location=location,
+        tolerance=tolerance_of(meta.fail_when, meta.warn_when, meta.mostly),
     )
     return rule_type.compile(planned.spec, ctx)
 

@@ -10,6 +10,7 @@ from sqlglot import exp
 from vmsdq.checks.model import BASE, Check, Relation, StrictValues
 from vmsdq.checks.sql import col, is_present, qualify, raw_col
 from vmsdq.core.errors import ConfigError, Location
+from vmsdq.core.tolerance import Tolerance
 from vmsdq.core.words import Dimension, FieldType, Severity
 from vmsdq.spec.models import EntitySpec, FieldSpec
 
@@ -27,6 +28,7 @@ class RuleContext:
     weight: float
     description: str
     location: Location | None = None
+    tolerance: Tolerance | None = None
 
     def error(self, message: str) -> ConfigError:
         return ConfigError(f"rule '{self.name}': {message}", self.location)
@@ -109,4 +111,5 @@ class RuleContext:
             weight=self.weight,
             description=self.description,
             source=str(self.location) if self.location else "",
+            tolerance=self.tolerance,
         )

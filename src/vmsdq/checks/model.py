@@ -16,6 +16,7 @@ from typing import Literal
 
 from sqlglot import exp
 
+from vmsdq.core.tolerance import Tolerance
 from vmsdq.core.words import Dimension, Severity
 
 BASE = "base"  # alias of the entity's own rows inside the compiled query
@@ -48,6 +49,30 @@ class StrictValues:
 
 
 @dataclass(frozen=True)
+class Change:
+    """How far a table check's observed value may move from its baseline in the results
+    store: the previous completed run's value, or the mean over the last 7 days."""
+
+    compare_to: Literal["previous", "mean_7d"]
+    max_percent: float | None = None
+    max_delta: float | None = None
+    bounded: bool = False  # the check has min / max too (decides a first run alone)
+
+
+@dataclass(frozen=True)
+class SchemaExpectation:
+    """One schema check, compared with the columns the source delivers (not a query).
+
+    ``kind``: required_columns | forbidden_columns | types | column_count | order.
+    """
+
+    kind: str
+    columns: tuple[str, ...] = ()  # required, forbidden, or in order
+    types: tuple[tuple[str, str], ...] = ()  # column -> FieldType value
+    count: int | None = None
+
+
+@dataclass(frozen=True)
 class Check:
     name: str
     entity: str
@@ -56,7 +81,7 @@ class Check:
     severity: Severity
     weight: float
     description: str
-    scope: Literal["row", "table"] = "row"
+    scope: Literal["row", "table", "schema"] = "row"
     fails: exp.Expr = field(default_factory=lambda: exp.false())
     applies: exp.Expr | None = None  # row scope: evaluated only where TRUE
     values: tuple[tuple[str, exp.Expr], ...] = ()  # offending values recorded per failure
@@ -64,6 +89,10 @@ class Check:
     strict: tuple[StrictValues, ...] = ()
     metric: exp.Expr | None = None  # table scope: aggregate over base rows
     source: str = ""  # where the rule was declared, file:line
+    tolerance: Tolerance | None = None  # fail_when / warn_when / mostly; None: the severity
+    label: str = ""  # table scope: what ``metric`` measures, for messages ("mean of hours")
+    change: Change | None = None  # table scope: limit on the move from the stored baseline
+    expect: SchemaExpectation | None = None  # schema scope
 
 
 @dataclass(frozen=True)
@@ -71,6 +100,7 @@ class ColumnSpec:
     name: str  # name used by rules
     source_name: str  # name in the data
     sql_type: str  # DuckDB type the engine casts to (TRY_CAST)
+    nonfinite: bool = False  # NaN and the infinities are values of the type (allow_nonfinite)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from vmsdq.cli import main
-from vmsdq.cli.errors import exit_code, handled
+from vmsdq.cli.errors import finish, handled, kept
 from vmsdq.cli.options import PROJECT, context
 from vmsdq.cli.render import print_run_table, progress_reporter
 
@@ -188,21 +188,27 @@ def validate(
                 run_id=run_id,
                 show=fmt == "table",
             )
+            not_stored = ""
         else:
             with progress_reporter() if fmt == "table" else nullcontext() as progress:
-                run = run_now(
-                    ctx,
-                    entities=list(entities) or None,
-                    from_run=from_run,
-                    run_id=run_id,
-                    progress=progress,
+                run, not_stored = kept(
+                    lambda: run_now(
+                        ctx,
+                        entities=list(entities) or None,
+                        from_run=from_run,
+                        run_id=run_id,
+                        progress=progress,
+                    )
                 )
+        for note in (ctx.repos.runs.plan(run.run_id) or {}).get("type_notes") or []:
+            click.echo(f"Note: {note}", err=True)
     bar = fail_under if fail_under is not None else project.spec.scoring.fail_under
     if fmt == "json":
-        click.echo(json.dumps(run_view(run, bar), indent=2))
+        view = run_view(run, bar) | ({"not_stored": not_stored} if not_stored else {})
+        click.echo(json.dumps(view, indent=2))
     else:
-        print_run_table(run, project_dir, bar)
-    sys.exit(exit_code(run.verdict(bar)))
+        print_run_table(run, project_dir, bar, stored=not not_stored)
+    finish(run.verdict(bar), not_stored)
 
 
 @main.command()

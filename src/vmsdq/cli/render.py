@@ -40,11 +40,16 @@ def progress_reporter() -> Iterator[Callable[[str, str], None]]:
         yield report
 
 
-def print_run_table(run: RunResult, project_dir: Path, fail_under: float | None = None) -> None:
+def print_run_table(
+    run: RunResult, project_dir: Path, fail_under: float | None = None, *, stored: bool = True
+) -> None:
+    """The run's entities, scores and where its failing rows are (``stored=False``: a run
+    computed in memory whose results database went away)."""
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"Run {run.run_id} ({run.status}, {run.verdict(fail_under)})")
+    status = run.status if stored else "not stored"
+    table = Table(title=f"Run {run.run_id} ({status}, {run.verdict(fail_under)})")
     for col in COLUMNS:
         right = col not in ("entity", "status")
         table.add_column(col, justify="right" if right else "left", no_wrap=col != "status")
@@ -82,9 +87,10 @@ def print_run_table(run: RunResult, project_dir: Path, fail_under: float | None 
         console.print(
             f"Overall score: [bold]{run.scores.overall:.1f}[/] ({run.scores.overall_band}){note}"
         )
-    console.print(
-        f"Failing rows: vmsdq failures --project {project_dir} --run {run.run_id} --rule <rule>"
-    )
+    if stored:
+        console.print(
+            f"Failing rows: vmsdq failures --project {project_dir} --run {run.run_id} --rule <rule>"
+        )
 
 
 def _print_errors(console: Console, run: RunResult) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import click
 
 from vmsdq.cli import main
-from vmsdq.cli.errors import exit_code, handled
+from vmsdq.cli.errors import finish, handled, kept
 from vmsdq.cli.options import PROJECT, context
 from vmsdq.cli.render import print_run_table, print_runs, progress_reporter
 
@@ -96,9 +95,10 @@ def runs_resume(project_dir: Path, run_id: str) -> None:
     from vmsdq.services.runs import resume_run
 
     with handled(), progress_reporter() as report:
-        run = resume_run(context(project_dir), run_id, progress=report)
-    print_run_table(run, project_dir)
-    sys.exit(exit_code(run.verdict()))
+        ctx = context(project_dir)
+        run, not_stored = kept(lambda: resume_run(ctx, run_id, progress=report))
+    print_run_table(run, project_dir, stored=not not_stored)
+    finish(run.verdict(), not_stored)
 
 
 @runs.command("cancel")

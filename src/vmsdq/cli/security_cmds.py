@@ -273,15 +273,17 @@ def keys_seal_file(project_dir: Path, path: Path) -> None:
 @PROJECT
 @click.option("--new-key", is_flag=True, help="Add a new newest key to $VMSDQ_KEY_FILE first.")
 def keys_rotate(project_dir: Path, new_key: bool) -> None:
-    """Re-seal failure files, sealed secrets files and sealed values in vmsdq.yaml with the
-    newest key."""
+    """Re-seal failure files, the run archive and the sources' state, webhook secrets, sealed
+    secrets files and sealed values in vmsdq.yaml with the newest key."""
     from vmsdq.services.keys import rotate
 
     with handled():
         report = rotate(admin_context(project_dir), new_key=new_key)
     click.echo(
         f"re-sealed with key {report.key}: {report.failure_files} failure file(s), "
-        f"{len(report.secrets_files)} secrets file(s), {report.yaml_values} value(s) in vmsdq.yaml"
+        f"{report.data_files} archive and state file(s), {report.webhook_secrets} webhook "
+        f"secret(s), {len(report.secrets_files)} secrets file(s), {report.yaml_values} value(s) "
+        "in vmsdq.yaml"
     )
     if report.retired:
         click.echo(f"keys no longer needed by this project: {', '.join(report.retired)}")

@@ -136,7 +136,9 @@ class RunResult:
 
     @property
     def critical_failures(self) -> list[RuleResult]:
-        return [r for r in self.rules if r.severity is Severity.critical and r.failed]
+        return [
+            r for r in self.rules if r.severity is Severity.critical and r.outcome is Outcome.failed
+        ]
 
     @property
     def overall_score(self) -> float | None:

@@ -29,6 +29,7 @@ ENV_KEY_FILE = "VMSDQ_KEY_FILE"
 MARK = "vmsdq:enc:1:"
 FAILURE_VALUES = "failure-values"
 SOURCE_SECRET = "source-secret"
+WEBHOOK_SECRET = "webhook-secret"
 SEALED = re.compile(r"vmsdq:enc:1:[A-Za-z0-9_-]{1,32}:[A-Za-z0-9_=-]+")
 _KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 

@@ -268,6 +268,10 @@ def _inject_table(frame: Frame, rule: TruthRule, k: int) -> None:
         names = frame.get("name", rows).to_pylist()
         frame.set("name", rows, [f"TEST {n}" for n in names])
         frame.table_defects.add(rule.name)
+    elif rule.kind == "schema" and rule.opts.kind == "forbidden_columns":
+        # the export started sending a column it must not (schema drift): text, all NULL
+        frame.columns[rule.opts.spec.forbidden_columns[0]] = pa.nulls(frame.n, pa.string())
+        frame.table_defects.add(rule.name)
 
 
 def _write_all(project_dir: Path, frames: dict[str, Frame], previous: Frame,

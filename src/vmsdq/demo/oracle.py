@@ -7,7 +7,9 @@ Meant for demo sizes up to a few hundred thousand rows.
 
 from __future__ import annotations
 
+import math
 import re
+import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,7 +19,7 @@ from typing import Any
 from vmsdq.core.words import FieldType
 from vmsdq.demo.predicates import FAILS, FILTERS
 from vmsdq.demo.rules import TruthRule
-from vmsdq.spec.models import EntitySpec
+from vmsdq.spec.models import EntitySpec, SchemaSpec
 
 TABLE_KEY = ""
 EMAIL = re.compile(
@@ -46,6 +48,7 @@ class Rows:
     raw: dict[str, list[Any]]
     typed: dict[str, list[Any]] = field(default_factory=dict)
     rejected_lines: list[int] = field(default_factory=list)
+    delivered: list[tuple[str, str]] = field(default_factory=list)  # (column, FieldType)
 
     def __post_init__(self) -> None:
         if not self.typed:
@@ -387,6 +390,74 @@ def _freshness(rule: TruthRule, rows: Rows, now: datetime) -> bool:
     return bool(now - max(values) > max_age)
 
 
+def _metric(rule: TruthRule, rows: Rows, now: datetime) -> bool:
+    """Outside its bounds, or no value to measure; a change limit needs history: not here."""
+    opts = rule.opts
+    value = metric_value(rule, rows)
+    if opts.min is None and opts.max is None:
+        return False
+    if value is None:
+        return True
+    return (opts.min is not None and value < opts.min) or (
+        opts.max is not None and value > opts.max
+    )
+
+
+def metric_value(rule: TruthRule, rows: Rows) -> float | None:
+    """The metric over the rows its ``where`` keeps; NULL and blank text are no value."""
+    opts = rule.opts
+    where = sql_filter(rule, "where")
+    kept = [row for _, row in rows.rows() if where is None or where(row)]
+    values = [row[opts.field] for row in kept if present(row[opts.field])]
+    numbers = sorted(float(v) for v in values) if opts.metric in NUMBER_METRICS else []
+    name = opts.metric
+    if name == "missing_count":
+        return float(len(kept) - len(values))
+    if name == "missing_percent":
+        return 100.0 * (len(kept) - len(values)) / len(kept) if kept else None
+    if name == "distinct_count":
+        return float(len(set(values)))
+    if name == "duplicate_count":
+        return float(len(values) - len(set(values)))
+    if name == "avg_length":
+        return statistics.fmean(len(str(v)) for v in values) if values else None
+    if not numbers:
+        return None
+    if name == "stddev":
+        return statistics.stdev(numbers) if len(numbers) > 1 else None
+    if name in ("median", "quantile"):
+        q = 0.5 if name == "median" else opts.quantile
+        position = q * (len(numbers) - 1)  # continuous: interpolate between neighbours
+        low = int(position)
+        high = min(low + 1, len(numbers) - 1)
+        return numbers[low] + (numbers[high] - numbers[low]) * (position - low)
+    summaries: dict[str, Callable[[list[float]], float]] = {
+        "min": min, "max": max, "sum": math.fsum, "mean": statistics.fmean,
+    }  # fmt: skip
+    return summaries[name](numbers)
+
+
+NUMBER_METRICS = ("min", "max", "mean", "median", "stddev", "sum", "quantile")
+
+
+def _schema(rule: TruthRule, rows: Rows, now: datetime) -> bool:
+    """The delivered columns against one kind of the entity's ``schema:`` block."""
+    part: str = rule.opts.kind
+    spec: SchemaSpec = rule.opts.spec
+    names = [name.lower() for name, _ in rows.delivered]
+    types = {name.lower(): kind for name, kind in rows.delivered}
+    if part == "required_columns":
+        return any(c.lower() not in types for c in spec.required_columns)
+    if part == "forbidden_columns":
+        return any(c.lower() in types for c in spec.forbidden_columns)
+    if part == "types":
+        return any(types.get(c.lower()) != str(t) for c, t in spec.types.items())
+    if part == "column_count":
+        return len(names) != spec.column_count
+    listed = [c.lower() for c in spec.required_columns if c.lower() in types]
+    return bool(listed != sorted(listed, key=names.index))
+
+
 ROW_RULES: dict[str, Callable[..., set[int]]] = {
     "required": _required, "type": _type, "format": _format, "allowed": _allowed,
     "range": _range, "length": _length, "unique": _unique, "references": _references,
@@ -394,5 +465,5 @@ ROW_RULES: dict[str, Callable[..., set[int]]] = {
     "transition": _transition,
 }  # fmt: skip
 TABLE_RULES: dict[str, Callable[[TruthRule, Rows, datetime], bool]] = {
-    "row_count": _row_count, "freshness": _freshness,
+    "row_count": _row_count, "freshness": _freshness, "metric": _metric, "schema": _schema,
 }  # fmt: skip

@@ -124,6 +124,7 @@ FILTERS: dict[tuple[str, str], Predicate] = {
         r["status"] is not None and r["status"] != "Cancelled"
     ),
     ("event.attended_matches_participations", "where"): lambda r: r["status"] == "Attended",
+    ("participation.attended_hours_total", "where"): lambda r: r["status"] == "Attended",
     ("event.attended_matches_participations", "when"): lambda r: r["status"] == "Completed",
     ("organization.no_test_records", "where"): lambda r: (
         r["name"] is not None and r["name"].upper().startswith("TEST")

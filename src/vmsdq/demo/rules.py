@@ -19,10 +19,20 @@ from vmsdq.spec.models import (
     RangeOpts,
     ReferenceOpts,
     RequiredOpts,
+    SchemaSpec,
     UniqueOpts,
 )
 
-TABLE_KINDS = ("row_count", "freshness")
+TABLE_KINDS = ("row_count", "freshness", "metric", "schema")
+SCHEMA_KINDS = ("required_columns", "forbidden_columns", "types", "column_count", "order")
+
+
+@dataclass(frozen=True)
+class SchemaPart:
+    """One check of an entity's ``schema:`` block: ``{entity}.schema.<kind>``."""
+
+    kind: str
+    spec: SchemaSpec
 
 
 @dataclass(frozen=True)
@@ -47,7 +57,28 @@ def expand_entity(spec: EntitySpec) -> list[TruthRule]:
     for rule in spec.rules:
         if rule.enabled and rule.name:
             out.append(TruthRule(f"{spec.entity}.{rule.name}", rule.type, spec.entity, None, rule))
-    return out
+    return out + _schema_rules(spec)
+
+
+def _schema_rules(spec: EntitySpec) -> list[TruthRule]:
+    """One rule per kind the ``schema:`` block sets (``ordered: true`` is ``order``)."""
+    schema = spec.schema_
+    if schema is None:
+        return []
+    given = {
+        "required_columns": bool(schema.required_columns),
+        "forbidden_columns": bool(schema.forbidden_columns),
+        "types": bool(schema.types),
+        "column_count": schema.column_count is not None,
+        "order": schema.ordered,
+    }
+    return [
+        TruthRule(
+            f"{spec.entity}.schema.{kind}", "schema", spec.entity, None, SchemaPart(kind, schema)
+        )  # fmt: skip
+        for kind in SCHEMA_KINDS
+        if given[kind]
+    ]
 
 
 def _field_rules(entity: str, field: str, fs: FieldSpec) -> list[TruthRule]:

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from vmsdq.core import sealed_files
 from vmsdq.core.words import FieldType
 from vmsdq.core.workspace import Workspace
 from vmsdq.reconcile import reference
@@ -77,7 +78,6 @@ def write_salesforce_copy(
 
 def _read_vms(project: Project, entity: EntitySpec) -> list[Row]:
     """The VMS rows as the engine sees them (quarantined records are not part of it)."""
-    import pyarrow.parquet as pq
 
     from vmsdq.sources.registry import get_source
 
@@ -92,7 +92,7 @@ def _read_vms(project: Project, entity: EntitySpec) -> list[Row]:
         snap = source.read(entity)
         rows: list[Row] = []
         for part in snap.parquet:
-            rows += pq.read_table(part).to_pylist()
+            rows += sealed_files.read_table(part).to_pylist()
     return rows
 
 

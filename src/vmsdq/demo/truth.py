@@ -17,12 +17,26 @@ from vmsdq.demo.write import write_parquet
 from vmsdq.spec.models import EntitySpec
 
 
-def rows_of(frame: Frame, spec: EntitySpec, keep: np.ndarray | None = None) -> Rows:
+def rows_of(
+    frame: Frame, spec: EntitySpec, keep: np.ndarray | None = None, *, text: bool = False
+) -> Rows:
+    """The final rows, and the columns the file delivers (``text``: a CSV, all strings)."""
     table = frame.table()
     if keep is not None:
         table = table.filter(pa.array(keep))
     raw = {name: table.column(name).to_pylist() for name in spec.fields}
-    return Rows(spec=spec, raw=raw)
+    delivered = [(f.name, "string" if text else _family(f.type)) for f in table.schema]
+    return Rows(spec=spec, raw=raw, delivered=delivered)
+
+
+def _family(kind: pa.DataType) -> str:
+    """The field type an Arrow column type is, as docs/rules.md names them."""
+    checks = [
+        (pa.types.is_boolean, "boolean"), (pa.types.is_integer, "integer"),
+        (pa.types.is_floating, "number"), (pa.types.is_decimal, "number"),
+        (pa.types.is_timestamp, "timestamp"), (pa.types.is_date, "date"),
+    ]  # fmt: skip
+    return next((name for check, name in checks if check(kind)), "string")
 
 
 def injected_pairs(frames: dict[str, Frame], malformed: np.ndarray) -> set[tuple[str, str]]:
@@ -48,7 +62,8 @@ def compute_truth(frames: dict[str, Frame], previous: Frame, specs: dict[str, En
         if entity == "teacher":
             keep = np.ones(frame.n, dtype=bool)
             keep[malformed] = False
-        data[entity] = rows_of(frame, specs[entity], keep)
+        path = specs[entity].sources["vms"].path or ""
+        data[entity] = rows_of(frame, specs[entity], keep, text=path.endswith(".csv"))
     data["teacher"].rejected_lines = sorted(int(r) + 2 for r in malformed)
     prev = {"event": rows_of(previous, specs["event"], ~previous.used)}
     return evaluate(rules, data, prev, now, unknown)

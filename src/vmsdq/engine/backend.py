@@ -34,6 +34,7 @@ class Capabilities:
     dialect: str  # SQLGlot dialect the generated SQL is written in
     supports_row_checks: bool = True  # one flag per row, counted by one aggregate
     supports_table_checks: bool = True  # row_count and freshness as one aggregate
+    supports_schema_checks: bool = True  # the delivered columns and types are known
     supports_regex: bool = True  # regular expressions with RE2 semantics (format, blanks)
     supports_window: bool = True  # COUNT(*) OVER (...) (unique rules)
     supports_strict_values: bool = False  # Python validators over distinct values

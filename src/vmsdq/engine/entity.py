@@ -20,6 +20,7 @@ from vmsdq.engine import incremental
 from vmsdq.engine.failures import parseable_rule, write_failures
 from vmsdq.engine.rows import RowOutcome, drop_flags, run_row_checks
 from vmsdq.engine.rule_results import row_rule, table_rule
+from vmsdq.engine.schema import Delivered, schema_results
 from vmsdq.engine.strict import build_strict_table
 from vmsdq.engine.tables import run_table_checks
 from vmsdq.engine.views import missing_column
@@ -42,6 +43,9 @@ def validate_entity(
     started = time.perf_counter()
     result = _checked_input(con, entity, snapshot, register_error)
     if result.status == "error" or snapshot is None:
+        if snapshot is not None and register_error is None:  # what was delivered, even so
+            delivered = _delivered(con, entity, snapshot)
+            result.rules += schema_results(_schema_checks(entity.checks), delivered)
         return result
     try:
         run = _Run(registered, failures_dir, now, progress, state)
@@ -82,7 +86,12 @@ def _validate(
         con, entity, [c for c in ready if c.scope == "table"], run.now
     )
     messages = {**strict_errors, **rows.errors, **table_errors}
+    delivered = _delivered(con, entity, snapshot)
+    schemas = {r.rule: r for r in schema_results(_schema_checks(ready), delivered)}
     for check in entity.checks:
+        if check.name in schemas:
+            result.rules.append(schemas[check.name])
+            continue
         result.rules.append(_rule_result(check, rows, tables, messages, unavailable[check.name]))
     result.rows = rows.rows
     _add_parseable(result, snapshot)
@@ -91,6 +100,25 @@ def _validate(
     if run.state is not None:
         _keep_state(con, rows, run.state)
     drop_flags(con)
+
+
+def _schema_checks(checks: Collection[Check]) -> list[Check]:
+    return [c for c in checks if c.scope == "schema"]
+
+
+def _delivered(
+    con: duckdb.DuckDBPyConnection, entity: CompiledEntity, snapshot: Snapshot
+) -> Delivered:
+    """The columns the source delivered (``meta["delivered"]``, before it kept only the
+    declared ones) under field names, else the view's; none when no schema check asks."""
+    if not any(c.scope == "schema" for c in entity.checks):
+        return []
+    recorded = snapshot.meta.get("delivered")
+    if recorded:
+        back = {c.source_name: c.name for c in entity.columns}
+        return [(back.get(str(name), str(name)), str(kind)) for name, kind in recorded]
+    view = con.table(entity.name)
+    return [(name, str(kind)) for name, kind in zip(view.columns, view.types, strict=True)]
 
 
 def _keep_state(con: duckdb.DuckDBPyConnection, rows: RowOutcome, folder: Path) -> None:

@@ -32,6 +32,7 @@ from sqlglot import exp
 
 from vmsdq.checks.model import BASE, Check, CompiledEntity, Relation
 from vmsdq.checks.sql import col, table
+from vmsdq.core import sealed_files
 from vmsdq.engine.plan import (
     FLAGS,
     KEY,
@@ -163,9 +164,9 @@ def run_affected(
     folder = stored.folder
     built = materialise_relations(con, plan.checks)
     sign(con, entity)
-    affected = _changed_keys(folder)
+    affected = _changed_keys(con, folder)
     for relation in relations(plan.checks):
-        old = _parquet(folder / stored.relations[relation.alias])
+        old = _parquet(con, folder / stored.relations[relation.alias])
         affected.append(_joining(entity, plan, relation, built[relation.alias], old))
     parts = [exp.select(col(KEY, None)).from_(q.subquery(f"p{i}")) for i, q in enumerate(affected)]
     union: exp.Query = parts[0]
@@ -176,7 +177,7 @@ def run_affected(
     fresh = flags_select(plan, entity, entity.name, rows_where=in_affected, materialised=built)
     kept = (
         exp.select("*")
-        .from_(_parquet(folder / FLAGS_FILE).as_(OLD))
+        .from_(_parquet(con, folder / FLAGS_FILE).as_(OLD))
         .where(exp.Not(this=_in_affected(col(KEY, OLD))))
     )
     con.execute(create_flags(exp.union(kept, fresh, distinct=False)).sql(dialect="duckdb"))
@@ -227,9 +228,9 @@ def drop(con: duckdb.DuckDBPyConnection, plan: RowPlan) -> None:
         con.execute(drop.sql("duckdb"))
 
 
-def _changed_keys(folder: Path) -> list[exp.Query]:
+def _changed_keys(con: duckdb.DuckDBPyConnection, folder: Path) -> list[exp.Query]:
     """Keys whose rows differ from the stored ones: changed, new or deleted."""
-    old = _parquet(folder / SIGNS_FILE).as_("o")
+    old = _parquet(con, folder / SIGNS_FILE).as_("o")
     joined = (
         exp.select(
             exp.alias_(
@@ -280,8 +281,13 @@ def _in_affected(key: exp.Expr) -> exp.Expr:
     return exp.Exists(this=probe)
 
 
-def _parquet(path: Path) -> exp.Table:
-    return exp.Table(this=exp.func("read_parquet", exp.Literal.string(str(path)), copy=False))
+def _parquet(con: duckdb.DuckDBPyConnection, path: Path) -> exp.Table:
+    """A stored state file as a table of the query (a view over it when encrypted)."""
+    if not sealed_files.is_encrypted(path):
+        return exp.Table(this=exp.func("read_parquet", exp.Literal.string(str(path)), copy=False))
+    name = f"__stored_{path.stem}"
+    sealed_files.register(con, name, [path])
+    return exp.to_table(name)
 
 
 def _temp(con: duckdb.DuckDBPyConnection, name: str, query: exp.Query) -> None:
@@ -296,4 +302,4 @@ def _temp(con: duckdb.DuckDBPyConnection, name: str, query: exp.Query) -> None:
 
 
 def _copy(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
-    con.table(name).write_parquet(str(path), compression="zstd")
+    sealed_files.write_relation(con.table(name), path)

@@ -94,6 +94,8 @@ def refusal(check: Check, caps: Capabilities, views: Mapping[str, object]) -> st
         return "row checks run from the rows"
     if check.scope == "table" and not caps.supports_table_checks:
         return "table checks run from the rows"
+    if check.scope == "schema" and not caps.supports_schema_checks:
+        return "schema checks read the snapshot's columns"
     if check.strict and not caps.supports_strict_values:
         return "strict validation runs in Python"
     previous = any(ViewRef.parse(n).role is ViewRole.previous for n in read)

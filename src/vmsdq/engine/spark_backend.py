@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from sqlglot import exp
 
 from vmsdq.checks.model import Check, CompiledEntity
+from vmsdq.core import sealed_files
 from vmsdq.core.errors import SourceError, VmsdqError
 from vmsdq.core.results import EntityResult
 from vmsdq.core.snapshots import Snapshot
@@ -65,6 +66,7 @@ SPARK = Capabilities(
     functions=COMMON_FUNCTIONS | {"Replace"},
     supports_try_cast=False,
     supports_epoch=False,
+    supports_schema_checks=False,  # DuckDB reads the columns of the archived snapshot
     full_match="(?d)\\A(?:{})\\z",
 )
 
@@ -103,7 +105,7 @@ class SparkBackend:
         self.batch_rows = batch_rows
         self._token = uuid.uuid4().hex[:10]
         self._views: dict[str, tuple[str, dict[str, str]]] = {}  # view -> temp view, columns
-        self._scratch: Path | None = None  # Parquet copies of in-memory snapshots
+        self._scratch: Path | None = None  # Parquet copies (in-memory or encrypted)
 
     @classmethod
     def from_spec(cls, spec: EngineSpec) -> SparkBackend:
@@ -228,21 +230,35 @@ class SparkBackend:
         return Database(self.capabilities, tables, columns)
 
     def _read(self, view: str, snapshot: Snapshot) -> DataFrame:
-        """The snapshot's rows as a DataFrame: its Parquet files, else a Parquet copy."""
+        """The snapshot's rows as a DataFrame: its Parquet files, else a Parquet copy.
+
+        Spark cannot open files encrypted at rest with our keys: those are decrypted into
+        the backend's private temporary folder (owner-only), removed when it closes.
+        """
         paths = [str(p) for p in snapshot.parquet]
         if not paths:
             if snapshot.table is None:
                 raise SourceError(f"entity '{view}': the snapshot holds no data")
-            if self._scratch is None:
-                self._scratch = Path(tempfile.mkdtemp(prefix="vmsdq-spark-"))
-            copy = self._scratch / f"{len(self._views)}.parquet"
+            copy = self._scratch_dir() / f"{len(self._views)}.parquet"
             table = snapshot.table
             pq.write_table(table if isinstance(table, pa.Table) else table.read_all(), copy)
             paths = [str(copy)]
+        elif any(sealed_files.is_encrypted(p) for p in paths):
+            plain = []
+            for i, path in enumerate(paths):
+                copy = self._scratch_dir() / f"{len(self._views)}.{i}.parquet"
+                pq.write_table(sealed_files.read_table(path), copy)
+                plain.append(str(copy))
+            paths = plain
         reader = self.session.read
         if len(paths) > 1:  # columns by name across files, as DuckDB's union_by_name
             reader = reader.option("mergeSchema", "true")
         return reader.parquet(*paths)
+
+    def _scratch_dir(self) -> Path:
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix="vmsdq-spark-"))  # mode 0700
+        return self._scratch
 
     def _flagged(self, sql: str) -> Iterator[pa.RecordBatch]:
         """The flagged rows, one Arrow batch per ``batch_rows`` (bounded memory here)."""

@@ -26,6 +26,7 @@ from vmsdq.engine.backend import Capabilities, Progress
 from vmsdq.engine.databases import database_capabilities
 from vmsdq.engine.failures import failure_file, write_flagged
 from vmsdq.engine.rule_results import row_rule, table_rule
+from vmsdq.engine.schema import delivered_by_field, schema_results
 from vmsdq.engine.sql_dialect import UnsafeCastError, real_column
 from vmsdq.engine.sql_queries import Database, row_queries, table_sql
 from vmsdq.engine.tables import table_outcomes
@@ -118,7 +119,10 @@ class SqlBackend:
             failing = [i for i, c in enumerate(rows) if found[c.name][1]]
             batches = self._flagged(conn, queries.flagged) if failing else iter(())
             write_flagged(path, queries.plan, failing, batches, entity.name)
-        result.rules = [rule_result(c, found, outcomes) for c in entity.checks]
+        delivered = delivered_by_field(entity, db.columns[entity.name])
+        schemas = {r.rule: r for r in schema_results(entity.checks, delivered)}
+        result.rules = [schemas.get(c.name) or rule_result(c, found, outcomes)
+                        for c in entity.checks]  # fmt: skip
         result.failures_path = str(path)
         result.seconds = time.perf_counter() - started
         return result

@@ -40,6 +40,7 @@ class TableCase:
     rejects: list[RejectedRecord] = field(default_factory=list)
     others: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=dict)
     schema: dict[str, pa.DataType] = field(default_factory=dict)
+    declares: dict[str, Any] = field(default_factory=dict)  # more entity keys: schema: ...
 
     def rows(self, *rows: dict[str, Any]) -> TableCase:
         self.data.extend(rows)
@@ -56,6 +57,7 @@ class TableCase:
     def spec(self) -> EntitySpec:
         return EntitySpec.model_validate(
             {"entity": self.entity, "key": self.key, "fields": self.fields, "rules": self.rules}
+            | self.declares
         )
 
     def run(self, tmp_path: Path, *, now: datetime = NOW) -> CaseResult:

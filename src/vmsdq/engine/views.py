@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
+from vmsdq.core import sealed_files
 from vmsdq.core.errors import MissingColumnError
 from vmsdq.core.snapshots import Snapshot
 from vmsdq.core.words import ViewRef, ViewRole
@@ -43,7 +44,8 @@ def register_snapshots(
 
 
 def register(con: duckdb.DuckDBPyConnection, view: str, snapshot: Snapshot) -> None:
-    """One view over the snapshot: Parquet scanned in place, Arrow registered zero-copy.
+    """One view over the snapshot: Parquet scanned in place (decrypted as it is read when
+    encrypted at rest), Arrow registered zero-copy.
 
     A streaming reader can be read once only, so it is loaded into a temp table.
     """
@@ -54,7 +56,7 @@ def register(con: duckdb.DuckDBPyConnection, view: str, snapshot: Snapshot) -> N
     elif snapshot.table is not None:
         con.register(view, snapshot.table)
     else:
-        con.read_parquet(list(snapshot.parquet), union_by_name=True).create_view(view)
+        sealed_files.register(con, view, list(snapshot.parquet))
 
 
 def view_columns(con: duckdb.DuckDBPyConnection, view: str) -> list[str]:

@@ -102,6 +102,8 @@ def score_rule(result: RuleResult, scoring: ScoringSpec) -> RuleScore:
         status = ERROR
     elif result.evaluated <= 0 or result.outcome is Outcome.skipped:
         status = SKIPPED
+    elif result.outcome is Outcome.passed:  # failing rows within the rule's tolerance
+        status, score = SCORED, 100.0
     else:
         status = SCORED
         failed = min(max(result.failed, 0), result.evaluated)

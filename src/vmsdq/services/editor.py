@@ -208,6 +208,7 @@ def _print(item: tuple[Check, CompiledEntity]) -> tuple[Any, ...]:
         values,
         relations,
         c.strict,
+        (c.tolerance, c.label, c.change, c.expect),
     )
 
 

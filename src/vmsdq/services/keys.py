@@ -1,5 +1,6 @@
 """Encryption keys at work: seal a source secret, and rotate (re-seal everything sealed with
-an older key: failure files, secrets files, sealed URLs in vmsdq.yaml)."""
+an older key: failure files, the run archive and the sources' state, webhook secrets,
+secrets files, sealed URLs in vmsdq.yaml)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vmsdq.core import sealing
+from vmsdq.core import sealed_files, sealing
 from vmsdq.core.sealing import ENV_KEY_FILE, EncryptionKeyError
 from vmsdq.services import audit
 from vmsdq.services.context import Context
@@ -17,6 +18,8 @@ from vmsdq.services.context import Context
 class RotationReport:
     key: str
     failure_files: int = 0
+    data_files: int = 0  # archive, scratch and state files rewritten
+    webhook_secrets: int = 0
     secrets_files: list[str] = field(default_factory=list)
     yaml_values: int = 0
     retired: list[str] = field(default_factory=list)  # keys no longer needed
@@ -73,6 +76,10 @@ def rotate(ctx: Context, *, new_key: bool = False) -> RotationReport:
         for path in ctx.artifacts.failure_files(run_id):
             combine([path], path)  # rewrites every value sealed with the newest key
             report.failure_files += 1
+    parquet, meta = ctx.artifacts.rows_at_rest()
+    report.data_files = sum(sealed_files.reseal(path) for path in parquet)
+    report.data_files += sum(sealed_files.reseal_text(path) for path in meta)
+    report.webhook_secrets = ctx.repos.webhooks.reseal_secrets()
     root = Path(ctx.project.root)
     for source in ctx.project.spec.sources.values():
         secrets_file = getattr(source, "secrets_file", None)
@@ -97,6 +104,8 @@ def rotate(ctx: Context, *, new_key: bool = False) -> RotationReport:
         "keys.rotate",
         ring.current,
         failure_files=report.failure_files,
+        data_files=report.data_files,
+        webhook_secrets=report.webhook_secrets,
         secrets_files=len(report.secrets_files),
         yaml_values=report.yaml_values,
     )

@@ -18,12 +18,14 @@ from vmsdq.core.words import Outcome, RunStatus, ViewRef, ViewRole
 from vmsdq.engine import planner
 from vmsdq.services import incremental
 from vmsdq.services.anomalies import detect_for_run
+from vmsdq.services.changes import apply_changes
 from vmsdq.services.context import Context
-from vmsdq.services.plan import EntityPlan, plan_run, views_read
+from vmsdq.services.plan import EntityPlan, plan_run, typed_project, views_read
 from vmsdq.services.pushdown import pushdown_of
 from vmsdq.services.scores import save_as_run, score
 from vmsdq.services.settings import record_in_force
 from vmsdq.services.sources import RunSources
+from vmsdq.store.db import StoreUnavailableError
 from vmsdq.store.records import RunSummary
 
 READ, VALIDATE = "read", "validate"
@@ -123,10 +125,15 @@ def validate(
     progress: Callable[[str, str], None] | None,
 ) -> EntityResult:
     """The entity's result; any failure becomes the entity's error, never an escape."""
-    entity_plan = plan_run(ctx.project, [entity]).entity(entity)
+    project = typed_project(ctx, plan.get("column_types") or {})
+    entity_plan = plan_run(project, [entity]).entity(entity)
     try:
         with RunSources(ctx, run_id) as sources:
-            return _validate(ctx, sources, run_id, entity_plan, started, plan, progress)
+            result = _validate(ctx, sources, run_id, entity_plan, started, plan, progress)
+        apply_changes(ctx, entity_plan.compiled, result, started)
+        return result
+    except StoreUnavailableError:
+        raise  # the run's error, not the entity's
     except Exception as exc:  # noqa: BLE001 (one entity's failure is its own result)
         return _errored(entity_plan, f"entity '{entity}' could not be validated: {describe(exc)}")
 
@@ -263,8 +270,16 @@ def checkpoint(point: str) -> None:
         os.kill(os.getpid(), signal.SIGINT if how == "INT" else signal.SIGKILL)
 
 
-def finish(ctx: Context, run_id: str, plan: dict[str, Any], summary: RunSummary) -> RunResult:
-    """Score the stored results, flag anomalies, then mark the run completed."""
+def finish(
+    ctx: Context,
+    run_id: str,
+    plan: dict[str, Any],
+    summary: RunSummary,
+    *,
+    keep_files: bool = False,
+) -> RunResult:
+    """Score the stored results, flag anomalies, then mark the run completed (``keep_files``:
+    its snapshots and scratch copies stay, for a resume into the results database)."""
     checkpoint("scoring")
     run = ctx.repos.runs.get(run_id)
     assert run is not None
@@ -292,6 +307,8 @@ def finish(ctx: Context, run_id: str, plan: dict[str, Any], summary: RunSummary)
     run.status = RunStatus.completed
     run.message = message
     checkpoint("completed")
+    if keep_files:
+        return run
     ctx.artifacts.drop_work(run_id)  # the sources' scratch copies; the archive keeps the rows
     if not ctx.project.spec.store.keep_snapshots:
         ctx.artifacts.drop_snapshots(run_id)

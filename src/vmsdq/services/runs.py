@@ -16,16 +16,17 @@ from datetime import datetime
 from typing import Any
 
 from vmsdq.core.errors import ConflictError, NotFoundError, TransientError
-from vmsdq.core.results import RunResult
+from vmsdq.core.results import EntityResult, RunResult
 from vmsdq.core.words import RunStatus
-from vmsdq.services import alerts, audit, run_steps
+from vmsdq.services import alerts, audit, run_steps, unstored
 from vmsdq.services.context import Context
 from vmsdq.services.lookup import resolve, stored_run, summary
-from vmsdq.services.plan import RunPlan, plan_run
+from vmsdq.services.plan import RunPlan, plan_run, typed_project
 from vmsdq.services.pushdown import pushdown_of
 from vmsdq.services.scores import scores_as_run
 from vmsdq.services.sources import RunSources
 from vmsdq.store.artifacts import checked
+from vmsdq.store.db import StoreUnavailableError
 from vmsdq.store.pages import Page
 from vmsdq.store.records import RunSummary, StepRecord
 
@@ -56,14 +57,16 @@ def start_run(
     ctx.require("run")
     started = now or ctx.clock()
     run_id = checked(run_id or new_run_id(started), "run id")
-    plan = _plan_with_pushdown(ctx, run_id, entities, live=from_run is None)
     if from_run is not None and not ctx.artifacts.snapshot_views(checked(from_run, "run id")):
         raise NotFoundError(f"run '{from_run}' has no stored snapshots to re-validate")
+    plan, types, notes = _plan_with_pushdown(ctx, run_id, entities, from_run)
     document = {
         "entities": [p.entity for p in plan.entities],
         "reads": [v.name for v in plan.reads],
         "from_run": from_run,
         "fixed_clock": now is not None,
+        "column_types": types,
+        "type_notes": notes,
     }
     steps = [{"kind": READ, "name": v.name, "rules_total": 0} for v in plan.reads]
     steps += [{"kind": VALIDATE, "name": p.entity, "rules_total": p.rules} for p in plan.entities]
@@ -113,9 +116,15 @@ def read_view(
 
 
 def validate_entity(
-    ctx: Context, run_id: str, entity: str, *, progress: Progress | None = None
+    ctx: Context,
+    run_id: str,
+    entity: str,
+    *,
+    progress: Progress | None = None,
+    done: dict[str, EntityResult] | None = None,
 ) -> None:
-    """Validate one entity from the run's archive and replace its stored results."""
+    """Validate one entity from the run's archive and replace its stored results (``done``
+    gets the result as soon as it is computed, before the store is written)."""
     ctx.require("run")
     start = _step_start(ctx, run_id, VALIDATE, entity, step_needed=False)
     plan = start.plan
@@ -125,6 +134,8 @@ def validate_entity(
         return
     run_steps.begin(ctx, run_id, VALIDATE, entity, start.state)
     result = run_steps.validate(ctx, run_id, entity, start.state.started_at, plan, progress)
+    if done is not None:
+        done[entity] = result
     run_steps.checkpoint("validated")
     ctx.repos.results.save_entity(run_id, plan["entities"].index(entity), result)
     run_steps.checkpoint("saved")
@@ -173,24 +184,63 @@ def run_now(
 
 
 def resume_run(ctx: Context, run_id: str, *, progress: Progress | None = None) -> RunResult:
-    """Do what is left of a run (steps not done, then finish); Ctrl-C cancels it."""
+    """Do what is left of a run (steps not done, then finish); Ctrl-C cancels it.
+
+    A results database that goes away meanwhile does not lose the run: it is finished in
+    memory and :class:`~vmsdq.services.unstored.RunNotStoredError` carries it, scored.
+    """
     plan = _plan(ctx, run_id)
+    state = run_steps.run_state(ctx, run_id)
+    done: dict[str, EntityResult] = {}
     try:
-        with RunSources(ctx, run_id) as sources:
-            for view in plan["reads"]:
-                if progress is not None:
-                    progress(view, "read")
-                read_view(ctx, run_id, view, sources=sources)
-        for entity in plan["entities"]:
-            validate_entity(ctx, run_id, entity, progress=progress)
-        if _summary(ctx, run_id).status == RunStatus.cancelled:
-            return get_run(ctx, run_id)
-        if progress is not None:
-            progress("run", "scoring")
-        return finish_run(ctx, run_id)
+        try:
+            _do_steps(ctx, run_id, plan, progress, done)
+            if _summary(ctx, run_id).status == RunStatus.cancelled:
+                return get_run(ctx, run_id)
+            if progress is not None:
+                progress("run", "scoring")
+            return finish_run(ctx, run_id)
+        except StoreUnavailableError as exc:
+            if ctx.scratch or state is None:
+                raise
+            started = state.started_at
+            raise _finish_in_memory(ctx, run_id, plan, started, done, exc, progress) from None
     except KeyboardInterrupt:
         cancel_run(ctx, run_id, reason="interrupted (Ctrl-C)")
         raise
+
+
+def _do_steps(
+    ctx: Context,
+    run_id: str,
+    plan: dict[str, Any],
+    progress: Progress | None,
+    done: dict[str, EntityResult] | None = None,
+) -> None:
+    """Read the views and validate the entities that are not done yet."""
+    with RunSources(ctx, run_id) as sources:
+        for view in plan["reads"]:
+            if progress is not None:
+                progress(view, "read")
+            read_view(ctx, run_id, view, sources=sources)
+    for entity in plan["entities"]:
+        validate_entity(ctx, run_id, entity, progress=progress, done=done)
+
+
+def _finish_in_memory(
+    ctx: Context,
+    run_id: str,
+    plan: dict[str, Any],
+    started: datetime,
+    done: dict[str, EntityResult],
+    cause: StoreUnavailableError,
+    progress: Progress | None,
+) -> unstored.RunNotStoredError:
+    """The run finished and scored without its results database (kept files, no alerts)."""
+    scratch = unstored.in_memory(ctx, run_id, plan, started, done)
+    _do_steps(scratch, run_id, plan, progress)
+    run = run_steps.finish(scratch, run_id, plan, _summary(scratch, run_id), keep_files=True)
+    return unstored.not_stored(ctx, run, cause)
 
 
 def cancel_run(ctx: Context, run_id: str, *, reason: str = "cancelled") -> RunSummary:
@@ -214,14 +264,19 @@ def get_run(ctx: Context, run_id: str) -> RunResult:
 
 
 def _plan_with_pushdown(
-    ctx: Context, run_id: str, entities: Sequence[str] | None, *, live: bool
-) -> RunPlan:
-    """The run's plan; rows the source's database checks itself are not read."""
-    if not live:
-        return plan_run(ctx.project, entities)
+    ctx: Context, run_id: str, entities: Sequence[str] | None, from_run: str | None
+) -> tuple[RunPlan, dict[str, dict[str, str]], list[str]]:
+    """The run's plan, with field types completed from the source's schema (re-validating:
+    the types that run had), the column types and the notes on declared types they
+    contradict. Rows the source's database checks itself are not read."""
+    if from_run is not None:
+        types = (ctx.repos.runs.plan(from_run) or {}).get("column_types") or {}
+        return plan_run(typed_project(ctx, types), entities), types, []
     with RunSources(ctx, run_id) as sources:
+        types, notes = sources.column_types()
         pushdown = pushdown_of(sources)
-        return plan_run(ctx.project, entities, pushdown.local_part if pushdown else None)
+        local = pushdown.local_part if pushdown else None
+        return plan_run(typed_project(ctx, types), entities, local), types, notes
 
 
 def _summary(ctx: Context, run_id: str) -> RunSummary:

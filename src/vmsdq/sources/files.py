@@ -20,10 +20,10 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 from sqlglot import exp
 
-from vmsdq.core import duckdb_cursors
+from vmsdq.core import duckdb_cursors, sealed_files
 from vmsdq.core.errors import MissingColumnError, SourceError
 from vmsdq.core.snapshots import RejectedRecord, Snapshot
-from vmsdq.core.words import ViewRef, ViewRole
+from vmsdq.core.words import FieldType, ViewRef, ViewRole
 from vmsdq.core.workspace import Workspace
 from vmsdq.sources.json_array import object_error, split_json_array
 from vmsdq.spec import paths
@@ -72,6 +72,25 @@ class FilesSource:
             raise SourceError(f"entity '{entity.entity}' declares no mirror to read")
         return self._read(mirror_entity(entity), ViewRef(entity.entity, ViewRole.mirror).name)
 
+    def column_types(self, entity: EntitySpec) -> dict[str, FieldType]:
+        """From the first Parquet file's schema; CSV and JSON columns have no declared type."""
+        import pyarrow.parquet as pq
+
+        from vmsdq.sources.physical import arrow_type
+
+        src = entity.sources.get(self.name)
+        pattern = src.path if src is not None and src.path else f"{entity.entity}.*"
+        files = self._match(entity.entity, pattern, explicit=src is not None and bool(src.path))
+        if _format_of(entity.entity, files, src.format if src else None, self._show) != "parquet":
+            return {}
+        schema = pq.read_schema(files[0])
+        found = {
+            field: arrow_type(schema.field(column).type)
+            for column, field in _declared_columns(entity).items()
+            if column in schema.names
+        }
+        return {field: kind for field, kind in found.items() if kind is not None}
+
     def _read(self, entity: EntitySpec, view: str) -> Snapshot:
         src = entity.sources.get(self.name)
         pattern = src.path if src is not None and src.path else f"{entity.entity}.*"
@@ -108,8 +127,22 @@ class FilesSource:
                 "rows": rows,
                 "rejected": len(rejects),
                 "read_seconds": round(time.perf_counter() - started, 6),
+                **self._delivered(entity.entity, fmt, files),
             },
         )
+
+    def _delivered(self, entity: str, fmt: str, files: list[Path]) -> dict[str, Any]:
+        """``{"delivered": [[column, type], ...]}``: the first file's columns as the source
+        delivers them, before any is left out (schema checks); CSV columns are text."""
+        if not files or fmt == "json":  # JSON: the snapshot's columns stand for it
+            return {}
+        if fmt == "csv":
+            header, _ = _csv_header(entity, files[0], self._show(files[0]))
+            return {"delivered": [[name, "VARCHAR"] for name in header]}
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(files[0])
+        return {"delivered": [[f.name, str(f.type)] for f in schema]}
 
     def _read_file(
         self, entity: str, fmt: str, path: Path, columns: dict[str, str], target: Path
@@ -212,16 +245,15 @@ def _select_sql(columns: dict[str, str], *, cast: bool) -> str:
 
 
 def _write(rel: duckdb.DuckDBPyRelation, columns: dict[str, str], target: Path, cast: bool) -> int:
-    import pyarrow.parquet as pq
-
-    rel.project(_select_sql(columns, cast=cast)).write_parquet(str(target))
-    return int(pq.read_metadata(target).num_rows)
+    return sealed_files.write_relation(rel.project(_select_sql(columns, cast=cast)), target)
 
 
 def _write_empty(con: duckdb.DuckDBPyConnection, columns: dict[str, str], target: Path) -> int:
     """A Parquet file with the declared fields (text) and no rows."""
     nulls = [exp.alias_(exp.cast(exp.null(), "VARCHAR"), f, quoted=True) for f in columns.values()]
-    con.sql(exp.select(*nulls).where(exp.false()).sql("duckdb")).write_parquet(str(target))
+    sealed_files.write_relation(
+        con.sql(exp.select(*nulls).where(exp.false()).sql("duckdb")), target
+    )
     return 0
 
 

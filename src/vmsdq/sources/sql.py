@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
@@ -21,7 +21,7 @@ from vmsdq.core.errors import (
     SourceUnavailableError,
 )
 from vmsdq.core.snapshots import Snapshot
-from vmsdq.core.words import ViewRef, ViewRole
+from vmsdq.core.words import FieldType, ViewRef, ViewRole
 from vmsdq.core.workspace import Workspace
 from vmsdq.sources.sql_url import DatabaseUrl, resolve_url
 
@@ -107,6 +107,29 @@ class SqlSource:
             return names, set()
         return names, {n for n, code in zip(names, codes, strict=True) if code == PG_NUMERIC}
 
+    def column_types(self, entity: EntitySpec) -> dict[str, FieldType]:
+        """From the database's catalog (the entity's table); a query's columns are unknown."""
+        from sqlalchemy import create_engine, inspect
+
+        from vmsdq.sources.physical import sqlalchemy_type
+
+        relation, where = self.relation(entity)
+        if not isinstance(relation, exp.Table):
+            return {}
+        engine = create_engine(self.db.sqlalchemy())
+        try:
+            reflected = inspect(engine).get_columns(relation.name, schema=relation.db or None)
+        except Exception as exc:  # driver errors differ per database
+            raise self._error(entity, f"cannot describe {where}", exc) from None
+        finally:
+            engine.dispose()
+        by_column = {str(c["name"]).lower(): sqlalchemy_type(c["type"]) for c in reflected}
+        found = {
+            name: by_column.get((spec.source_name or name).lower())
+            for name, spec in entity.fields.items()
+        }
+        return {field: kind for field, kind in found.items() if kind is not None}
+
     def close(self) -> None:
         """Nothing to release: every read opens and disposes its own connection."""
 
@@ -143,8 +166,28 @@ class SqlSource:
                 "read_seconds": round(time.perf_counter() - started, 3),
                 "read_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "watermark": _watermark(entity, self.name, target),
+                **self._delivered(entity),
             },
         )
+
+    def _delivered(self, entity: EntitySpec) -> dict[str, Any]:
+        """``{"delivered": [[column, type], ...]}`` from the catalog, for schema checks: the
+        table's columns (all of them, not only those read) and SQLAlchemy's type names, as
+        the pushdown backend sees them. None asked (no ``schema:``) or a query: nothing."""
+        relation, where = self.relation(entity)
+        if entity.schema_ is None or not isinstance(relation, exp.Table):
+            return {}
+        from sqlalchemy import create_engine, inspect
+
+        engine = create_engine(self.db.sqlalchemy())
+        try:
+            with engine.connect() as conn:
+                found = inspect(conn).get_columns(relation.name, schema=relation.db or None)
+        except Exception as exc:  # driver errors differ per database
+            raise self._error(entity, f"cannot read the columns of {where}", exc) from None
+        finally:
+            engine.dispose()
+        return {"delivered": [[c["name"], type(c["type"]).__name__.lower()] for c in found]}
 
     def _error(self, entity: EntitySpec, what: str, exc: BaseException) -> SourceError:
         detail = self.db.scrub(

@@ -100,14 +100,14 @@ def write_parquet(
     One batch in memory at a time. Snappy without dictionaries, column statistics only for
     ``statistics`` (the watermark column): the cheapest to write (see bench/ingest.py).
     """
-    import pyarrow.parquet as pq
+    from vmsdq.core import sealed_files
 
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     schema = _plain_schema(reader.schema)
     rows = 0
     try:
-        with pq.ParquetWriter(
+        with sealed_files.writer(
             tmp,
             schema,
             compression="snappy",

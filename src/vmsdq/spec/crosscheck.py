@@ -111,6 +111,8 @@ def check_entity(checker: Checker, parsed: Parsed, sources: Iterable[str] | None
         _check_field(checker, parsed, name, fspec)
     for i, rule in enumerate(spec.rules):
         _check_rule(checker, parsed, ("rules", i), rule)
+    if spec.schema_ is not None:
+        _schema_locations(checker, parsed, spec.schema_)
     if spec.mirror is not None:
         checker.fields(doc, ("mirror", "match_on"), spec.mirror.match_on, spec)
         for ours in spec.mirror.fields:
@@ -120,6 +122,21 @@ def check_entity(checker: Checker, parsed: Parsed, sources: Iterable[str] | None
             if name not in sources:
                 message = f"unknown source '{name}'{_known(name, sources)}"
                 checker.error(doc, ("sources", name), message, key=True)
+
+
+def _schema_locations(checker: Checker, parsed: Parsed, schema: m.SchemaSpec) -> None:
+    """``{entity}.schema.<kind>`` is declared at its key (``order``: at ``ordered``)."""
+    given = {
+        "required_columns": bool(schema.required_columns),
+        "forbidden_columns": bool(schema.forbidden_columns),
+        "types": bool(schema.types),
+        "column_count": schema.column_count is not None,
+        "ordered": schema.ordered,
+    }
+    for key, present in given.items():
+        if present:
+            kind = "order" if key == "ordered" else key
+            checker.rule_name(f"{parsed.spec.entity}.schema.{kind}", parsed.doc, ("schema", key))
 
 
 def _check_field(checker: Checker, parsed: Parsed, name: str, fspec: m.FieldSpec) -> None:

@@ -42,13 +42,21 @@ def config_errors(
 def _data_path(data: Any, loc: tuple[str | int, ...]) -> YamlPath:
     """The part of a Pydantic ``loc`` that walks the data (union member tags are skipped)."""
     path: list[str | int] = []
-    for part in loc:
-        in_dict = isinstance(data, dict) and part in data
-        in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
-        if in_dict or in_list:
-            data = data[part]
-            path.append(part)
+    for i, part in enumerate(loc):
+        if not _has(data, part):
+            continue
+        after = loc[i + 1] if i + 1 < len(loc) else None
+        if after is not None and _has(data, after) and not _has(data[part], after):
+            continue  # a member's tag named like one of its keys: type: metric, metric: sum
+        data = data[part]
+        path.append(part)
     return tuple(path)
+
+
+def _has(data: Any, part: str | int) -> bool:
+    if isinstance(data, dict):
+        return part in data
+    return isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
 
 
 def _is_other_member(error: Any, path: YamlPath, found: list[tuple[Any, YamlPath]]) -> bool:

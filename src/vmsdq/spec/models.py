@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from vmsdq.core.tolerance import parse_condition
 from vmsdq.core.words import Dimension, FieldType, Severity
 from vmsdq.spec.alerts import AlertsSpec, ReportsSpec, WebhooksSpec
 from vmsdq.spec.assembled import FIELDS, RULES, SOURCES
@@ -35,6 +36,26 @@ class RuleMeta(Strict):
     weight: float = Field(default=1.0, ge=0)
     description: str | None = None
     enabled: bool = True
+    # tolerances (vmsdq.core.tolerance): the outcome follows these instead of the severity
+    fail_when: str | None = None  # e.g. "failed_percent > 1"
+    warn_when: str | None = None  # e.g. "failed > 0"
+    mostly: float | None = Field(default=None, gt=0, le=1)  # share of rows that must pass
+
+    @field_validator("fail_when", "warn_when")
+    @classmethod
+    def _is_a_condition(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_condition(value)  # ValueError says the accepted form
+        return value
+
+    @model_validator(mode="after")
+    def _one_failure_condition(self) -> Self:
+        if self.mostly is not None and self.fail_when is not None:
+            raise ValueError(
+                "give 'mostly' or 'fail_when', not both ('mostly: 0.99' is "
+                "'fail_when: passed_percent < 99')"
+            )
+        return self
 
     def cross_check(self, entities: Mapping[str, EntitySpec]) -> list[tuple[str, str]]:
         """Problems across entities that the ``vmsdq.spec.refs`` markers cannot say, as
@@ -133,6 +154,9 @@ class FieldSpec(Strict):
         None, "Entity whose key (or 'field') must contain this value."
     )
     check_type: bool | TypeOpts = _key(True, "Check that raw text values cast to 'type'.")
+    allow_nonfinite: bool = _key(
+        False, "type number: NaN, inf and -inf (any case; also Infinity) are numbers."
+    )
     source_name: str | None = _key(
         None, "Column name in the source when it differs from the field name."
     )
@@ -143,6 +167,14 @@ class FieldSpec(Strict):
         error = bound_error(value, info.data.get("type", FieldType.string))
         if error:
             raise ValueError(error)
+        return value
+
+    @field_validator("allow_nonfinite")
+    @classmethod
+    def _nonfinite_is_for_numbers(cls, value: bool, info: ValidationInfo) -> bool:
+        kind = info.data.get("type", FieldType.string)
+        if value and kind is not FieldType.number:
+            raise ValueError(f"allow_nonfinite applies to type number, not {kind}")
         return value
 
     @field_validator("range")
@@ -246,6 +278,51 @@ class TransitionRule(WrittenRule):
     allowed: dict[str, list[str]]  # from -> allowed to (staying the same is always allowed)
 
 
+NUMERIC_METRICS = ("min", "max", "mean", "median", "stddev", "sum", "quantile")
+COUNT_METRICS = ("distinct_count", "duplicate_count", "missing_count", "missing_percent")
+MetricName = Literal[
+    "min", "max", "mean", "median", "stddev", "sum", "quantile",
+    "distinct_count", "duplicate_count", "missing_count", "missing_percent", "avg_length",
+]  # fmt: skip
+
+
+class ChangeSpec(Strict):
+    """How far a metric may move from the previous run's value or the last 7 days' mean."""
+
+    compare_to: Literal["previous", "mean_7d"] = "previous"
+    max_percent: float | None = Field(default=None, ge=0)  # of the baseline's magnitude
+    max_delta: float | None = Field(default=None, ge=0)  # absolute difference
+
+    @model_validator(mode="after")
+    def _a_limit(self) -> ChangeSpec:
+        if self.max_percent is None and self.max_delta is None:
+            raise ValueError("a change check needs 'max_percent' or 'max_delta'")
+        return self
+
+
+class MetricRule(WrittenRule):
+    """A measure of one column over the whole entity, with bounds and/or a change limit."""
+
+    type: Literal["metric"]
+    metric: MetricName
+    field: Column
+    quantile: float | None = Field(default=None, gt=0, lt=1)  # for metric: quantile
+    min: float | None = None
+    max: float | None = None
+    change: ChangeSpec | None = None
+    where: Condition = None  # measure only the rows where this holds
+
+    @model_validator(mode="after")
+    def _complete(self) -> MetricRule:
+        if (self.metric == "quantile") != (self.quantile is not None):
+            raise ValueError("'quantile' (0 < q < 1) goes with metric 'quantile', and only there")
+        if self.min is None and self.max is None and self.change is None:
+            raise ValueError("a metric check needs 'min', 'max' or 'change'")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}")
+        return self
+
+
 # One entry under ``rules:``: any registered written rule type, chosen by ``type``.
 RuleSpec = Annotated[WrittenRule, RULES]
 
@@ -290,6 +367,32 @@ class EntitySource(Strict):
     updated_at: str | None = None  # column for incremental runs
 
 
+class SchemaSpec(Strict):
+    """What the source must deliver for the entity: columns, their types, count and order.
+
+    Column names are field names for declared fields (``source_name`` renamed) and the
+    source's own names for the others; they compare case-insensitively.
+    """
+
+    required_columns: list[str] = Field(default_factory=list)
+    forbidden_columns: list[str] = Field(default_factory=list)
+    types: dict[str, FieldType] = Field(default_factory=dict)
+    column_count: int | None = Field(default=None, ge=1)
+    ordered: bool = False  # required_columns appear in the order listed
+    severity: Severity = Severity.error
+    weight: float = Field(default=1.0, ge=0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SchemaSpec:
+        both = sorted({c.lower() for c in self.required_columns} & {
+            c.lower() for c in self.forbidden_columns})  # fmt: skip
+        if both:
+            raise ValueError(f"columns both required and forbidden: {', '.join(both)}")
+        if self.ordered and len(self.required_columns) < 2:
+            raise ValueError("'ordered' needs at least two required_columns")
+        return self
+
+
 class EntitySpec(Strict):
     entity: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     description: str | None = None
@@ -300,6 +403,11 @@ class EntitySpec(Strict):
     mirror: MirrorSpec | None = None
     dimension_weights: dict[Dimension, float] | None = None
     threshold: float | None = Field(default=None, ge=0, le=100)
+    schema_: SchemaSpec | None = Field(
+        default=None,
+        alias="schema",
+        description="Columns, types, count and order the source must deliver (schema checks).",
+    )
 
     @model_validator(mode="after")
     def _key_is_a_field(self) -> EntitySpec:

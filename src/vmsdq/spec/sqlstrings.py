@@ -68,6 +68,12 @@ NOT_SQL = {
     # Spark session settings (configuration values, not SQL)
     "EngineSpec.master", "EngineSpec.conf",
 }  # fmt: skip
+# Tolerances are parsed by vmsdq.core.tolerance; metric names and schema expectations are
+# compared in Python with what the source delivers (vmsdq.engine.schema); none reaches SQL.
+NOT_SQL |= {
+    "RuleMeta.fail_when", "RuleMeta.warn_when",
+    "SchemaSpec.required_columns", "SchemaSpec.forbidden_columns", "SchemaSpec.types",
+}  # fmt: skip
 # alerts:, webhooks:, reports: (spec/alerts.py): names, durations, addresses, URLs and
 # messages; none reaches SQL (scopes are compared with results in Python).
 NOT_SQL |= {

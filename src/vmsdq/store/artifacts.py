@@ -23,6 +23,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from vmsdq.core import sealed_files
 from vmsdq.core.errors import ConfigError
 from vmsdq.core.snapshots import RejectedRecord, Snapshot
 from vmsdq.core.words import ViewRef, ViewRole
@@ -138,6 +139,16 @@ class ArtifactStore:
         found.location = f"snapshot of run {from_run}: {found.location}"
         return self.archive(run_id, view, found)
 
+    def rows_at_rest(self) -> tuple[list[Path], list[Path]]:
+        """The files holding source rows that ``core.sealed_files`` wrote: Parquet (every
+        run's archive and scratch, the sources' and the engine's state) and the archive's
+        metadata (text). ``cache/`` is left out: it holds the demo's generated dataset."""
+        runs = [self.run_dir(r) for r in self.run_ids()]
+        folders = [f for r in runs for f in (r / "snapshots", r / "work")]
+        parquet = sealed_files.files_below([*folders, self.root / "state"])
+        meta = [p for r in runs for p in sorted((r / "snapshots").glob("*.json"))]
+        return parquet, meta
+
     def drop_snapshots(self, run_id: str) -> None:
         shutil.rmtree(self.snapshots_dir(run_id, create=False), ignore_errors=True)
 
@@ -165,28 +176,26 @@ def _write_one(snap: Snapshot, folder: Path, view: str) -> None:
         "rejects": [asdict(r) for r in snap.rejects],
         "rows": _rows(files),
     }
-    tmp = folder / f".{view}.json.tmp"
-    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True))
-    tmp.replace(folder / f"{view}.json")  # the metadata appears last: a half archive is none
+    # the metadata (rejected lines are personal) appears last: a half archive is none
+    sealed_files.write_text(folder / f"{view}.json", json.dumps(meta, indent=2, sort_keys=True))
 
 
 def _write_data(snap: Snapshot, folder: Path, view: str) -> list[Path]:
+    """The snapshot's rows as Parquet in ``folder``: Arrow is written, files are linked
+    (copied across devices), or rewritten encrypted when a key is set and they are plain."""
     if snap.table is not None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
         target = folder / f"{view}.0.parquet"
-        if isinstance(snap.table, pa.RecordBatchReader):
-            with pq.ParquetWriter(target, snap.table.schema) as writer:
-                for batch in snap.table:
-                    writer.write_batch(batch)
-        else:
-            pq.write_table(snap.table, target)
+        sealed_files.write_table(snap.table, target)
         return [target]
     out = []
+    encrypt = sealed_files.active()
     for i, src in enumerate(snap.parquet):
         target = folder / f"{view}.{i}.parquet"
         if Path(src).resolve() == target.resolve():
+            out.append(target)
+            continue
+        if encrypt and not sealed_files.is_encrypted(src):
+            sealed_files.copy_file(src, target)
             out.append(target)
             continue
         try:
@@ -198,16 +207,14 @@ def _write_data(snap: Snapshot, folder: Path, view: str) -> list[Path]:
 
 
 def _rows(files: list[Path]) -> int:
-    import pyarrow.parquet as pq
-
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    return sum(sealed_files.num_rows(f) for f in files)
 
 
 def _load_one(folder: Path, view: str, run_id: str) -> Snapshot | None:
     meta_file = folder / f"{view}.json"
     if not meta_file.is_file():
         return None
-    meta = json.loads(meta_file.read_text())
+    meta = json.loads(sealed_files.read_text(meta_file))
     return Snapshot(
         entity=meta.pop("entity"),
         location=meta.pop("location"),

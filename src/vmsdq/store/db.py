@@ -151,6 +151,10 @@ class Database:
                 raise StoreUnavailableError(
                     f"results database {safe_url(self.url)} is unreachable: {_first_line(exc)}"
                 ) from None
+            if _sqlite_cannot_write(exc):
+                raise StoreUnavailableError(
+                    f"results database {self.url.database} cannot be written: {_first_line(exc)}"
+                ) from None
             raise
 
     def dispose(self) -> None:
@@ -190,10 +194,17 @@ def pool_options() -> dict[str, int]:
     return {k: int(os.environ.get(env) or default) for k, (env, default) in POOL_ENV.items()}
 
 
+BUSY_ENV = "VMSDQ_SQLITE_BUSY_TIMEOUT"  # ms a SQLite write waits for a lock held elsewhere
+
+
+def _busy_timeout() -> int:
+    return int(os.environ.get(BUSY_ENV) or 30_000)
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={_busy_timeout()}")
     cursor.execute("PRAGMA journal_mode=WAL")  # readers (the dashboard) never block a run
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable with WAL; no fsync per commit
     cursor.close()
@@ -207,6 +218,23 @@ def _is_connection_error(exc: SQLAlchemyError) -> bool:
         and bool(exc.connection_invalidated)
         or (type(exc).__name__ == "OperationalError" and "connect" in str(exc).lower())
     )
+
+
+SQLITE_UNWRITABLE = (  # SQLite's words for a file it cannot write now (the run is kept)
+    "database or disk is full",
+    "readonly database",
+    "unable to open database file",
+    "disk i/o error",
+    "database is locked",
+)
+
+
+def _sqlite_cannot_write(exc: SQLAlchemyError) -> bool:
+    """A full disk, a folder made read-only, a file locked too long or gone away."""
+    orig = getattr(exc, "orig", None)
+    if type(orig).__module__ != "sqlite3":
+        return False
+    return any(words in str(orig).lower() for words in SQLITE_UNWRITABLE)
 
 
 def _first_line(exc: SQLAlchemyError) -> str:

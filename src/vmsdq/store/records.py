@@ -148,7 +148,7 @@ class RunRollup:
     """Counts over a run's stored results that its verdict depends on."""
 
     errors: int  # entities and rules that could not be evaluated
-    critical_failures: int  # critical rules with failing rows
+    critical_failures: int  # critical rules whose outcome is failed
     failing: int  # rules whose outcome is failed or warn
 
 

@@ -67,7 +67,16 @@ def test_every_rule_but_row_minimums_gets_defects(demo: DemoManifest) -> None:
     rules = expand_project(load_entity_specs(demo.project_dir))
     failing = {rule for rule, _ in _truth(demo)}
     without = sorted(r.name for r in rules if r.name not in failing)
-    assert all(name.endswith((".has_rows", ".fresh")) for name in without), without
+    # guards that hold in the demo (the oracle must agree they pass): row minimums, fresh
+    # entities, two metrics and the parts of the school schema the export keeps
+    holding = {
+        "participation.attended_hours_total",
+        "volunteer.email_missing_share",
+        "school.schema.required_columns",
+        "school.schema.types",
+        "school.schema.order",
+    }
+    assert all(n.endswith((".has_rows", ".fresh")) or n in holding for n in without), without
     assert {"school.fresh", "district.fresh", "organization.no_test_records"} <= failing
 
 

@@ -89,6 +89,7 @@ def test_entity_schema_describes_keys_and_rule_types() -> None:
         "aggregate",
         "expression",
         "freshness",
+        "metric",
         "reference",
         "row_count",
         "transition",

@@ -93,8 +93,8 @@ def test_unknown_key_lists_valid_keys(project: Path) -> None:
     )
     assert messages() == [
         "entities/event.yaml:8:29: fields.capacity.minimum: unknown key 'minimum' (valid keys: "
-        "allowed, check_type, description, format, length, max, min, range, references, "
-        "required, source_name, type, unique); did you mean 'min'?"
+        "allow_nonfinite, allowed, check_type, description, format, length, max, min, range, "
+        "references, required, source_name, type, unique); did you mean 'min'?"
     ]
 
 
@@ -102,7 +102,7 @@ def test_unknown_key_suggests_the_closest(project: Path) -> None:
     write("entities/event.yaml", EVENT.replace("key: event_id", "key: event_id\ncolour: red"))
     assert messages() == [
         "entities/event.yaml:3:1: colour: unknown key 'colour' (valid keys: description, "
-        "dimension_weights, entity, fields, key, mirror, rules, sources, threshold)"
+        "dimension_weights, entity, fields, key, mirror, rules, schema, sources, threshold)"
     ]
     write(
         "entities/event.yaml",
@@ -110,8 +110,8 @@ def test_unknown_key_suggests_the_closest(project: Path) -> None:
     )
     assert messages() == [
         "entities/event.yaml:9:27: fields.registered.required.allow_blanc: unknown key "
-        "'allow_blanc' (valid keys: allow_blank, description, dimension, enabled, name, "
-        "severity, weight); did you mean 'allow_blank'?"
+        "'allow_blanc' (valid keys: allow_blank, description, dimension, enabled, fail_when, "
+        "mostly, name, severity, warn_when, weight); did you mean 'allow_blank'?"
     ]
 
 
@@ -139,7 +139,7 @@ def test_bad_rule_type_lists_rule_types(project: Path) -> None:
     assert messages() == [
         "entities/event.yaml:13:11: rules[0]: unknown rule type 'expresion' (allowed: "
         "'expression', 'unique', 'aggregate', 'reference', 'row_count', 'freshness', "
-        "'transition')"
+        "'transition', 'metric')"
     ]
 
 

@@ -120,6 +120,18 @@ def expression_cases(attack: str) -> dict[str, dict[str, Any]]:
     rule = {"name": "r"}
     return {
         "ExpressionRule.check": event(rules=[{**rule, "type": "expression", "check": attack}]),
+        "MetricRule.where": event(
+            rules=[
+                {
+                    **rule,
+                    "type": "metric",
+                    "metric": "sum",
+                    "field": "capacity",
+                    "max": 9,
+                    "where": attack,
+                }
+            ]  # fmt: skip
+        ),
         "ExpressionRule.when": event(
             rules=[{**rule, "type": "expression", "check": "capacity > 0", "when": attack}]
         ),

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vmsdq.core import sealed_files
 from vmsdq.sources.salesforce.errors import SalesforceUnavailableError
 
 if TYPE_CHECKING:
@@ -66,18 +67,14 @@ class StateStore:
         return self.folder / f"{entity}.parquet"
 
     def read_copy(self, entity: str) -> pa.Table | None:
-        import pyarrow.parquet as pq
-
         path = self.copy_path(entity)
-        return pq.read_table(path) if path.exists() else None
+        return sealed_files.read_table(path) if path.exists() else None
 
     def write_copy(self, entity: str, table: pa.Table) -> None:
-        import pyarrow.parquet as pq
-
         path = self.copy_path(entity)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        pq.write_table(table, tmp)
+        sealed_files.write_table(table, tmp)
         os.replace(tmp, path)
 
     def _json(self, entity: str) -> Path:

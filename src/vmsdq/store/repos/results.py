@@ -120,3 +120,25 @@ class ResultRepository(Repository):
         with self.session() as s:
             found = [records.history_row(row) for row in s.execute(query)]
         return found[::-1] if limit is not None else found
+
+    def observed_before(
+        self, rules: list[str], before: datetime, since: datetime | None = None
+    ) -> dict[str, list[tuple[datetime, float]]]:
+        """(run start, observed value) per rule of the completed runs started before
+        ``before`` (and from ``since``), oldest first; results in error are left out."""
+        r = RuleResultRow
+        query = (
+            select(r.rule, Run.started_at, r.observed)
+            .join(Run, Run.id == r.run_id)
+            .where(r.rule.in_(rules), r.observed.is_not(None), r.outcome != "error")
+            .where(Run.status == "completed", Run.started_at < before)
+            .order_by(Run.started_at, Run.id)
+        )
+        if since is not None:
+            query = query.where(Run.started_at >= since)
+        found: dict[str, list[tuple[datetime, float]]] = {}
+        with self.session() as s:
+            for rule, started, observed in s.execute(query):
+                if observed is not None:
+                    found.setdefault(rule, []).append((started, float(observed)))
+        return found

@@ -132,7 +132,9 @@ class RunRepository(Repository):
             errors, critical, failing = s.execute(
                 select(
                     func.count().filter(r.outcome == str(Outcome.error)),
-                    func.count().filter(r.severity == str(Severity.critical), r.failed != 0),
+                    func.count().filter(
+                        r.severity == str(Severity.critical), r.outcome == str(Outcome.failed)
+                    ),
                     func.count().filter(r.outcome.in_((str(Outcome.failed), str(Outcome.warn)))),
                 ).where(r.run_id == run_id)
             ).one()

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from vmsdq.core import sealing
 from vmsdq.store.models_alerts import AttemptRow, DeliveryRow, SubscriptionRow
 from vmsdq.store.pages import Page, checked_limit, decode_cursor, encode_cursor
 from vmsdq.store.repos.base import Repository
@@ -54,29 +55,52 @@ def _copy(cls: Any, row: Any) -> Any:
     return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
 
 
+def _subscription(row: SubscriptionRow) -> Subscription:
+    """A stored subscription with its signing secret opened (sealed at rest with a key)."""
+    sub: Subscription = _copy(Subscription, row)
+    sub.secret = sealing.unseal(sub.secret, sealing.WEBHOOK_SECRET)
+    return sub
+
+
+def _stored(sub: Subscription) -> dict[str, Any]:
+    """The columns of a subscription, its secret sealed when a key is configured."""
+    values = {f.name: getattr(sub, f.name) for f in fields(Subscription)}
+    values["secret"] = sealing.seal(sub.secret, sealing.WEBHOOK_SECRET)
+    return values
+
+
 class WebhookRepository(Repository):
     def subscriptions(self) -> list[Subscription]:
         query = select(SubscriptionRow).order_by(SubscriptionRow.created_at, SubscriptionRow.id)
         with self.session() as s:
-            return [_copy(Subscription, r) for r in s.scalars(query)]
+            return [_subscription(r) for r in s.scalars(query)]
 
     def subscription(self, sub_id: str) -> Subscription | None:
         with self.session() as s:
             row = s.scalars(select(SubscriptionRow).where(SubscriptionRow.id == sub_id)).first()
-            return _copy(Subscription, row) if row is not None else None
+            return _subscription(row) if row is not None else None
 
     def add_subscription(self, sub: Subscription) -> None:
         with self.session() as s:
-            values = {f.name: getattr(sub, f.name) for f in fields(Subscription)}
-            self.insert(s, SubscriptionRow, [values])
+            self.insert(s, SubscriptionRow, [_stored(sub)])
 
     def save_subscription(self, sub: Subscription) -> None:
         with self.session() as s:
             row = s.scalars(select(SubscriptionRow).where(SubscriptionRow.id == sub.id)).first()
             if row is None:
                 return
-            for f in fields(Subscription):
-                setattr(row, f.name, getattr(sub, f.name))
+            for name, value in _stored(sub).items():
+                setattr(row, name, value)
+
+    def reseal_secrets(self) -> int:
+        """Seal every signing secret with the newest key; returns how many changed."""
+        changed = 0
+        with self.session() as s:
+            for row in s.scalars(select(SubscriptionRow)):
+                sealed = sealing.reseal(row.secret, sealing.WEBHOOK_SECRET)
+                if sealed != row.secret:
+                    row.secret, changed = sealed, changed + 1
+        return changed
 
     def delete_subscription(self, sub_id: str) -> bool:
         with self.session() as s:
