@@ -6,6 +6,15 @@ import os
 import socket
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property-based tests keep Hypothesis' defaults (or their own bounded counts) for `make test`;
+# HYPOTHESIS_PROFILE=nightly runs many more examples of the differential oracle and the like.
+settings.register_profile(
+    "nightly", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

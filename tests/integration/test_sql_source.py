@@ -191,3 +191,24 @@ def test_read_mirror_uses_the_other_systems_field_names(
     data = pq.read_table(snap.parquet[0])
     assert data.column_names == ["id", "First_Name", "hours"] and data.num_rows == 2500
     assert snap.parquet[0].endswith("volunteer__mirror.parquet")
+
+
+def test_column_types_come_from_the_catalog(db_url: str, table: str, tmp_path: Path) -> None:
+    from vmsdq.core.words import FieldType
+
+    spec = EntitySpec.model_validate(
+        {
+            "entity": "volunteer",
+            "key": "id",
+            "sources": {"vms": {"table": table}},
+            "fields": {"id": {}, "name": {"source_name": "First_Name"}, "email": {},
+                       "hours": {}, "joined": {}},
+        }
+    )  # fmt: skip
+    assert source(db_url, tmp_path).column_types(spec) == {
+        "id": FieldType.integer,
+        "name": FieldType.string,
+        "email": FieldType.string,
+        "hours": FieldType.number,
+        "joined": FieldType.date,
+    }

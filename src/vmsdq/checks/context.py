@@ -75,7 +75,7 @@ class RuleContext:
         from vmsdq.spec.sandbox import parse_expression
 
         owner = entity or self.entity
-        columns: Collection[str] = list(owner.fields)
+        columns: Collection[str] = owner.fields.keys()  # a set view: no copy per expression
         parsed = parse_expression(sql, rule=self.name, location=self.location, columns=columns)
         return qualify(parsed, table) if table else parsed
 

@@ -95,18 +95,25 @@ def column_names(*expressions: exp.Expr | None) -> list[str]:
     return list(names)
 
 
-def relation_alias(prefix: str, query: exp.Query) -> str:
-    """A deterministic alias: identical relations get the same alias and are joined once."""
-    digest = hashlib.sha1(query.sql(dialect="duckdb").encode()).hexdigest()[:10]
+def relation_alias(prefix: str, query: exp.Query, *joined_on: exp.Expr) -> str:
+    """A deterministic alias: identical relations get the same alias and are joined once.
+
+    ``joined_on`` are the entity's own expressions the join matches (a reference's columns):
+    the same target joined on other columns (a trip's origin and destination) is another
+    relation and gets its own alias.
+    """
+    parts = [query.sql(dialect="duckdb"), *(e.sql(dialect="duckdb") for e in joined_on)]
+    digest = hashlib.sha1("\n".join(parts).encode()).hexdigest()[:10]
     return f"{prefix}_{digest}"
 
 
 def qualify(expression: exp.Expr, table: str) -> exp.Expr:
-    """Qualify every unqualified column of ``expression`` with ``table``."""
+    """Qualify every unqualified column of ``expression`` with ``table``, in place (the
+    sandbox hands every caller a tree of its own)."""
 
     def _qualify(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column) and not node.table:
             return col(node.name, table=table)
         return node
 
-    return expression.transform(_qualify)
+    return expression.transform(_qualify, copy=False)

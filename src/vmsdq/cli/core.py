@@ -94,16 +94,45 @@ def _run_against_fake_org(target: Path) -> RunResult:
 
 
 def _simulate_history(target: Path, days: int, volunteers: int, seed: int) -> None:
-    from rich.progress import Progress
+    """Simulate ``days`` daily runs with progress on stderr: a bar on a terminal, else one
+    line per day (logs and CI show how far it got)."""
+    import time
 
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from vmsdq.demo.history import DayPlan
     from vmsdq.services.demo import simulate
 
     click.echo(f"Simulating {days} days of history in {target}/ ...")
-    with Progress(transient=True) as bar:
-        task = bar.add_task("simulating", total=days)
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(
+        *columns,
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task("simulated days", total=days)
 
-        def advance(*_: object) -> None:
-            bar.advance(task)
+        def advance(i: int, day: DayPlan) -> None:
+            bar.update(task, advance=1, description=f"simulated {day.day:%Y-%m-%d}")
+            if not console.is_terminal:
+                elapsed = time.perf_counter() - started
+                click.echo(
+                    f"history: day {i + 1}/{days} ({day.day:%Y-%m-%d}) stored, {elapsed:.0f} s",
+                    err=True,
+                )
 
         simulate(target, days, volunteers=volunteers, seed=seed, progress=advance)
 
@@ -171,6 +200,8 @@ def validate(
                         progress=progress,
                     )
                 )
+        for note in (ctx.repos.runs.plan(run.run_id) or {}).get("type_notes") or []:
+            click.echo(f"Note: {note}", err=True)
     bar = fail_under if fail_under is not None else project.spec.scoring.fail_under
     if fmt == "json":
         view = run_view(run, bar) | ({"not_stored": not_stored} if not_stored else {})

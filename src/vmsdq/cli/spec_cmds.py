@@ -47,10 +47,16 @@ def schema(kind: str) -> None:
 
 @main.command()
 @PROJECT
-def check(project_dir: Path) -> None:
+@click.option(
+    "--data",
+    is_flag=True,
+    help="Also take field types from the source's schema and bind every rule to it "
+    "(no row is read).",
+)
+def check(project_dir: Path, data: bool) -> None:
     """Validate the project's configuration (files and rule compilation) without reading data."""
     from vmsdq.services.project import check_project
 
     with handled():
-        report = check_project(project_dir)
+        report = check_project(project_dir, data=data)
     click.echo(f"OK: {report.entities} entities, {report.rules} rules in {project_dir}")

@@ -105,6 +105,7 @@ class _Copy:
     sf_rows: list[Row] = field(default_factory=list)
     unlinked: list[Row] = field(default_factory=list)  # records the VMS holds a damaged id of
     truth: dict[str, set[str]] = field(default_factory=dict)
+    served: dict[str, str] = field(default_factory=dict)  # group key -> the Id the org serves
 
     def rule(self, name: str) -> str:
         return f"{self.entity.entity}.reconcile.{name}"
@@ -140,8 +141,7 @@ class _Copy:
         self.truth |= {self.rule(m.ours): set() for m in self.fields}
         groups = self._servable(_groups(self.rows, mirror.match_on))
         key = self.entity.key
-        sf_by_id = {k: self._sf_row(_served(rows[0], mirror.match_on), rows[0])
-                    for k, rows in groups.items()}  # fmt: skip
+        sf_by_id = {k: self._sf_row(self.served[k], rows[0]) for k, rows in groups.items()}
         self._duplicates(groups)
         candidates = sorted(
             (rows[0] for rows in groups.values() if len(rows) == 1 and self._in_scope(rows[0])),
@@ -172,8 +172,10 @@ class _Copy:
         match_on = mirror_of(self.entity).match_on
         out, taken = {}, set(groups)
         for k, rows in sorted(groups.items()):
-            if _served_id(rows[0], match_on) is not None:
+            served = _served_id(rows[0], match_on)
+            if served is not None:
                 out[k] = rows
+                self.served[k] = served
                 continue
             self.truth[missing] |= {str(r[self.entity.key]) for r in rows if self._in_scope(r)}
             sid = _new_salesforce_id(self.rng, taken)
@@ -256,10 +258,6 @@ def _groups(rows: Iterable[Row], match_on: str) -> dict[str, list[Row]]:
 def _group_key(value: Any) -> str:
     """The key reconcile joins on: the same Salesforce Id in any of its forms."""
     return str(join_key(_text(value)))
-
-
-def _served(row: Row, match_on: str) -> str:
-    return str(_served_id(row, match_on))
 
 
 def _served_id(row: Row, match_on: str) -> str | None:

@@ -16,6 +16,7 @@ from vmsdq.core.errors import SourceError
 
 if TYPE_CHECKING:
     from vmsdq.core.snapshots import Snapshot
+    from vmsdq.core.words import FieldType
     from vmsdq.core.workspace import Workspace
     from vmsdq.sources.files import FilesSource
     from vmsdq.spec.models import DemoSourceSpec, EntitySpec, Project
@@ -41,6 +42,15 @@ class DemoSource:
             )
         own = {files.name: layout.sources[files.name]} if files.name in layout.sources else {}
         return files.read(entity.model_copy(update={"sources": own}))
+
+    def column_types(self, entity: EntitySpec) -> dict[str, FieldType]:
+        """The demo dataset's column types (its files' schemas)."""
+        project, files = self._open()
+        layout = project.entities.get(entity.entity)
+        if layout is None or files.name not in layout.sources:
+            return {}
+        own = {files.name: layout.sources[files.name]}
+        return files.column_types(entity.model_copy(update={"sources": own}))
 
     def read_mirror(self, entity: EntitySpec) -> Snapshot:
         """The demo dataset's Salesforce-side copy of a mirrored entity."""

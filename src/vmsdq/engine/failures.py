@@ -51,7 +51,7 @@ def write_failures(
         )
         rows = failures_select(plan, failing) if plan is not None else None
         if rows is not None:
-            query = exp.union(rows, query, distinct=False)
+            query = exp.union(rows, query, distinct=False, copy=False)  # both built here
         con.execute(_copy(_sealed(con, query), path).sql(dialect="duckdb", copy=False))
     finally:
         con.unregister(REJECTS)
@@ -131,7 +131,7 @@ def _sealed(con: duckdb.DuckDBPyConnection, query: exp.Query) -> exp.Query:
     values = exp.column("values", quoted=True)
     sealed = exp.Anonymous(this="vmsdq_seal", expressions=[values])
     return exp.select("rule", "key", exp.alias_(sealed, "values", quoted=True)).from_(
-        query.subquery("failing")
+        query.subquery("failing", copy=False)
     )
 
 

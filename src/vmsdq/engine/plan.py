@@ -253,11 +253,20 @@ def _text(value: exp.Expr) -> exp.Cast:
 
 
 def relations(checks: Iterable[Check]) -> list[Relation]:
-    """The distinct relations the checks join (by alias), in order of first use."""
+    """The distinct relations the checks join (by alias), in order of first use.
+
+    Checks share a join only when it is the same join: one alias with two ``ON`` conditions
+    would evaluate the second check against the first one's rows, so it is refused.
+    """
     unique: dict[str, Relation] = {}
     for check in checks:
         for relation in check.relations:
-            unique.setdefault(relation.alias, relation)
+            first = unique.setdefault(relation.alias, relation)
+            if first.on != relation.on:
+                raise ValueError(
+                    f"relation '{relation.alias}' is joined on two conditions: "
+                    f"{first.on.sql('duckdb')} and {relation.on.sql('duckdb')}"
+                )
     return list(unique.values())
 
 

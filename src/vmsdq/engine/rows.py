@@ -108,6 +108,14 @@ def _broken(
     return errors or _failing(con, entity, checks, bind_only=False)
 
 
+def bind_errors(
+    con: duckdb.DuckDBPyConnection, entity: CompiledEntity, checks: Sequence[Check]
+) -> dict[str, str]:
+    """Why each row check does not bind (types, functions, invalid SQL) against the views
+    registered on ``con``, reading no row."""
+    return _failing(con, entity, [c for c in checks if c.scope == "row"], bind_only=True)
+
+
 def _failing(
     con: duckdb.DuckDBPyConnection,
     entity: CompiledEntity,
@@ -124,8 +132,14 @@ def _failing(
             else:
                 _materialise(con, entity, RowPlan([check]))
         except duckdb.Error as error:
-            errors[check.name] = str(error)
+            errors[check.name] = engine_error(error)
     return errors
+
+
+def engine_error(error: Exception) -> str:
+    """DuckDB's message without the candidate list and the generated SQL it quotes."""
+    lines = [line.strip() for line in str(error).strip().splitlines()]
+    return next((line for line in lines if line), type(error).__name__)
 
 
 def drop_flags(con: duckdb.DuckDBPyConnection) -> None:

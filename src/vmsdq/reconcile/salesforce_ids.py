@@ -10,6 +10,7 @@ upper- or lower-cased copy still matches); anything that is not an Id is returne
 from __future__ import annotations
 
 import re
+import string
 
 from sqlglot import exp
 
@@ -18,13 +19,18 @@ _ID15 = re.compile(r"[A-Za-z0-9]{15}")
 _ID18 = re.compile(r"[A-Za-z0-9]{15}[A-Za-z0-5]{3}")
 
 
+_FLAGS = str.maketrans(
+    string.ascii_uppercase + string.ascii_lowercase + string.digits, "1" * 26 + "0" * 36
+)
+_CASE_MASKS = {c: f"{i:05b}"[::-1] for i, c in enumerate(SUFFIX)}  # suffix char -> 5 flags
+
+
 def checksum(body: str) -> str:
     """The 3-character case-safe suffix of a 15-character Id."""
-    out = ""
-    for chunk in range(3):
-        part = body[chunk * 5 : chunk * 5 + 5]
-        out += SUFFIX[sum(1 << j for j, c in enumerate(part) if "A" <= c <= "Z")]
-    return out
+    flags = body[:15].translate(_FLAGS).ljust(15, "0")  # 1 for each upper-case letter
+    if flags.strip("01"):  # not an Id's characters: only A-Z count
+        flags = "".join("1" if "A" <= c <= "Z" else "0" for c in body[:15]).ljust(15, "0")
+    return "".join(SUFFIX[int(flags[i : i + 5][::-1], 2)] for i in (0, 5, 10))  # bit j = char j
 
 
 def canonical_id(value: str | None) -> str | None:
@@ -35,10 +41,10 @@ def canonical_id(value: str | None) -> str | None:
         return value + checksum(value)
     if _ID18.fullmatch(value):
         suffix = value[15:].upper()
-        body = ""
-        for pos, char in enumerate(value[:15]):
-            upper = (SUFFIX.index(suffix[pos // 5]) >> (pos % 5)) & 1
-            body += char.upper() if upper else char.lower()
+        mask = "".join(_CASE_MASKS[c] for c in suffix)
+        body = "".join(
+            c.upper() if m == "1" else c.lower() for c, m in zip(value[:15], mask, strict=True)
+        )
         return body + suffix
     return value
 

@@ -25,11 +25,10 @@ def simulate(
 
     Each day regenerates the data with that day's defect scale and validates it with the
     run's clock fixed at that day, so trends and anomalies have a real history to read.
+    ``progress(i, day)`` is called once day ``i`` (from 0) is stored.
     """
     run_ids = []
     for i, p in enumerate(plan(days, volunteers=volunteers, seed=seed, end=end)):
-        if progress is not None:
-            progress(i, p)
         generate_demo(
             project_dir,
             volunteers=p.volunteers,
@@ -41,4 +40,6 @@ def simulate(
         )
         ctx = open_context(project_dir)
         run_ids.append(run_now(ctx, now=p.day).run_id)
+        if progress is not None:
+            progress(i, p)
     return run_ids

@@ -4,14 +4,18 @@ views their checks read. Compiled projects are cached by a digest of their spec.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from vmsdq.checks import compile_entity
 from vmsdq.checks.model import CompiledEntity
 from vmsdq.core.errors import ConfigError, VmsdqError
-from vmsdq.core.words import ViewRef, ViewRole
+from vmsdq.core.words import FieldType, ViewRef, ViewRole
 from vmsdq.spec.models import Project
+
+if TYPE_CHECKING:
+    from vmsdq.services.context import Context
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,14 @@ class RunPlan:
             if plan.entity == name:
                 return plan
         raise ConfigError(f"entity '{name}' is not part of this run")
+
+
+def typed_project(ctx: Context, types: Mapping[str, Mapping[str, str]]) -> Project:
+    """The context's project with undeclared field types taken from a run's column types."""
+    from vmsdq.spec.source_types import project_with_column_types
+
+    typed = {e: {f: FieldType(t) for f, t in fields.items()} for e, fields in types.items()}
+    return project_with_column_types(ctx.project, typed)
 
 
 def select_entities(project: Project, names: Sequence[str] | None) -> list[str]:

@@ -20,7 +20,7 @@ from vmsdq.services import incremental
 from vmsdq.services.anomalies import detect_for_run
 from vmsdq.services.changes import apply_changes
 from vmsdq.services.context import Context
-from vmsdq.services.plan import EntityPlan, plan_run, views_read
+from vmsdq.services.plan import EntityPlan, plan_run, typed_project, views_read
 from vmsdq.services.pushdown import pushdown_of
 from vmsdq.services.scores import save_as_run, score
 from vmsdq.services.settings import record_in_force
@@ -125,7 +125,8 @@ def validate(
     progress: Callable[[str, str], None] | None,
 ) -> EntityResult:
     """The entity's result; any failure becomes the entity's error, never an escape."""
-    entity_plan = plan_run(ctx.project, [entity]).entity(entity)
+    project = typed_project(ctx, plan.get("column_types") or {})
+    entity_plan = plan_run(project, [entity]).entity(entity)
     try:
         with RunSources(ctx, run_id) as sources:
             result = _validate(ctx, sources, run_id, entity_plan, started, plan, progress)

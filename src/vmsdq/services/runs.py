@@ -21,7 +21,7 @@ from vmsdq.core.words import RunStatus
 from vmsdq.services import alerts, audit, run_steps, unstored
 from vmsdq.services.context import Context
 from vmsdq.services.lookup import resolve, stored_run, summary
-from vmsdq.services.plan import RunPlan, plan_run
+from vmsdq.services.plan import RunPlan, plan_run, typed_project
 from vmsdq.services.pushdown import pushdown_of
 from vmsdq.services.scores import scores_as_run
 from vmsdq.services.sources import RunSources
@@ -57,14 +57,16 @@ def start_run(
     ctx.require("run")
     started = now or ctx.clock()
     run_id = checked(run_id or new_run_id(started), "run id")
-    plan = _plan_with_pushdown(ctx, run_id, entities, live=from_run is None)
     if from_run is not None and not ctx.artifacts.snapshot_views(checked(from_run, "run id")):
         raise NotFoundError(f"run '{from_run}' has no stored snapshots to re-validate")
+    plan, types, notes = _plan_with_pushdown(ctx, run_id, entities, from_run)
     document = {
         "entities": [p.entity for p in plan.entities],
         "reads": [v.name for v in plan.reads],
         "from_run": from_run,
         "fixed_clock": now is not None,
+        "column_types": types,
+        "type_notes": notes,
     }
     steps = [{"kind": READ, "name": v.name, "rules_total": 0} for v in plan.reads]
     steps += [{"kind": VALIDATE, "name": p.entity, "rules_total": p.rules} for p in plan.entities]
@@ -262,14 +264,19 @@ def get_run(ctx: Context, run_id: str) -> RunResult:
 
 
 def _plan_with_pushdown(
-    ctx: Context, run_id: str, entities: Sequence[str] | None, *, live: bool
-) -> RunPlan:
-    """The run's plan; rows the source's database checks itself are not read."""
-    if not live:
-        return plan_run(ctx.project, entities)
+    ctx: Context, run_id: str, entities: Sequence[str] | None, from_run: str | None
+) -> tuple[RunPlan, dict[str, dict[str, str]], list[str]]:
+    """The run's plan, with field types completed from the source's schema (re-validating:
+    the types that run had), the column types and the notes on declared types they
+    contradict. Rows the source's database checks itself are not read."""
+    if from_run is not None:
+        types = (ctx.repos.runs.plan(from_run) or {}).get("column_types") or {}
+        return plan_run(typed_project(ctx, types), entities), types, []
     with RunSources(ctx, run_id) as sources:
+        types, notes = sources.column_types()
         pushdown = pushdown_of(sources)
-        return plan_run(ctx.project, entities, pushdown.local_part if pushdown else None)
+        local = pushdown.local_part if pushdown else None
+        return plan_run(typed_project(ctx, types), entities, local), types, notes
 
 
 def _summary(ctx: Context, run_id: str) -> RunSummary:

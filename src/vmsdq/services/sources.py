@@ -55,6 +55,23 @@ class RunSources:
             return self.get(mirror).read_mirror(entity)
         return self.default.read(entity)
 
+    def column_types(self) -> tuple[dict[str, dict[str, str]], list[str]]:
+        """Each entity's column types from the default source's schema (field -> type), and
+        one note per declared type they contradict. An entity the source cannot describe
+        has none here: reading it reports why."""
+        from vmsdq.spec.source_types import type_notes
+
+        types: dict[str, dict[str, str]] = {}
+        notes: list[str] = []
+        for name, entity in self.ctx.project.entities.items():
+            try:
+                found = self.default.column_types(entity)
+            except Exception:  # noqa: BLE001 (the read step reports a source it cannot read)
+                continue
+            types[name] = {field: str(kind) for field, kind in found.items()}
+            notes += type_notes(entity, found)
+        return types, notes
+
     def close(self) -> None:
         for source in self._open.values():
             source.close()

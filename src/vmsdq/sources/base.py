@@ -8,6 +8,7 @@ from vmsdq.core.errors import SourceError
 
 if TYPE_CHECKING:
     from vmsdq.core.snapshots import Snapshot
+    from vmsdq.core.words import FieldType
     from vmsdq.spec.models import EntitySpec
 
 
@@ -22,6 +23,11 @@ class Source(Protocol):
 
     def read_mirror(self, entity: EntitySpec) -> Snapshot:
         """Read the other system's copy of a mirrored entity, under that system's names."""
+        ...
+
+    def column_types(self, entity: EntitySpec) -> dict[str, FieldType]:
+        """Field -> the type the source's own schema gives its column, without reading rows;
+        fields whose column type is unknown (CSV text, a query) are left out."""
         ...
 
     def close(self) -> None:
@@ -39,6 +45,9 @@ class SourceBase:
             f"entity '{entity.entity}': source '{self.name}' cannot read the other system's "
             "copy; pair the mirror with a source that can (reconcile: in vmsdq.yaml)"
         )
+
+    def column_types(self, entity: EntitySpec) -> dict[str, FieldType]:
+        return {}
 
     def close(self) -> None:
         return None

@@ -23,7 +23,7 @@ from sqlglot import exp
 from vmsdq.core import sealed_files
 from vmsdq.core.errors import MissingColumnError, SourceError
 from vmsdq.core.snapshots import RejectedRecord, Snapshot
-from vmsdq.core.words import ViewRef, ViewRole
+from vmsdq.core.words import FieldType, ViewRef, ViewRole
 from vmsdq.core.workspace import Workspace
 from vmsdq.sources.json_array import object_error, split_json_array
 from vmsdq.spec import paths
@@ -71,6 +71,25 @@ class FilesSource:
         if entity.mirror is None:
             raise SourceError(f"entity '{entity.entity}' declares no mirror to read")
         return self._read(mirror_entity(entity), ViewRef(entity.entity, ViewRole.mirror).name)
+
+    def column_types(self, entity: EntitySpec) -> dict[str, FieldType]:
+        """From the first Parquet file's schema; CSV and JSON columns have no declared type."""
+        import pyarrow.parquet as pq
+
+        from vmsdq.sources.physical import arrow_type
+
+        src = entity.sources.get(self.name)
+        pattern = src.path if src is not None and src.path else f"{entity.entity}.*"
+        files = self._match(entity.entity, pattern, explicit=src is not None and bool(src.path))
+        if _format_of(entity.entity, files, src.format if src else None, self._show) != "parquet":
+            return {}
+        schema = pq.read_schema(files[0])
+        found = {
+            field: arrow_type(schema.field(column).type)
+            for column, field in _declared_columns(entity).items()
+            if column in schema.names
+        }
+        return {field: kind for field, kind in found.items() if kind is not None}
 
     def _read(self, entity: EntitySpec, view: str) -> Snapshot:
         src = entity.sources.get(self.name)

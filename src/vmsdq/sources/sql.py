@@ -21,7 +21,7 @@ from vmsdq.core.errors import (
     SourceUnavailableError,
 )
 from vmsdq.core.snapshots import Snapshot
-from vmsdq.core.words import ViewRef, ViewRole
+from vmsdq.core.words import FieldType, ViewRef, ViewRole
 from vmsdq.core.workspace import Workspace
 from vmsdq.sources.sql_url import DatabaseUrl, resolve_url
 
@@ -106,6 +106,29 @@ class SqlSource:
         if self.db.backend != "postgresql" or len(codes) != len(names):
             return names, set()
         return names, {n for n, code in zip(names, codes, strict=True) if code == PG_NUMERIC}
+
+    def column_types(self, entity: EntitySpec) -> dict[str, FieldType]:
+        """From the database's catalog (the entity's table); a query's columns are unknown."""
+        from sqlalchemy import create_engine, inspect
+
+        from vmsdq.sources.physical import sqlalchemy_type
+
+        relation, where = self.relation(entity)
+        if not isinstance(relation, exp.Table):
+            return {}
+        engine = create_engine(self.db.sqlalchemy())
+        try:
+            reflected = inspect(engine).get_columns(relation.name, schema=relation.db or None)
+        except Exception as exc:  # driver errors differ per database
+            raise self._error(entity, f"cannot describe {where}", exc) from None
+        finally:
+            engine.dispose()
+        by_column = {str(c["name"]).lower(): sqlalchemy_type(c["type"]) for c in reflected}
+        found = {
+            name: by_column.get((spec.source_name or name).lower())
+            for name, spec in entity.fields.items()
+        }
+        return {field: kind for field, kind in found.items() if kind is not None}
 
     def close(self) -> None:
         """Nothing to release: every read opens and disposes its own connection."""

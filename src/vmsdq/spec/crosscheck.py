@@ -18,7 +18,7 @@ from vmsdq.core.words import FieldType
 from vmsdq.spec import models as m
 from vmsdq.spec.refs import Entity, Fields, Ref
 from vmsdq.spec.registry import shorthands
-from vmsdq.spec.sandbox import parse_expression
+from vmsdq.spec.sandbox import check_expression
 from vmsdq.spec.shorthand import rule_name
 from vmsdq.spec.yamlpos import YamlDoc, YamlPath, dotted
 
@@ -39,6 +39,7 @@ class Checker:
     check_targets: bool = True  # False when checking one entity file on its own
     errors: list[ConfigError] = field(default_factory=list)
     rule_locations: dict[str, str] = field(default_factory=dict)
+    _booleans: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def error(self, doc: YamlDoc, path: YamlPath, message: str, key: bool = False) -> None:
         where = dotted(path)
@@ -76,19 +77,23 @@ class Checker:
     ) -> None:
         if sql is None:
             return
-        columns = list(owner.fields) if owner is not None else None
-        booleans = (
-            [n for n, f in owner.fields.items() if f.type is FieldType.boolean]
-            if owner is not None
-            else None
-        )
+        columns = owner.fields.keys() if owner is not None else None
+        booleans = self.boolean_fields(owner) if owner is not None else None
         try:
-            parse_expression(
+            check_expression(
                 sql, rule=rule, location=doc.location(path), columns=columns,
                 boolean_columns=booleans,
             )  # fmt: skip
         except SandboxError as e:
             self.errors.append(e)
+
+    def boolean_fields(self, owner: m.EntitySpec) -> frozenset[str]:
+        """``owner``'s boolean fields, worked out once per entity (not once per expression)."""
+        found = self._booleans.get(id(owner))
+        if found is None:
+            found = frozenset(n for n, f in owner.fields.items() if f.type is FieldType.boolean)
+            self._booleans[id(owner)] = found
+        return found
 
     def rule_name(self, full: str, doc: YamlDoc, path: YamlPath) -> None:
         """Record where rule ``full`` was declared (``path``'s key); names must be unique."""

@@ -9,7 +9,8 @@ names, literals, operators, CASE, CAST to scalar types and scalar functions. Any
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Set
+from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
@@ -20,6 +21,7 @@ from vmsdq.core.errors import ConfigError, Location, SandboxError
 
 MAX_LENGTH = 10_000
 MAX_DEPTH = 40  # nested operators, functions and parentheses (AND/OR chains count once)
+CACHED_TREES = 65_536  # distinct expressions kept parsed (~5 KiB each): a load, then its compile
 
 # Scalar functions a rule may call: the names users write, and the SQLGlot classes DuckDB's
 # parser turns them into (``_ANONYMOUS`` are names SQLGlot keeps as ``exp.Anonymous``).
@@ -95,12 +97,38 @@ def parse_expression(
     Raises:
         SandboxError: the expression does not parse or uses something not allowed.
     """
+    tree = _checked(sql, rule, location, columns, boolean_columns)
+    return tree.copy()  # SQLGlot trees are mutable: every use gets its own
+
+
+def check_expression(
+    sql: str,
+    *,
+    rule: str,
+    location: Location | None = None,
+    columns: Collection[str] | None = None,
+    boolean_columns: Collection[str] | None = None,
+) -> None:
+    """``parse_expression`` for a caller that only needs the verdict (no tree is copied)."""
+    _checked(sql, rule, location, columns, boolean_columns)
+
+
+def _checked(
+    sql: str,
+    rule: str,
+    location: Location | None,
+    columns: Collection[str] | None,
+    boolean_columns: Collection[str] | None,
+) -> exp.Expression:
+    """The shared allow-listed tree of ``sql`` once it passed every check (never mutate it)."""
 
     def refuse(reason: str) -> SandboxError:
         shown = sql if len(sql) <= 200 else sql[:200] + "..."
         return SandboxError(f"rule '{rule}': {reason} (in expression {shown!r})", location)
 
-    tree = allowed_tree(parse_one(sql, refuse), _refusal, refuse)
+    tree = _allowed(sql)
+    if isinstance(tree, str):
+        raise refuse(tree)
     if columns is not None:
         _check_columns(tree, columns, refuse)
     depth = _depth(tree)
@@ -114,6 +142,23 @@ def parse_expression(
             f"'{tree.sql('duckdb')} > 0'"
         )
     return tree
+
+
+class _Refused(SandboxError):
+    """A refusal without a rule or location: ``_allowed`` keeps only its reason."""
+
+
+@lru_cache(maxsize=CACHED_TREES)
+def _allowed(sql: str) -> exp.Expression | str:
+    """The allow-listed tree of ``sql`` (never handed out: callers copy it), or why not.
+
+    A project's load checks every expression and its compile parses them again; both get
+    the same answer, so the parse is done once per distinct text.
+    """
+    try:
+        return allowed_tree(parse_one(sql, _Refused), _refusal, _Refused)
+    except _Refused as e:
+        return e.message
 
 
 _CONDITIONS = (
@@ -190,10 +235,11 @@ def parse_one(
     if len(sql) > MAX_LENGTH:
         raise refuse(f"the expression is longer than {MAX_LENGTH} characters")
     try:
-        tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
+        reader = sqlglot.Dialect.get_or_raise(dialect)
+        tokens = reader.tokenize(sql)
         if any(t.token_type == TokenType.SEMICOLON for t in tokens):
             raise refuse("';' is not allowed: write one expression, not statements")
-        trees = sqlglot.parse(sql, read=dialect)
+        trees = reader.parser().parse(tokens, sql)  # the tokens once, not again in parse
     except ParseError as e:
         first = e.errors[0] if e.errors else {}
         where = f" at column {first['col']}" if first.get("col") else ""
@@ -322,7 +368,7 @@ def _not_allowed(node: exp.Expr) -> str:
 
 
 def _check_columns(tree: exp.Expr, columns: Collection[str], refuse: _Refuse) -> None:
-    known = set(columns)
+    known = columns if isinstance(columns, Set) else set(columns)
     for column in tree.find_all(exp.Column):
         if column.name not in known:
             raise refuse(

@@ -194,10 +194,17 @@ def pool_options() -> dict[str, int]:
     return {k: int(os.environ.get(env) or default) for k, (env, default) in POOL_ENV.items()}
 
 
+BUSY_ENV = "VMSDQ_SQLITE_BUSY_TIMEOUT"  # ms a SQLite write waits for a lock held elsewhere
+
+
+def _busy_timeout() -> int:
+    return int(os.environ.get(BUSY_ENV) or 30_000)
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={_busy_timeout()}")
     cursor.execute("PRAGMA journal_mode=WAL")  # readers (the dashboard) never block a run
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable with WAL; no fsync per commit
     cursor.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -134,25 +134,13 @@ def to_run(run: Run, entities: list[EntityResultRow], rules: list[RuleResultRow]
     )
 
 
-def to_history(r: RuleResultRow, run: Run) -> RuleHistoryRow:
-    rule = to_rule(r)
-    return RuleHistoryRow(
-        run_id=run.id,
-        started_at=run.started_at,
-        run_status=run.status,
-        config_version=run.config_version,
-        entity=r.entity,
-        rule=r.rule,
-        kind=r.kind,
-        dimension=rule.dimension,
-        severity=rule.severity,
-        weight=r.weight,
-        evaluated=r.evaluated,
-        failed=r.failed,
-        pass_rate=r.pass_rate,
-        outcome=rule.outcome,
-        observed=r.observed,
-    )
+def history_row(row: Sequence[Any]) -> RuleHistoryRow:
+    """One history row from the stored columns, in ``RuleHistoryRow``'s field order (the
+    select of ``ResultRepository.rule_history``)."""
+    values = list(row)
+    values[7:9] = [Dimension(values[7]), Severity(values[8])]
+    values[13] = Outcome(values[13])
+    return RuleHistoryRow(*values)
 
 
 @dataclass(frozen=True)

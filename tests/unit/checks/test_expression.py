@@ -44,7 +44,7 @@ def test_check_with_when(tmp_path):
     )
     result = case.run(tmp_path)
     rule = result.rule("event.end_after_start")
-    assert (rule.evaluated, rule.failed) == (3, 1)  # NULL never fails
+    assert (rule.evaluated, rule.failed) == (2, 1)  # a NULL operand: not evaluated, not failed
     assert (rule.dimension, rule.severity) == (Dimension.consistency, Severity.error)
     assert result.failing("event.end_after_start") == ["2"]
     cancel = result.rule("event.cancel_reason")
@@ -84,3 +84,27 @@ def test_runtime_error_isolated_to_its_rule(tmp_path):
     assert broken.outcome is Outcome.error and "Conversion Error" in broken.message
     assert result.failing("event.fine") == ["1"]
     assert result.rule("event.fine").outcome is Outcome.failed
+
+
+def test_evaluated_does_not_depend_on_how_the_rule_is_written(tmp_path):
+    """``min: 18`` and ``age >= 18`` count the same rows: a NULL age is evaluated by neither."""
+    rules = [
+        {"name": "adult", "type": "expression", "check": "age >= 18"},
+        {"name": "adult_if_active", "type": "expression", "when": "active", "check": "age >= 18"},
+        {"name": "age_known", "type": "expression", "check": "age IS NOT NULL AND age >= 18"},
+    ]
+    fields = {"id": {}, "age": {"type": "integer", "min": 18}, "active": {"type": "boolean"}}
+    case = TableCase("vol", fields, rules).rows(
+        {"id": "1", "age": "30", "active": "true"},
+        {"id": "2", "age": "12", "active": "true"},
+        {"id": "3", "age": None, "active": "true"},
+        {"id": "4", "age": "40", "active": None},
+    )
+    result = case.run(tmp_path)
+    shorthand, written = result.rule("vol.age.range"), result.rule("vol.adult")
+    assert (shorthand.evaluated, shorthand.failed) == (written.evaluated, written.failed) == (3, 1)
+    assert shorthand.pass_rate == written.pass_rate
+    if_active = result.rule("vol.adult_if_active")  # a NULL `when` is not TRUE: not row 4
+    assert (if_active.evaluated, result.failing("vol.adult_if_active")) == (2, ["2"])
+    known = result.rule("vol.age_known")  # to make NULL fail, say so in the check
+    assert (known.evaluated, result.failing("vol.age_known")) == (4, ["2", "3"])

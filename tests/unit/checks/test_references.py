@@ -81,3 +81,68 @@ def test_target_not_read_in_the_run_is_an_error_outcome(tmp_path):
     rule = result.rules[0]
     assert rule.outcome is Outcome.error
     assert rule.message == "entity 'org' was not read in this run"
+
+
+LOCATION = {"entity": "location", "key": "loc_id", "fields": {"loc_id": {}}}
+
+
+def test_two_references_to_one_entity_join_it_once_each(tmp_path):
+    """A trip's origin and destination both point at locations: each is checked on its own."""
+    fields = {
+        "id": {},
+        "origin": {"references": "location"},
+        "destination": {"references": "location"},
+    }
+    rules = [{"name": "via_known", "type": "reference", "entity": "location", "columns": ["via"]}]
+    case = (
+        TableCase("trip", {**fields, "via": {}}, rules)
+        .with_entity(LOCATION, [{"loc_id": "L1"}, {"loc_id": "L2"}])
+        .rows(
+            {"id": "1", "origin": "L1", "destination": "L9", "via": "L2"},
+            {"id": "2", "origin": "L8", "destination": "L2", "via": "L7"},
+            {"id": "3", "origin": "L2", "destination": "L1", "via": None},
+        )
+    )
+    result = case.run(tmp_path)
+    assert result.failing("trip.origin.references") == ["2"]
+    assert result.failing("trip.destination.references") == ["1"]
+    assert result.failing("trip.via_known") == ["2"]
+    assert result.entity("trip").rows == 3
+    [destination] = [
+        f for f in result.failures("trip") if f["rule"] == "trip.destination.references"
+    ]
+    assert destination["values"] == {"destination": "L9"}
+
+
+def test_pushdown_sql_joins_each_reference_on_its_own_column():
+    from vmsdq.engine.plan import RowPlan, flags_select
+    from vmsdq.spec.models import EntitySpec
+
+    trip = TableCase(
+        "trip",
+        {"id": {}, "origin": {"references": "location"}, "dest": {"references": "location"}},
+    ).spec()
+    location = EntitySpec.model_validate(LOCATION)
+    compiled = compile_entity(trip, {"trip": trip, "location": location})
+    sql = flags_select(RowPlan(list(compiled.checks)), compiled, "trip").sql("postgres")
+    assert sql.count("LEFT JOIN") == 2
+    assert '"base"."origin" = "ref_location_' in sql and '"base"."dest" = "ref_location_' in sql
+
+
+def test_one_alias_joined_on_two_conditions_is_refused():
+    from sqlglot import exp
+
+    from vmsdq.checks.model import Check, Relation
+    from vmsdq.core.words import Severity
+    from vmsdq.engine.plan import relations
+
+    query = exp.select("1")
+    checks = [
+        Check(
+            f"r{i}", "trip", "reference", Dimension.integrity, Severity.error, 1.0, "",
+            relations=(Relation("ref_x", query, exp.column(name).eq(exp.column("k0", "ref_x"))),),
+        )
+        for i, name in enumerate(["origin", "destination"])
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="joined on two conditions"):
+        relations(checks)

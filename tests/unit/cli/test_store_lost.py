@@ -1,8 +1,8 @@
 """A SQLite results database that cannot be written once the run has validated (its disk
-fills up): the run's results are still printed and scored, the user reads where its files
-are and how to store it, nothing is corrupt, and a resume stores it (a PostgreSQL server
-that goes away: tests/integration/test_store_lost_postgres.py).
-The file lives on a small tmpfs of its own (mounting needs root; otherwise the test skips)."""
+fills up, another process holds it locked): the run's results are still printed and scored,
+the user reads where its files are and how to store it, nothing is corrupt, and a resume
+stores it (a PostgreSQL server that goes away: tests/integration/test_store_lost_postgres.py).
+The full disk is a small tmpfs of its own (mounting needs root; otherwise that test skips)."""
 
 from __future__ import annotations
 
@@ -130,3 +130,27 @@ def test_a_full_disk_under_the_results_database_still_shows_the_run(
     assert {r["rule"]: r["failed"] for e in again["entities"] for r in e["rules"]} == {
         name: r["failed"] for name, r in rules.items()
     }
+
+
+def test_a_results_database_locked_elsewhere_still_shows_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "results.db"
+    root = project(tmp_path / "p", db)
+    monkeypatch.setenv("VMSDQ_SQLITE_BUSY_TIMEOUT", "200")  # ms, instead of 30 s
+    other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    try:
+        break_at_validated(monkeypatch, lambda: other.execute("BEGIN EXCLUSIVE"))
+        code, out, err = validate(root)
+        assert code == 3
+        assert_told(err, root, rf"{db} cannot be written: OperationalError: database is locked")
+        assert f"Run {RUN_ID} (not stored, warned)" in out
+        assert "│ a      │    4 │" in out and "│ b      │    3 │" in out
+        other.close()  # the lock is released
+        monkeypatch.undo()
+        resumed = CliRunner().invoke(main, ["runs", "resume", RUN_ID, "--project", str(root)])
+        assert resumed.exit_code == 0, resumed.output
+        assert f"Run {RUN_ID} (completed, warned)" in resumed.output
+    finally:
+        other.close()
+        Database.close_all()

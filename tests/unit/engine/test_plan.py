@@ -14,7 +14,7 @@ VOL = EntitySpec.model_validate(
         "fields": {
             "id": {"required": True},
             "org": {"references": "org"},
-            "boss": {"references": "org"},  # same relation: joined once
+            "boss": {"references": "org"},  # same target, other column: its own join
             "age": {"type": "integer", "min": 0},
         },
     }
@@ -25,7 +25,9 @@ def test_one_statement_with_each_relation_joined_once():
     compiled = compile_entity(VOL, {"vol": VOL, "org": ORG})
     sql = flags_sql(compiled, [c for c in compiled.checks if c.scope == "row"])
     assert sql.startswith("CREATE OR REPLACE TEMPORARY TABLE __flags AS")
-    assert sql.count("LEFT JOIN") == 1
+    assert sql.count("LEFT JOIN") == 2  # one per reference: org and boss
+    twice = flags_sql(compiled, [c for c in compiled.checks if c.scope == "row"] * 2)
+    assert twice.count("LEFT JOIN") == 2  # the same reference twice shares its join
     flat = " ".join(sql.split())
     assert 'WHEN REGEXP_FULL_MATCH(TRY_CAST("age" AS TEXT), ' in flat  # an exact cast
     assert 'THEN TRY_CAST("age" AS BIGINT) END AS "age"' in flat

@@ -246,3 +246,18 @@ def test_ndjson_with_no_readable_line_keeps_every_reject(tmp_path: Path) -> None
     snap = source(tmp_path).read(entity("v.jsonl"))
     assert rows(snap) == [] and [r.line for r in snap.rejects] == [1, 2]
     assert duckdb.sql(f"SELECT * FROM '{snap.parquet[0]}'").columns == ["id", "name", "email"]
+
+
+def test_column_types_from_parquet_and_none_from_csv(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from vmsdq.core.words import FieldType
+
+    (tmp_path / "data").mkdir(exist_ok=True)
+    table = pa.table({"id": pa.array([1], pa.int32()), "name": ["a"], "Email": [None]})
+    pq.write_table(table, tmp_path / "data" / "v.parquet")
+    types = source(tmp_path).column_types(entity("v.parquet"))
+    assert types == {"id": FieldType.integer, "name": FieldType.string}  # a null column: none
+    write(tmp_path, "v.csv", "id,name,Email\n1,a,b\n")
+    assert source(tmp_path).column_types(entity("v.csv")) == {}

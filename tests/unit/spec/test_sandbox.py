@@ -53,6 +53,23 @@ def test_returns_a_fresh_tree_each_time() -> None:
     assert a is not b and a == b
 
 
+def test_a_changed_tree_does_not_change_the_next_parse_of_the_same_text() -> None:
+    first = parse_expression("status = 'x' AND registered > 1", rule="r")
+    first.find(exp.Literal).replace(exp.Literal.string("changed"))  # type: ignore[union-attr]
+    first.set("this", exp.column("other"))
+    again = parse_expression("status = 'x' AND registered > 1", rule="r")
+    assert again.sql("duckdb") == "status = 'x' AND registered > 1"
+
+
+def test_a_text_parsed_before_is_still_checked_against_each_call() -> None:
+    parse_expression("statuss = 'open'", rule="r")  # no column list: allowed
+    assert "unknown column 'statuss'" in refused("statuss = 'open'")
+    for i in range(2):  # a refusal is given again, with the rule and place of each caller
+        with pytest.raises(SandboxError) as info:
+            parse_expression("glob('*') IS NULL", rule=f"event.r{i}")
+        assert str(info.value).startswith(f"rule 'event.r{i}': table function 'glob'")
+
+
 @pytest.mark.parametrize(
     ("sql", "message"),
     [

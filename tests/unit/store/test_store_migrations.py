@@ -11,7 +11,13 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
 from vmsdq.store import Database
-from vmsdq.store.migrate import MIGRATIONS, alembic_config, current_revision, upgrade
+from vmsdq.store.migrate import (
+    MIGRATIONS,
+    alembic_config,
+    current_revision,
+    head_revision,
+    upgrade,
+)
 from vmsdq.store.models import Base
 
 TABLES = {"runs", "run_steps", "entity_results", "rule_results", "scores", "config_versions"}
@@ -38,6 +44,26 @@ def test_open_upgrades_to_head_and_matches_the_models(tmp_path: Path) -> None:
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     finally:
         store.dispose()
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_the_revision_read_from_the_database_is_alembics_at_every_step(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    try:
+        assert current_revision(engine) is None  # an empty database: no version table
+        script = ScriptDirectory.from_config(alembic_config())
+        for step in reversed(list(script.walk_revisions())):
+            upgrade(engine, step.revision)
+            with engine.connect() as conn:
+                alembic_says = MigrationContext.configure(conn).get_current_revision()
+            assert current_revision(engine) == alembic_says == step.revision
+        command.downgrade(alembic_config(f"sqlite:///{tmp_path / 'r.db'}"), "base")
+        assert current_revision(engine) is None  # the version table is there, empty
+    finally:
+        engine.dispose()
 
 
 def test_downgrade_to_base_and_upgrade_again(tmp_path: Path) -> None:

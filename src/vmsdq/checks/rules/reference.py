@@ -1,6 +1,7 @@
 """references (shorthand) and reference (written): foreign keys to another entity.
 
-The target's keys (after its ``where``) become one DISTINCT relation, LEFT JOINed once;
+The target's keys (after its ``where``) become one DISTINCT relation, LEFT JOINed once per
+reference (two fields referencing one entity join it twice, each on its own columns);
 a present value fails when no target row matches.
 """
 
@@ -54,7 +55,7 @@ def _reference(
     query = exp.select(*keys).distinct().from_(inner)
     if condition is not None:
         query = query.where(condition)
-    alias = relation_alias(f"ref_{target_name}", query)
+    alias = relation_alias(f"ref_{target_name}", query, *(ctx.column(c) for c in columns))
     on = all_of(
         exp.EQ(this=ctx.column(own), expression=col(f"k{i}", alias))
         for i, own in enumerate(columns)

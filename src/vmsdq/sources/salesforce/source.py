@@ -32,6 +32,7 @@ from vmsdq.sources.salesforce.tables import deduplicated, deleted_count, merge, 
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from vmsdq.core.words import FieldType
     from vmsdq.spec.models import EntitySpec, SalesforceSourceSpec
 
 
@@ -88,6 +89,10 @@ class SalesforceSource:
                 f"{self._what(entity)}: unexpected {type(exc).__name__}: "
                 f"{redact(str(exc), secrets)[:300]}"
             ) from None
+
+    def column_types(self, entity: EntitySpec) -> dict[str, FieldType]:
+        """None known before reading: a mirror's columns are typed by its field mapping."""
+        return {}
 
     def plan(self, entity: EntitySpec) -> Plan:
         """The entity's fields checked against ``describe()`` (cached for this run)."""

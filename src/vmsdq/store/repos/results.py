@@ -100,7 +100,12 @@ class ResultRepository(Repository):
         limit: int | None = None,
     ) -> list[RuleHistoryRow]:
         """Rule metrics over runs, oldest first; with ``limit``, the newest ``limit`` rows."""
-        query = select(RuleResultRow, Run).join(Run, Run.id == RuleResultRow.run_id)
+        r = RuleResultRow
+        query = select(  # columns, not ORM objects: a history holds runs x rules rows
+            Run.id, Run.started_at, Run.status, Run.config_version, r.entity, r.rule, r.kind,
+            r.dimension, r.severity, r.weight, r.evaluated, r.failed, r.pass_rate, r.outcome,
+            r.observed,
+        ).join(Run, Run.id == r.run_id)  # fmt: skip
         if entity is not None:
             query = query.where(RuleResultRow.entity == entity)
         if rule is not None:
@@ -113,7 +118,7 @@ class ResultRepository(Repository):
         else:
             query = query.order_by(*order)
         with self.session() as s:
-            found = [records.to_history(r, run) for r, run in s.execute(query)]
+            found = [records.history_row(row) for row in s.execute(query)]
         return found[::-1] if limit is not None else found
 
     def observed_before(
