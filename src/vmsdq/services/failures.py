@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import io
 import json
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from vmsdq.core import sealing
+from vmsdq.core import duckdb_cursors, sealing
 from vmsdq.core.errors import ConfigError, NotFoundError
 from vmsdq.core.words import RunStatus
 from vmsdq.services import audit
@@ -295,28 +294,14 @@ def _query(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return found
 
 
-_DB: dict[int, Any] = {}  # process id -> the process's in-memory DuckDB
-_DB_LOCK = threading.Lock()
 _BUILDING = threading.Lock()  # one index build at a time in a process
 
 
 @contextmanager
 def _duck() -> Iterator[Any]:
-    """A cursor of the process's one in-memory DuckDB (a cursor per query: cursors are safe
-    to use from several threads at once; opening a database per request is not cheap)."""
-    import duckdb
-
-    pid = os.getpid()
-    with _DB_LOCK:
-        db = _DB.get(pid)
-        if db is None:  # first use, or first use after a fork
-            db = _DB[pid] = duckdb.connect(config={"threads": "2"})
-            sealing.duckdb_functions(db)
-    cursor = db.cursor()
-    try:
-        yield cursor
-    finally:
-        cursor.close()
+    """A cursor of the process's DuckDB for failure files (sealing functions registered)."""
+    with duckdb_cursors.cursor("failures", {"threads": "2"}, sealing.duckdb_functions) as con:
+        yield con
 
 
 def _value_columns(con: Any, files: list[Path], rule: str) -> list[str]:
