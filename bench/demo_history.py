@@ -70,15 +70,12 @@ def main() -> None:
     print("|---:|---:|---:|---:|---:|")
     days: list[dict[str, list[float]]] = []
 
-    def report(i: int, _: object) -> None:
-        if i:
-            days.append(clock.take())
-            _row(i, days[-1])
+    def report(i: int, _: object) -> None:  # called once day i is stored
+        days.append(clock.take())
+        _row(i + 1, days[-1])
 
     cpu, wall = time.process_time(), time.perf_counter()
     demo_service.simulate(target, args.days, volunteers=args.volunteers, seed=42, progress=report)
-    days.append(clock.take())
-    _row(args.days, days[-1])
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     print(f"total: {wall:.1f} s wall, {cpu:.1f} s CPU for {args.days} days")
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

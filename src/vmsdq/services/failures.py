@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import io
 import json
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from vmsdq.core import sealing
+from vmsdq.core import duckdb_cursors, sealing
 from vmsdq.core.errors import ConfigError, NotFoundError
 from vmsdq.core.words import RunStatus
 from vmsdq.services import audit
@@ -41,6 +40,22 @@ class FailureRow:
     rule: str
     key: str
     values: dict[str, Any]
+    key_parts: dict[str, Any] | None = None  # a composite key: field -> typed value
+
+
+def key_parts(ctx: Context, rule: str, key: str | None) -> dict[str, Any] | None:
+    """The parts of a composite key (its failure key is a JSON array), by field; None for
+    a one-field key and for keys that are not a record's (``line:<n>``)."""
+    spec = ctx.project.entities.get(rule.split(".", 1)[0])
+    if spec is None or len(spec.key_fields) < 2 or not key or not key.startswith("["):
+        return None
+    try:
+        values = json.loads(key)
+    except ValueError:
+        return None
+    if not isinstance(values, list) or len(values) != len(spec.key_fields):
+        return None
+    return dict(zip(spec.key_fields, values, strict=True))
 
 
 def list_failures(
@@ -76,7 +91,13 @@ def list_failures(
     if more:
         last = rows[-1]
         nxt = encode_cursor([last[0] if sort == "rule" else last[1], last[0], last[3], last[4]])
-    return Page([FailureRow(r[0], r[1], json.loads(r[2] or "{}")) for r in rows], nxt)
+    return Page(
+        [
+            FailureRow(r[0], r[1], json.loads(r[2] or "{}"), key_parts(ctx, r[0], r[1]))
+            for r in rows
+        ],
+        nxt,
+    )
 
 
 def _indexed(
@@ -273,28 +294,14 @@ def _query(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return found
 
 
-_DB: dict[int, Any] = {}  # process id -> the process's in-memory DuckDB
-_DB_LOCK = threading.Lock()
 _BUILDING = threading.Lock()  # one index build at a time in a process
 
 
 @contextmanager
 def _duck() -> Iterator[Any]:
-    """A cursor of the process's one in-memory DuckDB (a cursor per query: cursors are safe
-    to use from several threads at once; opening a database per request is not cheap)."""
-    import duckdb
-
-    pid = os.getpid()
-    with _DB_LOCK:
-        db = _DB.get(pid)
-        if db is None:  # first use, or first use after a fork
-            db = _DB[pid] = duckdb.connect(config={"threads": "2"})
-            sealing.duckdb_functions(db)
-    cursor = db.cursor()
-    try:
-        yield cursor
-    finally:
-        cursor.close()
+    """A cursor of the process's DuckDB for failure files (sealing functions registered)."""
+    with duckdb_cursors.cursor("failures", {"threads": "2"}, sealing.duckdb_functions) as con:
+        yield con
 
 
 def _value_columns(con: Any, files: list[Path], rule: str) -> list[str]:

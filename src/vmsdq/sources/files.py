@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 from sqlglot import exp
 
-from vmsdq.core import sealed_files
+from vmsdq.core import duckdb_cursors, sealed_files
 from vmsdq.core.errors import MissingColumnError, SourceError
 from vmsdq.core.snapshots import RejectedRecord, Snapshot
 from vmsdq.core.words import FieldType, ViewRef, ViewRole
@@ -150,22 +150,17 @@ class FilesSource:
         import duckdb
         from pyarrow.lib import ArrowException
 
-        # rows need no order; without it DuckDB streams CSV/JSON to Parquet in less memory
-        con = duckdb.connect(config={"preserve_insertion_order": False})
+        read = {"csv": _read_csv, "json": _read_json}.get(fmt, _read_parquet)
         try:
-            if fmt == "csv":
-                return _read_csv(con, entity, path, self._show(path), columns, target)
-            if fmt == "json":
-                return _read_json(con, entity, path, self._show(path), columns, target)
-            return _read_parquet(con, entity, path, self._show(path), columns, target)
+            # rows need no order; without it DuckDB streams CSV/JSON to Parquet in less memory
+            with duckdb_cursors.cursor("files", {"preserve_insertion_order": False}) as con:
+                return read(con, entity, path, self._show(path), columns, target)
         except (duckdb.Error, OSError, ArrowException) as exc:
             detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             what = "not a readable Parquet file: " if isinstance(exc, ArrowException) else ""
             raise SourceError(
                 f"entity '{entity}': cannot read {self._show(path)}: {what}{detail}"
             ) from exc
-        finally:
-            con.close()
 
     def _match(self, entity: str, pattern: str, *, explicit: bool) -> list[Path]:
         allowed = paths.folders(self.root, self.spec.path, self.spec.allow)

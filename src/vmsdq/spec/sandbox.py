@@ -21,6 +21,7 @@ from vmsdq.core.errors import ConfigError, Location, SandboxError
 
 MAX_LENGTH = 10_000
 MAX_DEPTH = 40  # nested operators, functions and parentheses (AND/OR chains count once)
+LISTED_COLUMNS = 30  # an unknown column's message lists the known ones up to this many
 CACHED_TREES = 65_536  # distinct expressions kept parsed (~5 KiB each): a load, then its compile
 
 # Scalar functions a rule may call: the names users write, and the SQLGlot classes DuckDB's
@@ -371,6 +372,15 @@ def _check_columns(tree: exp.Expr, columns: Collection[str], refuse: _Refuse) ->
     known = columns if isinstance(columns, Set) else set(columns)
     for column in tree.find_all(exp.Column):
         if column.name not in known:
-            raise refuse(
-                f"unknown column '{column.name}' (known columns: {', '.join(sorted(known))})"
-            )
+            raise refuse(f"unknown column '{column.name}' ({_known_columns(column.name, known)})")
+
+
+def _known_columns(name: str, known: Collection[str]) -> str:
+    """The known columns, all of them up to ``LISTED_COLUMNS``; beyond, the closest names."""
+    if len(known) <= LISTED_COLUMNS:
+        return f"known columns: {', '.join(sorted(known))}"
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=5)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    return f"{hint}the entity has {len(known):,} columns"

@@ -115,6 +115,13 @@ def test_unknown_column_lists_the_known_ones() -> None:
     )
 
 
+def test_an_unknown_column_of_a_wide_entity_names_the_closest_not_all() -> None:
+    columns = [f"field_{i}" for i in range(5000)]
+    text = refused("field_49999 > 1", columns)
+    assert "unknown column 'field_49999' (did you mean field_4999" in text
+    assert "the entity has 5,000 columns)" in text and len(text) < 400
+
+
 def test_any_column_without_a_column_list() -> None:
     parse_expression("anything > 1", rule="r")
 
