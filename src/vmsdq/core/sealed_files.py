@@ -22,7 +22,7 @@ import secrets
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from vmsdq.core import sealing
 from vmsdq.core.sealing import EncryptionKeyError, Keyring
@@ -55,14 +55,14 @@ def is_encrypted(path: str | Path) -> bool:
         return False
 
 
-def write_table(data: pa.Table | pa.RecordBatchReader, path: str | Path) -> int:
+def write_table(data: pa.Table | pa.RecordBatchReader, path: str | Path, **options: Any) -> int:
     """Write Arrow data to ``path`` (encrypted when a key is set); returns the row count."""
     import pyarrow as pa
 
     if isinstance(data, pa.Table):
         data = pa.RecordBatchReader.from_batches(data.schema, data.to_batches(BATCH_ROWS))
     rows = 0
-    with writer(path, data.schema) as out:
+    with writer(path, data.schema, **options) as out:
         for batch in data:
             if batch.num_rows:
                 out.write_batch(batch)
@@ -71,23 +71,27 @@ def write_table(data: pa.Table | pa.RecordBatchReader, path: str | Path) -> int:
 
 
 def writer(path: str | Path, schema: pa.Schema, **options: Any) -> pq.ParquetWriter:
-    """A Parquet writer for ``path``: zstd, encrypted with the newest key when one is set."""
+    """A Parquet writer for ``path`` (pyarrow's options, its defaults as before), encrypted
+    with the newest key when one is set."""
     import pyarrow.parquet as pq
 
-    options.setdefault("compression", "zstd")
     ring = sealing.keyring()
     if ring is not None:
         options["encryption_properties"] = _encryption(ring)
     return pq.ParquetWriter(str(path), schema, **options)
 
 
-def write_relation(rel: duckdb.DuckDBPyRelation, path: str | Path) -> int:
+def write_relation(
+    rel: duckdb.DuckDBPyRelation, path: str | Path, *, compression: Literal["zstd"] | None = None
+) -> int:
     """Write a DuckDB query's rows to ``path``; returns the row count. Without a key DuckDB
-    writes the file itself (the fast path); with one the rows stream through ``writer``."""
+    writes the file itself (the fast path, as before); with one the rows stream through
+    ``writer``."""
     if not active():
-        rel.write_parquet(str(path), compression="zstd")
+        rel.write_parquet(str(path), compression=compression)  # None: DuckDB's default
         return num_rows(path)
-    return write_table(rel.to_arrow_reader(BATCH_ROWS), path)
+    options = {} if compression is None else {"compression": compression}
+    return write_table(rel.to_arrow_reader(BATCH_ROWS), path, **options)
 
 
 def copy_file(source: str | Path, target: str | Path) -> None:

@@ -305,4 +305,4 @@ def _temp(con: duckdb.DuckDBPyConnection, name: str, query: exp.Query) -> None:
 
 
 def _copy(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
-    sealed_files.write_relation(con.table(name), path)
+    sealed_files.write_relation(con.table(name), path, compression="zstd")
