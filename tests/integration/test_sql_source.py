@@ -96,6 +96,25 @@ def test_watermark_is_the_newest_updated_at(db_url: str, table: str, tmp_path: P
     assert source(db_url, tmp_path).read(entity).meta["watermark"] == "2500"
 
 
+def test_with_a_key_the_scratch_copy_is_encrypted_and_keeps_the_watermark(
+    db_url: str, table: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vmsdq.core import sealed_files, sealing
+
+    monkeypatch.setenv(sealing.ENV_KEYS, f"k1:{sealing.generate_key()}")
+    entity = volunteer(table)
+    entity = entity.model_copy(
+        update={"sources": {"vms": entity.sources["vms"].model_copy(update={"updated_at": "id"})}}
+    )
+    snap = source(db_url, tmp_path).read(entity)
+    path = Path(snap.parquet[0])
+    assert sealed_files.is_encrypted(path) and b"@x.org" not in path.read_bytes()
+    with pytest.raises(OSError, match="encrypted"):
+        pq.read_table(path)
+    assert snap.meta["watermark"] == "2500"
+    assert "v1@x.org" in sealed_files.read_table(path).column("email").to_pylist()
+
+
 def test_query_instead_of_table(db_url: str, table: str, tmp_path: Path) -> None:
     entity = EntitySpec.model_validate(
         {

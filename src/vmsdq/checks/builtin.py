@@ -9,10 +9,14 @@ from __future__ import annotations
 from vmsdq.checks.registry import register_rule_type
 from vmsdq.checks.rules.aggregate import compile_aggregate
 from vmsdq.checks.rules.allowed import compile_allowed
+from vmsdq.checks.rules.count_compare import compile_row_count_compare
+from vmsdq.checks.rules.drift import compile_drift
 from vmsdq.checks.rules.expression import compile_expression
 from vmsdq.checks.rules.format import compile_format
+from vmsdq.checks.rules.json_text import compile_json
 from vmsdq.checks.rules.length import compile_length
 from vmsdq.checks.rules.metric import compile_metric
+from vmsdq.checks.rules.monotonic import compile_monotonic
 from vmsdq.checks.rules.range import compile_range
 from vmsdq.checks.rules.reference import compile_reference, compile_references
 from vmsdq.checks.rules.required import compile_required
@@ -22,6 +26,7 @@ from vmsdq.checks.rules.type_ import compile_type
 from vmsdq.checks.rules.unique import compile_unique
 from vmsdq.core.words import Dimension as D
 from vmsdq.core.words import Severity as S
+from vmsdq.spec import data_rules as d
 from vmsdq.spec import models as m
 from vmsdq.spec.registry import Shorthand
 from vmsdq.spec.shorthand import expand_range, expand_references, expand_type
@@ -128,4 +133,37 @@ def register() -> None:
     )
     register_rule_type(
         "metric", compile_metric, spec=m.MetricRule, dimension=D.validity, severity=S.error
+    )
+    register_rule_type(
+        "json",
+        compile_json,
+        shorthand=Shorthand(
+            "json_text",  # not 'json': a pydantic model's method
+            d.JsonOpts,
+            value=bool | d.JsonOpts | None,
+            description="Text must parse as JSON (and conform to 'schema', a JSON Schema).",
+        ),
+        dimension=D.validity,
+        severity=S.error,
+    )
+    register_rule_type(
+        "monotonic",
+        compile_monotonic,
+        spec=d.MonotonicRule,
+        dimension=D.consistency,
+        severity=S.error,
+    )
+    register_rule_type(
+        "row_count_compare",
+        compile_row_count_compare,
+        spec=d.RowCountCompareRule,
+        dimension=D.volume,
+        severity=S.error,
+    )
+    register_rule_type(
+        "drift",
+        compile_drift,
+        spec=d.DriftRule,
+        dimension=D.consistency,
+        severity=S.warning,
     )

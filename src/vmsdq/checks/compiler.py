@@ -61,7 +61,11 @@ def compile_entity(
     )
     needs = _needs(checks)
     renames = _source_columns(entity, entities, needs)
-    return CompiledEntity(entity.entity, entity.key, columns, tuple(checks), needs, renames)
+    parts = entity.key_fields
+    composite = tuple(parts) if len(parts) > 1 else ()
+    return CompiledEntity(
+        entity.entity, parts[0], columns, tuple(checks), needs, renames, key_parts=composite
+    )
 
 
 def _source_columns(

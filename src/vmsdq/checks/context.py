@@ -50,6 +50,14 @@ class RuleContext:
                 f"unknown entity '{entity}'; entities: {sorted(self.entities)}"
             ) from None
 
+    def one_key(self, purpose: str, entity: EntitySpec | None = None) -> str:
+        """The one key field of ``entity`` (default: the rule's), or this rule's error when
+        the key is composite and ``purpose`` needs one column."""
+        try:
+            return (entity or self.entity).one_key(purpose)
+        except ConfigError as e:
+            raise self.error(e.message) from None
+
     def column(self, name: str) -> exp.Column:
         self.field(name)
         return col(name)

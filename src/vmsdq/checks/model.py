@@ -49,6 +49,19 @@ class StrictValues:
 
 
 @dataclass(frozen=True)
+class Distribution:
+    """A table check the engine computes in Python (scipy): the distribution of ``column``
+    in the entity's rows against the same column in view ``reference`` (another run)."""
+
+    column: str
+    reference: str  # the view holding the reference rows
+    method: str  # ks | chi_square | psi
+    threshold: float
+    numeric: bool  # the column holds numbers, dates or timestamps (else categories)
+    bins: int = 10  # psi over numbers: quantile bins of the reference
+
+
+@dataclass(frozen=True)
 class Change:
     """How far a table check's observed value may move from its baseline in the results
     store: the previous completed run's value, or the mean over the last 7 days."""
@@ -88,6 +101,7 @@ class Check:
     relations: tuple[Relation, ...] = ()
     strict: tuple[StrictValues, ...] = ()
     metric: exp.Expr | None = None  # table scope: aggregate over base rows
+    distribution: Distribution | None = None  # table scope: computed in Python instead
     source: str = ""  # where the rule was declared, file:line
     tolerance: Tolerance | None = None  # fail_when / warn_when / mostly; None: the severity
     label: str = ""  # table scope: what ``metric`` measures, for messages ("mean of hours")
@@ -115,3 +129,10 @@ class CompiledEntity:
     # view -> field -> column in the source, where they differ: the checks read views by
     # field name (sources rename); a database table still has the source's names (pushdown)
     source_columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # a composite key's fields (``key`` is then the first); empty for a one-field key
+    key_parts: tuple[str, ...] = ()
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The key's fields: ``(key,)``, or every part of a composite key."""
+        return self.key_parts or (self.key,)

@@ -63,4 +63,4 @@ def expand_field(name: str, spec: FieldSpec) -> Iterator[FieldRule]:
 def _plan(entity: EntitySpec, rule: FieldRule) -> PlannedRule:
     meta: RuleMeta = rule.opts
     name = rule_name(entity.entity, rule.field, rule.kind, meta)
-    return PlannedRule(rule.kind, rule, meta, name, on_key=rule.field == entity.key)
+    return PlannedRule(rule.kind, rule, meta, name, on_key=rule.field in entity.key_fields)

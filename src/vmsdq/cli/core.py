@@ -200,7 +200,8 @@ def validate(
                         progress=progress,
                     )
                 )
-        for note in (ctx.repos.runs.plan(run.run_id) or {}).get("type_notes") or []:
+        stored_plan = None if not_stored else ctx.repos.runs.plan(run.run_id)
+        for note in (stored_plan or {}).get("type_notes") or []:
             click.echo(f"Note: {note}", err=True)
     bar = fail_under if fail_under is not None else project.spec.scoring.fail_under
     if fmt == "json":

@@ -62,6 +62,7 @@ class Failure(TypedDict):
     rule: str
     key: str | None
     values: JSON
+    key_parts: JSON | None  # a composite key's parts by field (None for a one-field key)
 
 
 class SettingsVersion(TypedDict):

@@ -87,7 +87,7 @@ def write_relation(rel: duckdb.DuckDBPyRelation, path: str | Path) -> int:
     if not active():
         rel.write_parquet(str(path), compression="zstd")
         return num_rows(path)
-    return write_table(rel.fetch_record_batch(BATCH_ROWS), path)
+    return write_table(rel.to_arrow_reader(BATCH_ROWS), path)
 
 
 def copy_file(source: str | Path, target: str | Path) -> None:

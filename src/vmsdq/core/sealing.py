@@ -62,6 +62,25 @@ class Keyring:
         sealed = AESGCM(key).encrypt(nonce, text.encode(), purpose.encode())
         return f"{MARK}{key_id}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
+    def seal_many(self, texts: list[str | None], purpose: str) -> list[str | None]:
+        """``reseal`` of many values at once (one cipher object, one call for the nonces):
+        the failing values of a whole batch. None stays None."""
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        key_id, key = self.keys[0]
+        cipher, aad, prefix = AESGCM(key), purpose.encode(), f"{MARK}{key_id}:"
+        nonces = secrets.token_bytes(12 * len(texts))
+        out: list[str | None] = []
+        for i, text in enumerate(texts):
+            if text is None or text.startswith(prefix):
+                out.append(text)
+                continue
+            plain = self.open(text, purpose) if text.startswith(MARK) else text
+            nonce = nonces[12 * i : 12 * i + 12]
+            sealed = cipher.encrypt(nonce, plain.encode(), aad)
+            out.append(prefix + base64.urlsafe_b64encode(nonce + sealed).decode())
+        return out
+
     def open(self, text: str, purpose: str) -> str:
         from cryptography.exceptions import InvalidTag
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -153,9 +172,15 @@ def duckdb_functions(con: Any) -> None:
 
         return run
 
-    for name, fn in (("vmsdq_seal", reseal), ("vmsdq_unseal", unseal)):
+    def _seal(values: Any) -> Any:
+        ring = keyring()
+        if ring is None:
+            raise EncryptionKeyError(f"no key is configured: set ${ENV_KEYS} or ${ENV_KEY_FILE}")
+        return pa.array(ring.seal_many(values.to_pylist(), FAILURE_VALUES), pa.string())
+
+    for name, fn in (("vmsdq_seal", _seal), ("vmsdq_unseal", _map(unseal))):
         try:
-            con.create_function(name, _map(fn), ["VARCHAR"], "VARCHAR", type="arrow")
+            con.create_function(name, fn, ["VARCHAR"], "VARCHAR", type="arrow")
         except Exception as exc:  # already registered on this connection
             if "already" not in str(exc).lower():
                 raise

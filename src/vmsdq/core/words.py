@@ -70,6 +70,7 @@ class ViewRole(StrEnum):
     previous = "previous"  # its prior state (transition rules)
     mirror = "mirror"  # the same entity in the other system, under that system's names
     reconcile = "reconcile"  # our rows, seen by the reconciliation checks
+    reference = "reference"  # its rows in a reference run (drift rules)
 
 
 @dataclass(frozen=True, order=True)

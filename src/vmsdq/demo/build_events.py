@@ -56,7 +56,7 @@ def events(n: int, orgs: Frame, schools: Frame, rng: np.random.Generator, now: i
     updated[::5] = now - rng.integers(US_PER_MIN, US_PER_DAY // 2, len(updated[::5]))
     org_idx = rng.integers(0, orgs.n, n)
     place = pick(rng, V.CITIES, n)
-    return Frame("event", {
+    frame = Frame("event", {
         "event_id": padded_ids("E", i + 1, 7),
         "salesforce_id": salesforce_ids("a0S", i),
         "name": join(etype, " - ", place, padded_ids(" #", i + 1, 1)),
@@ -78,6 +78,14 @@ def events(n: int, orgs: Frame, schools: Frame, rng: np.random.Generator, now: i
         "created_at": timestamps(created),
         "updated_at": timestamps(np.minimum(updated, now - US_PER_MIN)),
     }, rng)  # fmt: skip
+    frame.columns["settings"] = settings(frame.valid("virtual_url"))  # after every draw
+    return frame
+
+
+def settings(virtual: np.ndarray) -> pa.Array:
+    """The event's settings as JSON text (rule event.settings.json), from its other columns."""
+    modes = np.where(virtual, '{"mode": "virtual", "reminders": true}', '{"mode": "in person"}')
+    return pa.array(modes.tolist(), pa.string())
 
 
 def participations(n: int, ev: Frame, vol: Frame, rng: np.random.Generator, now: int) -> Frame:

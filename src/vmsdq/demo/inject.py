@@ -26,6 +26,8 @@ BAD_TEXT = {
 }
 BAD_PHONES = ["555-0123", "(123) 456-7890", "N/A", "+0 816 555 0123", "816-555-01234"]
 BAD_POSTAL = ["6410", "ABCDE", "64108-12", "641 08"]
+BAD_JSON = ["{mode: virtual}", '{"mode": "virtual"', "mode=virtual", '{"mode": NaN}']
+NONCONFORMING_JSON = ['{"mode": "hybrid"}', '["virtual"]', '{"reminders": true}', "null"]
 
 
 def present(frame: Frame, field: str) -> np.ndarray:
@@ -95,6 +97,10 @@ def inject_field_rule(frame: Frame, spec: EntitySpec, rule: TruthRule, k: int,
         within = list(rule.opts.within)
         duplicate_rows(frame, rule.name, [field, *within], k, by_column=True)
         return
+    elif rule.kind == "json":
+        rows = frame.take_rows(k, present(frame, field), [field])
+        bad = BAD_JSON if rule.opts.schema_ is None else BAD_JSON + NONCONFORMING_JSON
+        put(frame, field, rows, [bad[i % len(bad)] for i in range(len(rows))])
     elif rule.kind == "references":
         rows = frame.take_rows(k, None, [field])
         put(frame, field, rows, dangling(rule, targets, len(rows)))

@@ -7,6 +7,7 @@ Meant for demo sizes up to a few hundred thousand rows.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import statistics
@@ -59,10 +60,10 @@ class Rows:
 
     @property
     def n(self) -> int:
-        return len(self.raw[self.spec.key])
+        return len(self.raw[self.spec.one_key("the demo")])
 
     def key(self, i: int) -> str:
-        value = self.typed[self.spec.key][i]
+        value = self.typed[self.spec.one_key("the demo")][i]
         return "" if value is None else str(value)
 
     def row(self, i: int) -> dict[str, Any]:
@@ -142,7 +143,8 @@ def _evaluate_one(
     if rule.kind == "parseable":
         return {(rule.name, f"line:{n}") for n in rows.rejected_lines}
     if rule.table:
-        return {(rule.name, TABLE_KEY)} if TABLE_RULES[rule.kind](rule, rows, now) else set()
+        fails = TABLE_RULES[rule.kind](rule, rows, now, data)
+        return {(rule.name, TABLE_KEY)} if fails else set()
     failing = ROW_RULES[rule.kind](rule, rows, data, previous)
     return {(rule.name, rows.key(i)) for i in failing}
 
@@ -283,7 +285,7 @@ def _targets(rule: TruthRule, target: Rows, columns: list[str]) -> set[tuple[Any
 
 def _references(rule: TruthRule, rows: Rows, data: dict[str, Rows], *_: Any) -> set[int]:
     target = data[rule.opts.entity]
-    found = _targets(rule, target, [rule.opts.field or target.spec.key])
+    found = _targets(rule, target, [rule.opts.field or target.spec.one_key("the demo")])
     values = rows.typed[rule.field or ""]
     return {i for i, v in enumerate(values) if present(v) and (v,) not in found}
 
@@ -292,7 +294,7 @@ def _reference(rule: TruthRule, rows: Rows, data: dict[str, Rows], *_: Any) -> s
     opts = rule.opts
     target = data[opts.entity]
     target_columns = opts.target_columns or (
-        [target.spec.key] if len(opts.columns) == 1 else list(opts.columns)
+        [target.spec.one_key("the demo")] if len(opts.columns) == 1 else list(opts.columns)
     )
     found = _targets(rule, target, target_columns)
     when = sql_filter(rule, "when")
@@ -324,7 +326,7 @@ def _aggregate(rule: TruthRule, rows: Rows, data: dict[str, Rows], *_: Any) -> s
     per_key: dict[Any, Any] = _aggregate_by_key(opts, related, where)
     when = sql_filter(rule, "when")
     bad = set()
-    keys = rows.typed[rows.spec.key]
+    keys = rows.typed[rows.spec.one_key("the demo")]
     for i, row in rows.rows():
         value = row[opts.field]
         if value is None or (when is not None and not when(row)):
@@ -359,7 +361,7 @@ def _transition(rule: TruthRule, rows: Rows, _: Any, previous: dict[str, Rows]) 
     prev = previous.get(rule.entity)
     if prev is None:
         return set()
-    name, key = rule.opts.field, rows.spec.key
+    name, key = rule.opts.field, rows.spec.one_key("the demo")
     old_of = dict(zip(prev.typed[key], prev.typed[name], strict=True))
     allowed = rule.opts.allowed
     bad = set()
@@ -372,14 +374,24 @@ def _transition(rule: TruthRule, rows: Rows, _: Any, previous: dict[str, Rows]) 
     return bad
 
 
-def _row_count(rule: TruthRule, rows: Rows, now: datetime) -> bool:
+def _row_count(rule: TruthRule, rows: Rows, now: datetime, *_: Any) -> bool:
     where = sql_filter(rule, "where")
     count = sum(1 for _, row in rows.rows() if where is None or where(row))
     lo, hi = rule.opts.min, rule.opts.max
     return (lo is not None and count < lo) or (hi is not None and count > hi)
 
 
-def _freshness(rule: TruthRule, rows: Rows, now: datetime) -> bool:
+def _row_count_compare(rule: TruthRule, rows: Rows, now: datetime, data: dict[str, Rows]) -> bool:
+    where, other_where = sql_filter(rule, "where"), sql_filter(rule, "entity_where")
+    count = sum(1 for _, row in rows.rows() if where is None or where(row))
+    other = data[rule.opts.entity]
+    expected = rule.opts.ratio * sum(
+        1 for _, row in other.rows() if other_where is None or other_where(row)
+    )
+    return bool(abs(count - expected) > rule.opts.tolerance * expected)
+
+
+def _freshness(rule: TruthRule, rows: Rows, now: datetime, *_: Any) -> bool:
     values = [v for v in rows.typed[rule.opts.field] if v is not None]
     if not values:
         return True
@@ -390,7 +402,33 @@ def _freshness(rule: TruthRule, rows: Rows, now: datetime) -> bool:
     return bool(now - max(values) > max_age)
 
 
-def _metric(rule: TruthRule, rows: Rows, now: datetime) -> bool:
+def _json(rule: TruthRule, rows: Rows, *_: Any) -> set[int]:
+    """RFC 8259 JSON (no NaN or Infinity), conforming to the schema when there is one."""
+    schema = rule.opts.schema_
+    conforms = None
+    if schema is not None:
+        from jsonschema import validators
+
+        conforms = validators.validator_for(schema)(schema).is_valid
+    bad = set()
+    for i, v in enumerate(rows.typed[rule.field or ""]):
+        if not present(v):
+            continue
+        try:
+            parsed = json.loads(v, parse_constant=_not_json)
+        except ValueError:
+            bad.add(i)
+            continue
+        if conforms is not None and not conforms(parsed):
+            bad.add(i)
+    return bad
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _metric(rule: TruthRule, rows: Rows, now: datetime, *_: Any) -> bool:
     """Outside its bounds, or no value to measure; a change limit needs history: not here."""
     opts = rule.opts
     value = metric_value(rule, rows)
@@ -440,7 +478,7 @@ def metric_value(rule: TruthRule, rows: Rows) -> float | None:
 NUMBER_METRICS = ("min", "max", "mean", "median", "stddev", "sum", "quantile")
 
 
-def _schema(rule: TruthRule, rows: Rows, now: datetime) -> bool:
+def _schema(rule: TruthRule, rows: Rows, now: datetime, *_: Any) -> bool:
     """The delivered columns against one kind of the entity's ``schema:`` block."""
     part: str = rule.opts.kind
     spec: SchemaSpec = rule.opts.spec
@@ -462,8 +500,9 @@ ROW_RULES: dict[str, Callable[..., set[int]]] = {
     "required": _required, "type": _type, "format": _format, "allowed": _allowed,
     "range": _range, "length": _length, "unique": _unique, "references": _references,
     "reference": _reference, "expression": _expression, "aggregate": _aggregate,
-    "transition": _transition,
+    "transition": _transition, "json": _json,
 }  # fmt: skip
-TABLE_RULES: dict[str, Callable[[TruthRule, Rows, datetime], bool]] = {
+TABLE_RULES: dict[str, Callable[..., bool]] = {
     "row_count": _row_count, "freshness": _freshness, "metric": _metric, "schema": _schema,
+    "row_count_compare": _row_count_compare,
 }  # fmt: skip

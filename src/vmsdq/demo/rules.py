@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vmsdq.core.words import FieldType
+from vmsdq.spec.data_rules import JsonOpts
 from vmsdq.spec.models import (
     AllowedOpts,
     EntitySpec,
@@ -23,7 +24,7 @@ from vmsdq.spec.models import (
     UniqueOpts,
 )
 
-TABLE_KINDS = ("row_count", "freshness", "metric", "schema")
+TABLE_KINDS = ("row_count", "freshness", "metric", "schema", "row_count_compare")
 SCHEMA_KINDS = ("required_columns", "forbidden_columns", "types", "column_count", "order")
 
 
@@ -107,6 +108,9 @@ def _field_rules(entity: str, field: str, fs: FieldSpec) -> list[TruthRule]:
         ref = fs.references
         found.append(("references", ref if isinstance(ref, ReferenceOpts)
                       else ReferenceOpts(entity=ref)))  # fmt: skip
+    json_text = getattr(fs, "json_text", None)  # a key the json rule type adds to fields
+    if json_text:
+        found.append(("json", json_text if isinstance(json_text, JsonOpts) else JsonOpts()))
     return [
         TruthRule(f"{entity}.{field}.{kind}", kind, entity, field, opts)
         for kind, opts in found

@@ -140,7 +140,7 @@ class _Copy:
         }
         self.truth |= {self.rule(m.ours): set() for m in self.fields}
         groups = self._servable(_groups(self.rows, mirror.match_on))
-        key = self.entity.key
+        key = self.entity.one_key("the demo")
         sf_by_id = {k: self._sf_row(self.served[k], rows[0]) for k, rows in groups.items()}
         self._duplicates(groups)
         candidates = sorted(
@@ -177,7 +177,9 @@ class _Copy:
                 out[k] = rows
                 self.served[k] = served
                 continue
-            self.truth[missing] |= {str(r[self.entity.key]) for r in rows if self._in_scope(r)}
+            self.truth[missing] |= {
+                str(r[self.entity.one_key("the demo")]) for r in rows if self._in_scope(r)
+            }
             sid = _new_salesforce_id(self.rng, taken)
             taken.add(str(join_key(sid)))
             self.unlinked.append(self._sf_row(sid, rows[0]))
@@ -202,7 +204,7 @@ class _Copy:
         return out
 
     def _drift(self, kind: str, row: Row, sf: Row) -> None:
-        key = str(row[self.entity.key])
+        key = str(row[self.entity.one_key("the demo")])
         if kind in ("missing_sf", "deleted"):
             self.truth[self.rule(f"missing_in_{mirror_of(self.entity).system}")].add(key)
             sf[IS_DELETED] = kind == "deleted"
@@ -223,7 +225,7 @@ class _Copy:
         for rows in groups.values():
             first, mirrored = rows[0], self._in_scope(rows[0])
             for other in rows[1:]:
-                key = str(other[self.entity.key])
+                key = str(other[self.entity.one_key("the demo")])
                 if not self._in_scope(other):
                     continue
                 if not mirrored:

@@ -17,6 +17,7 @@ from vmsdq.core.results import EntityResult, RuleResult
 from vmsdq.core.snapshots import Snapshot
 from vmsdq.core.words import Dimension, Outcome, Severity, ViewRef, ViewRole, outcome_for
 from vmsdq.engine import incremental
+from vmsdq.engine.drift import run_drift_checks
 from vmsdq.engine.failures import parseable_rule, write_failures
 from vmsdq.engine.rows import RowOutcome, drop_flags, run_row_checks
 from vmsdq.engine.rule_results import row_rule, table_rule
@@ -83,9 +84,14 @@ def _validate(
     rows = run_row_checks(con, entity, [c for c in ready if c.scope == "row"], run.state)
     notify(entity.name, "table checks")
     tables, table_errors = run_table_checks(
-        con, entity, [c for c in ready if c.scope == "table"], run.now
+        con, entity, [c for c in ready if c.scope == "table" and c.distribution is None], run.now
     )
-    messages = {**strict_errors, **rows.errors, **table_errors}
+    drifts, drift_errors, no_values = run_drift_checks(
+        con, entity, [c for c in ready if c.distribution is not None]
+    )
+    tables |= drifts
+    unavailable |= no_values
+    messages = {**strict_errors, **rows.errors, **table_errors, **drift_errors}
     delivered = _delivered(con, entity, snapshot)
     schemas = {r.rule: r for r in schema_results(_schema_checks(ready), delivered)}
     for check in entity.checks:
@@ -161,6 +167,8 @@ def _unavailable(check: Check, registered: Collection[str]) -> str | None:
             ref = ViewRef.parse(name)
             if ref.role is ViewRole.previous:
                 return f"no previous snapshot of '{ref.entity}' (nothing to compare)"
+            if ref.role is ViewRole.reference:
+                return f"no reference run with a snapshot of '{ref.entity}' (nothing to compare)"
             return f"entity '{name}' was not read in this run"
     return None
 
@@ -191,7 +199,7 @@ def _rule_result(
 ) -> RuleResult:
     result = RuleResult.for_check(check, Outcome.skipped)
     if unavailable is not None:
-        is_previous = unavailable.startswith("no previous")
+        is_previous = unavailable.startswith(("no previous", "no reference"))
         result.outcome = Outcome.skipped if is_previous else Outcome.error
         result.message = unavailable
     elif check.name in messages:

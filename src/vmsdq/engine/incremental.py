@@ -40,6 +40,7 @@ from vmsdq.engine.plan import (
     base_select,
     create_flags,
     flags_select,
+    key_of,
     key_text,
     relations,
 )
@@ -264,10 +265,12 @@ def _joining(
     changed = exp.union(
         exp.select("*").from_(added), exp.select("*").from_(removed), distinct=False
     )
-    needed = {entity.key} | {c.name for c in relation.on.find_all(exp.Column) if c.table == BASE}
+    needed = set(entity.keys)
+    needed |= {c.name for c in relation.on.find_all(exp.Column) if c.table == BASE}
     base = base_select(entity, entity.name, needed)
+    key = key_of([col(k) for k in entity.keys])
     return (
-        exp.select(exp.alias_(exp.cast(col(entity.key), "VARCHAR"), KEY, quoted=True))
+        exp.select(exp.alias_(key, KEY, quoted=True))
         .from_(exp.to_table(BASE))
         .join(exp.paren(changed).as_(relation.alias, quoted=True), on=relation.on.copy())
         .with_(BASE, as_=base)

@@ -30,7 +30,7 @@ UNION_PARTS = 64
 
 def base_columns(entity: CompiledEntity, checks: Iterable[Check]) -> set[str]:
     """Names of ``base`` columns the checks read (``<field>__raw`` for raw text)."""
-    names = {entity.key}
+    names = set(entity.keys)
     for check in checks:
         for node in _expressions(check):
             for column in node.find_all(exp.Column):
@@ -125,7 +125,7 @@ def _evaluate(
 ) -> exp.Select:
     """Key, flags and raw offending values over ``base`` joined to every relation once."""
     needed = base_columns(entity, plan.checks)
-    key = exp.cast(col(entity.key), "VARCHAR")
+    key = key_of([col(k) for k in entity.keys])
     projections: list[exp.Expr] = [exp.alias_(key, KEY, quoted=True, copy=False)]
     projections += [
         exp.alias_(flag(c), f"c{i}", quoted=True, copy=False) for i, c in enumerate(plan.checks)
@@ -155,9 +155,17 @@ def _evaluate(
 
 def key_text(entity: CompiledEntity) -> exp.Expr:
     """The flags table's key over the view's own columns: the typed key as text."""
-    spec = next(c for c in entity.columns if c.name == entity.key)
-    typed = exp.TryCast(this=col(spec.name, None), to=exp.DataType.build(spec.sql_type))
-    return _text(typed)
+    types = {c.name: c.sql_type for c in entity.columns}
+    typed = [exp.TryCast(this=col(k, None), to=exp.DataType.build(types[k])) for k in entity.keys]
+    return key_of(typed)
+
+
+def key_of(parts: Sequence[exp.Expr]) -> exp.Expr:
+    """A failure's key as text: the value of a one-field key; for a composite key a JSON
+    array of its typed parts (``["JFK","2013-01-01 05:00:00"]``: numbers stay numbers)."""
+    if len(parts) == 1:
+        return _text(parts[0])
+    return _text(exp.JSONArray(expressions=list(parts)))
 
 
 def create_flags(select: exp.Query) -> exp.Create:

@@ -9,6 +9,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from vmsdq.checks.model import CompiledEntity, StrictValues
+from vmsdq.checks.rules.json_text import SCHEMA_VALIDATOR, STRICT_VALIDATOR, to_python
 from vmsdq.checks.sql import col
 from vmsdq.engine.plan import base_select
 
@@ -50,8 +51,22 @@ def certainly_valid(validator_name: str, value: exp.Expr) -> exp.Expr | None:
     )
 
 
+def _prefilter(strict: StrictValues, column: exp.Expr) -> exp.Expr:
+    """Values the SQL side does not already fail: they match the format's pattern, or (JSON
+    Schema) they parse as JSON."""
+    if strict.validator.startswith((SCHEMA_VALIDATOR, STRICT_VALIDATOR)):
+        return to_python(strict.validator, column)
+    pattern = exp.Literal.string(format_pattern(strict.validator))
+    return exp.RegexpFullMatch(this=column.copy(), expression=pattern)
+
+
 def validator(name: str) -> Callable[[str], bool]:
-    """``email`` (email-validator syntax) or ``phone:<REGION>`` (phonenumbers validity)."""
+    """``email`` (email-validator syntax), ``phone:<REGION>`` (phonenumbers validity) or
+    ``json_schema:<schema>`` (the parsed value conforms, by the ``jsonschema`` library)."""
+    if name.startswith(SCHEMA_VALIDATOR):
+        return _schema_validator(name.removeprefix(SCHEMA_VALIDATOR))
+    if name == STRICT_VALIDATOR:
+        return _schema_validator(None)
     if name == "email":
         import email_validator
 
@@ -77,16 +92,37 @@ def validator(name: str) -> Callable[[str], bool]:
     return valid_phone
 
 
+def _schema_validator(schema_text: str | None) -> Callable[[str], bool]:
+    """Strict RFC 8259 JSON (no NaN, Infinity, trailing commas), conforming to the schema."""
+    import json
+
+    from jsonschema import validators
+
+    checker = None
+    if schema_text is not None:
+        schema = json.loads(schema_text)
+        checker = validators.validator_for(schema)(schema)
+
+    def not_json(name: str) -> None:
+        raise ValueError(f"{name} is not JSON")
+
+    def conforms(value: str) -> bool:
+        try:
+            parsed = json.loads(value, parse_constant=not_json)
+        except (ValueError, RecursionError):  # DuckDB parsed it, RFC 8259 does not
+            return False
+        return checker is None or bool(checker.is_valid(parsed))
+
+    return conforms
+
+
 def build_strict_table(
     con: duckdb.DuckDBPyConnection, entity: CompiledEntity, strict: StrictValues
 ) -> None:
     """Create ``strict.table`` (column ``v``) holding the invalid distinct values."""
     column = col(strict.column, None)
     condition: exp.Expr = exp.and_(
-        exp.Not(this=exp.Is(this=column.copy(), expression=exp.null())),
-        exp.RegexpFullMatch(
-            this=column.copy(), expression=exp.Literal.string(format_pattern(strict.validator))
-        ),
+        exp.Not(this=exp.Is(this=column.copy(), expression=exp.null())), _prefilter(strict, column)
     )
     fast = certainly_valid(strict.validator, column)
     if fast is not None:

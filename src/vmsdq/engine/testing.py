@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from vmsdq.checks.compiler import compile_entity
 from vmsdq.core.results import EntityResult, RuleResult
 from vmsdq.core.snapshots import RejectedRecord, Snapshot
+from vmsdq.core.words import ViewRef, ViewRole
 from vmsdq.engine.duckdb_backend import DuckDBBackend
 from vmsdq.spec.models import EntitySpec
 
@@ -37,6 +38,7 @@ class TableCase:
     key: str = "id"
     data: list[dict[str, Any]] = field(default_factory=list)
     previous_data: list[dict[str, Any]] | None = None
+    reference_data: list[dict[str, Any]] | None = None  # the rows of a reference run (drift)
     rejects: list[RejectedRecord] = field(default_factory=list)
     others: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=dict)
     schema: dict[str, pa.DataType] = field(default_factory=dict)
@@ -48,6 +50,10 @@ class TableCase:
 
     def previous(self, *rows: dict[str, Any]) -> TableCase:
         self.previous_data = list(rows)
+        return self
+
+    def reference(self, *rows: dict[str, Any]) -> TableCase:
+        self.reference_data = list(rows)
         return self
 
     def with_entity(self, spec: dict[str, Any], rows: list[dict[str, Any]]) -> TableCase:
@@ -70,6 +76,9 @@ class TableCase:
         if self.previous_data is not None:
             previous = self._snapshot(self.entity, self.previous_data, main)
             snapshots[self.entity].previous = previous
+        if self.reference_data is not None:
+            reference = ViewRef(self.entity, ViewRole.reference).name
+            snapshots[reference] = self._snapshot(self.entity, self.reference_data, main)
         for name, (_, rows) in self.others.items():
             snapshots[name] = self._snapshot(name, rows, specs[name])
         results = DuckDBBackend(threads=1).validate(

@@ -186,7 +186,7 @@ def _ours(entity: EntitySpec) -> CompiledEntity:
         checks.append(_field_check(entity, m, relation, matched.copy()))
     return CompiledEntity(
         name=ViewRef(entity.entity, ViewRole.reconcile).name,
-        key=entity.key,
+        key=entity.one_key("reconciliation"),
         columns=tuple(
             ColumnSpec(name, name, SQL_TYPES[entity.fields[name].type])
             for name in _our_columns(entity)
@@ -306,7 +306,8 @@ def _theirs(entity: EntitySpec) -> CompiledEntity:
 def _our_columns(entity: EntitySpec) -> list[str]:
     """Only what reconciliation reads: key, match_on, mapped fields, filter columns."""
     mirror = mirror_of(entity)
-    names = [entity.key, mirror.match_on] + [m.ours for m in mapped_fields(entity)]
+    names = [entity.one_key("reconciliation"), mirror.match_on]
+    names += [m.ours for m in mapped_fields(entity)]
     ours = filters(entity).ours
     if ours is not None:
         names += [c.name for c in ours.find_all(exp.Column)]

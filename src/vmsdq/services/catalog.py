@@ -135,13 +135,13 @@ def rule_sql(check: Check, compiled: CompiledEntity) -> str:
         inner = exp.select(exp.alias_(metric.copy(), "metric")).from_(source)
         query = exp.select("metric").from_(inner.subquery("m")).where(check.fails.copy())
     else:
-        key = exp.column(compiled.key, table=BASE)
+        keys = [exp.column(k, table=BASE) for k in compiled.keys]
         values = [
             exp.alias_(v.copy(), name, quoted=True)
             for name, v in check.values
-            if name != compiled.key
+            if name not in compiled.keys
         ]
-        query = exp.select(key, *values).from_(source)
+        query = exp.select(*keys, *values).from_(source)
         for rel in check.relations:
             query = query.join(rel.query.subquery(rel.alias), on=rel.on.copy(), join_type="LEFT")
         condition = check.fails.copy()
@@ -188,7 +188,7 @@ def _entity(ctx: Context, plan: EntityPlan) -> EntityInfo:
     return EntityInfo(
         name=plan.entity,
         description=spec.description or "",
-        key=spec.key,
+        key=spec.key if isinstance(spec.key, str) else ", ".join(spec.key),
         fields=list(spec.fields),
         mirror=mirror,
         file=Path(ctx.project.entity_files.get(plan.entity, "")).name,

@@ -160,7 +160,8 @@ def _plan_with(ctx: Context, entity: str, text: str) -> EntityPlan:
         views[ViewRef(ref.entity) if ref.role is ViewRole.reconcile else ref] = None
         for need in c.needs:
             need_ref = ViewRef.parse(need)
-            if need_ref.entity in project.entities and need_ref.role is not ViewRole.previous:
+            archived = (ViewRole.previous, ViewRole.reference)  # not read from a source
+            if need_ref.entity in project.entities and need_ref.role not in archived:
                 views[need_ref] = None
     return EntityPlan(entity, tuple(compiled), views=tuple(views))
 

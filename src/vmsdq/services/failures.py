@@ -40,6 +40,22 @@ class FailureRow:
     rule: str
     key: str
     values: dict[str, Any]
+    key_parts: dict[str, Any] | None = None  # a composite key: field -> typed value
+
+
+def key_parts(ctx: Context, rule: str, key: str | None) -> dict[str, Any] | None:
+    """The parts of a composite key (its failure key is a JSON array), by field; None for
+    a one-field key and for keys that are not a record's (``line:<n>``)."""
+    spec = ctx.project.entities.get(rule.split(".", 1)[0])
+    if spec is None or len(spec.key_fields) < 2 or not key or not key.startswith("["):
+        return None
+    try:
+        values = json.loads(key)
+    except ValueError:
+        return None
+    if not isinstance(values, list) or len(values) != len(spec.key_fields):
+        return None
+    return dict(zip(spec.key_fields, values, strict=True))
 
 
 def list_failures(
@@ -75,7 +91,13 @@ def list_failures(
     if more:
         last = rows[-1]
         nxt = encode_cursor([last[0] if sort == "rule" else last[1], last[0], last[3], last[4]])
-    return Page([FailureRow(r[0], r[1], json.loads(r[2] or "{}")) for r in rows], nxt)
+    return Page(
+        [
+            FailureRow(r[0], r[1], json.loads(r[2] or "{}"), key_parts(ctx, r[0], r[1]))
+            for r in rows
+        ],
+        nxt,
+    )
 
 
 def _indexed(

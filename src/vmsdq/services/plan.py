@@ -112,6 +112,9 @@ def local_parts(
     return ([local] if local is not None else []) + helpers
 
 
+_ARCHIVED = (ViewRole.previous, ViewRole.reference)  # not read from a source
+
+
 def views_read(project: Project, compiled: Sequence[CompiledEntity]) -> tuple[ViewRef, ...]:
     """The views the checks of ``compiled`` read (own rows, mirror, targets)."""
     views: dict[ViewRef, None] = {}
@@ -120,7 +123,7 @@ def views_read(project: Project, compiled: Sequence[CompiledEntity]) -> tuple[Vi
         views[ViewRef(ref.entity) if ref.role is ViewRole.reconcile else ref] = None
         for need in entity.needs:
             need_ref = ViewRef.parse(need)
-            if need_ref.entity in project.entities and need_ref.role is not ViewRole.previous:
+            if need_ref.entity in project.entities and need_ref.role not in _ARCHIVED:
                 views[need_ref] = None
     return tuple(views)
 

@@ -149,7 +149,7 @@ def progress_view(summary: RunSummary, steps: list[StepRecord]) -> dict[str, Any
 
 
 def failure_view(f: FailureRow) -> dict[str, Any]:
-    return {"rule": f.rule, "key": f.key, "values": f.values}
+    return {"rule": f.rule, "key": f.key, "values": f.values, "key_parts": f.key_parts}
 
 
 def anomaly_view(a: Anomaly) -> dict[str, Any]:

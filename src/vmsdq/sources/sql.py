@@ -223,13 +223,13 @@ def _watermark_column(entity: EntitySpec, source: str) -> list[str]:
 
 def _watermark(entity: EntitySpec, source: str, parquet: Path) -> str | None:
     """Newest ``updated_at`` value read (from the Parquet statistics: no second scan)."""
-    import pyarrow.parquet as pq
+    from vmsdq.core import sealed_files
 
     columns = _watermark_column(entity, source)
     if not columns:
         return None
     column = columns[0]
-    meta = pq.read_metadata(parquet)
+    meta = sealed_files.open_file(parquet).metadata  # the scratch copy: encrypted with a key
     index = meta.schema.names.index(column)
     newest = None
     for i in range(meta.num_row_groups):

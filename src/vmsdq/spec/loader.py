@@ -2,7 +2,8 @@
 
 Every problem found in one load is collected and raised together (``ConfigErrors``; a single
 one as ``ConfigError``), each with ``file:line:column``. Nothing runs on a project that does
-not load. The plugins (``vmsdq.spec.plugins``) are loaded first, once per process.
+not load. ``${VAR}`` in any string of ``vmsdq.yaml`` reads the environment
+(``spec.envvars``). The plugins (``vmsdq.spec.plugins``) are loaded first, once per process.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def load_project(root: str | Path) -> Project:
     load_plugins()
     root_path, project_file = _paths(Path(root))
     errors: list[ConfigError] = []
-    project_doc = _read(project_file, errors)
+    project_doc = _read(project_file, errors, interpolate=True)
     spec = _parse(ProjectSpec, project_doc, errors) if project_doc else None
     patterns = spec.entities if spec else ["entities/*.yaml"]
     parsed: dict[str, Parsed] = {}
@@ -102,13 +103,13 @@ def _paths(root: Path) -> tuple[Path, Path]:
     return root, root / PROJECT_FILE
 
 
-def _read(file: Path, errors: list[ConfigError]) -> YamlDoc | None:
+def _read(file: Path, errors: list[ConfigError], *, interpolate: bool = False) -> YamlDoc | None:
     if not file.exists():
         hint = f" (create a project with: vmsdq init {file.parent})"
         errors.append(ConfigError(f"project file not found{hint}", Location(str(file))))
         return None
     try:
-        doc = load_yaml(file)
+        doc = load_yaml(file, interpolate=interpolate)
     except ConfigError as e:
         errors.append(e)
         return None

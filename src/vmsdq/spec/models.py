@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from vmsdq.core.errors import ConfigError
 from vmsdq.core.tolerance import parse_condition
 from vmsdq.core.words import Dimension, FieldType, Severity
 from vmsdq.spec.alerts import AlertsSpec, ReportsSpec, WebhooksSpec
@@ -245,14 +246,20 @@ class ReferenceRule(WrittenRule):
         target = entities.get(self.entity)
         if target is None:
             return []
-        target_columns = self.target_columns or [target.key]
+        target_columns = self.target_columns or default_target_columns(self.columns, target)
         if len(target_columns) == len(self.columns):
             return []
         message = (
             f"{len(self.columns)} columns but {len(target_columns)} target_columns "
-            f"(entity '{target.entity}' key is '{target.key}')"
+            f"(entity '{target.entity}' key is {target.key_text})"
         )
         return [("columns", message)]
+
+
+def default_target_columns(columns: list[str], target: EntitySpec) -> list[str]:
+    """What a ``reference`` without ``target_columns`` matches: the target's key (all its
+    parts; ``columns`` must then have as many)."""
+    return target.key_fields
 
 
 class RowCountRule(WrittenRule):
@@ -396,7 +403,8 @@ class SchemaSpec(Strict):
 class EntitySpec(Strict):
     entity: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     description: str | None = None
-    key: str
+    # one field, or several (a composite key: [origin, time_hour])
+    key: str | Annotated[list[str], Field(min_length=1)]
     sources: dict[str, EntitySource] = Field(default_factory=dict)
     fields: dict[str, Annotated[FieldSpec, FIELDS]]
     rules: list[RuleSpec] = Field(default_factory=list)
@@ -411,9 +419,39 @@ class EntitySpec(Strict):
 
     @model_validator(mode="after")
     def _key_is_a_field(self) -> EntitySpec:
-        if self.key not in self.fields:
-            raise ValueError(f"key '{self.key}' is not one of the fields: {sorted(self.fields)}")
+        parts = self.key_fields
+        for part in parts:
+            if part not in self.fields:
+                raise ValueError(f"key '{part}' is not one of the fields: {sorted(self.fields)}")
+        if len(set(parts)) != len(parts):
+            raise ValueError(f"key {parts} names a field twice")
+        if self.mirror is not None and len(parts) > 1:
+            raise ValueError(
+                f"a mirrored entity needs a one-field key (reconciliation matches records on "
+                f"it); the key is {self.key_text}"
+            )
         return self
+
+    @property
+    def key_fields(self) -> list[str]:
+        """The key's fields, one or more (a composite key)."""
+        return [self.key] if isinstance(self.key, str) else list(self.key)
+
+    @property
+    def key_text(self) -> str:
+        """The key as users read it: ``'id'`` or ``[origin, time_hour]``."""
+        return f"'{self.key}'" if isinstance(self.key, str) else f"[{', '.join(self.key)}]"
+
+    def one_key(self, purpose: str) -> str:
+        """The one key field; ConfigError when the key is composite and ``purpose`` needs
+        a single column."""
+        if isinstance(self.key, str):
+            return self.key
+        if len(self.key) == 1:
+            return self.key[0]
+        raise ConfigError(
+            f"entity '{self.entity}': {purpose} needs a one-field key; the key is {self.key_text}"
+        )
 
 
 # ---- project file ----

@@ -17,7 +17,8 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _DESCRIPTIONS: dict[str, dict[str, str]] = {
     "EntitySpec": {
         "entity": "Entity name: lowercase letters, digits and '_' (e.g. volunteer).",
-        "key": "The field that identifies a record; must be one of 'fields'.",
+        "key": "The field that identifies a record, or a list of them (a composite key); "
+        "each must be one of 'fields'.",
         "sources": "Where the entity is read from, by project source name.",
         "fields": "Typed fields with shorthand rules (required, format, allowed, ...).",
         "rules": "Written rules; each needs a 'name' and a 'type'.",

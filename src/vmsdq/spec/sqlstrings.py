@@ -67,6 +67,8 @@ NOT_SQL = {
     "SalesforceSourceSpec.env_prefix", "SalesforceSourceSpec.api_version",
     # Spark session settings (configuration values, not SQL)
     "EngineSpec.master", "EngineSpec.conf",
+    # a JSON Schema, read by the jsonschema library in Python (a digest names its table)
+    "JsonOpts.schema_",
 }  # fmt: skip
 # Tolerances are parsed by vmsdq.core.tolerance; metric names and schema expectations are
 # compared in Python with what the source delivers (vmsdq.engine.schema); none reaches SQL.

@@ -8,6 +8,9 @@ Hostile files are bounded: values reached through aliases count against a budget
 "billion laughs" file is refused at once), nesting is limited, bytes that are not UTF-8 are
 reported with their offset, and a scalar YAML cannot construct (``2024-02-30``) is an error
 at its position.
+
+The project file is read with ``interpolate=True``: ``${VAR}`` in any string is replaced by
+the environment variable (``vmsdq.spec.envvars``), an unset one is an error at its position.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 import yaml
 
 from vmsdq.core.errors import ConfigError, Location
+from vmsdq.spec.envvars import interpolate as substitute
 
 YamlPath = tuple[str | int, ...]
 _BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -59,8 +63,11 @@ def dotted(path: YamlPath) -> str:
     return text
 
 
-def load_yaml(path: str | Path) -> YamlDoc:
-    """Read a YAML file; syntax errors and duplicate keys raise ``ConfigError`` with a line."""
+def load_yaml(path: str | Path, *, interpolate: bool = False) -> YamlDoc:
+    """Read a YAML file; syntax errors and duplicate keys raise ``ConfigError`` with a line.
+
+    With ``interpolate``, ``${VAR}`` and ``${VAR:-default}`` in strings read the environment.
+    """
     file = str(path)
     try:
         raw = Path(path).read_bytes()
@@ -72,7 +79,7 @@ def load_yaml(path: str | Path) -> YamlDoc:
         node = loader.get_single_node()
         doc = YamlDoc(file, None)
         if node is not None:
-            builder = _Builder(loader, doc, budget=len(text) + MIN_BUDGET)
+            builder = _Builder(loader, doc, budget=len(text) + MIN_BUDGET, interpolate=interpolate)
             doc.data = builder.build(node, ())
         return doc
     except RecursionError:
@@ -109,8 +116,9 @@ def _mark(file: str, node: yaml.Node) -> Location:
 class _Builder:
     """Plain data from composed nodes, with positions, an alias budget and a depth limit."""
 
-    def __init__(self, loader: Any, doc: YamlDoc, budget: int) -> None:
+    def __init__(self, loader: Any, doc: YamlDoc, budget: int, interpolate: bool) -> None:
         self.loader, self.doc, self.budget = loader, doc, budget
+        self.interpolate = interpolate
         self.open: set[int] = set()  # collections being built (a recursive alias)
 
     def build(self, node: yaml.Node, path: YamlPath) -> Any:
@@ -129,7 +137,7 @@ class _Builder:
             )
         doc.values[path] = node.start_mark
         if node.tag == _STR_TAG and isinstance(node, yaml.ScalarNode):
-            return node.value
+            return self._text(node)
         if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
             if id(node) in self.open:
                 raise ConfigError("an alias refers to itself", _mark(doc.file, node))
@@ -148,6 +156,14 @@ class _Builder:
                 f"{node.value!r} is not a valid {_TYPE_NAMES.get(kind, kind)} ({e})",
                 _mark(doc.file, node),
             ) from None
+
+    def _text(self, node: yaml.ScalarNode) -> str:
+        if not self.interpolate:
+            return str(node.value)
+        try:
+            return substitute(node.value)
+        except ValueError as e:
+            raise ConfigError(str(e), _mark(self.doc.file, node)) from None
 
     def _collection(self, node: yaml.Node, path: YamlPath) -> Any:
         doc = self.doc

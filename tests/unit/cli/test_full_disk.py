@@ -3,6 +3,7 @@ ENOSPC): a clear error naming the file, the run stored, no partial files left.""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import resource
 import signal
@@ -29,7 +30,8 @@ def test_a_full_disk_is_a_clear_error_and_leaves_no_partial_files(tmp_path: Path
         "entity: a\nkey: id\nfields: {id: {required: true}, v: {}}\n"
     )
     (tmp_path / "entities" / "b.yaml").write_text("entity: b\nkey: id\nfields: {id: {}}\n")
-    lines = "".join(f"{i},{i * 7919 % 100003}.{i}\n" for i in range(200_000))
+    # values that do not compress (the archive is zstd Parquet): well over LIMIT
+    lines = "".join(f"{i},{hashlib.sha1(str(i).encode()).hexdigest()}\n" for i in range(200_000))
     (tmp_path / "data" / "a.csv").write_text("id,v\n" + lines)
     (tmp_path / "data" / "b.csv").write_text("id\n1\n")
     result = subprocess.run(

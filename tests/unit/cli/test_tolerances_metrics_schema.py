@@ -187,3 +187,17 @@ def test_vmsdq_check_points_inside_a_metric_rule_and_the_schema(tmp_path: Path) 
             found[what.split(":")[0].strip()] = lines[int(number) - 1].strip()
     assert found["rules[0].change.compare_to"].startswith("compare_to: last_week")
     assert found["schema.types.hours"].startswith("hours: money")
+
+
+def test_the_json_schema_describes_the_new_keys() -> None:
+    from vmsdq.spec.schema import entity_json_schema
+
+    schema = entity_json_schema()
+    defs = schema["$defs"]
+    assert "Columns, types, count and order" in schema["properties"]["schema"]["description"]
+    assert set(defs["SchemaSpec"]["properties"]) >= {
+        "required_columns", "forbidden_columns", "types", "column_count", "ordered"}  # fmt: skip
+    metric = defs["MetricRule"]["properties"]
+    assert {"metric", "field", "quantile", "min", "max", "change", "where"} <= set(metric)
+    assert {"fail_when", "warn_when", "mostly"} <= set(metric)
+    assert {"fail_when", "warn_when", "mostly"} <= set(defs["RequiredOpts"]["properties"])

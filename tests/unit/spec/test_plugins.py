@@ -178,7 +178,7 @@ def test_config_errors_know_the_plugin_types(example: None, project: Path) -> No
     assert messages() == [
         "entities/volunteer.yaml:10:11: rules[0]: unknown rule type 'same_ass' (allowed: "
         "'expression', 'unique', 'aggregate', 'reference', 'row_count', 'freshness', "
-        "'transition', 'metric', 'same_as')"
+        "'transition', 'metric', 'monotonic', 'row_count_compare', 'drift', 'same_as')"
     ]
     write("entities/volunteer.yaml", VOLUNTEER.replace("trimmed: true", "trimed: true"))
     [message] = messages()
@@ -201,11 +201,11 @@ def test_config_errors_know_the_plugin_types(example: None, project: Path) -> No
 def test_without_the_plugin_its_types_are_refused(project: Path) -> None:
     assert messages() == [
         "entities/volunteer.yaml:5:26: fields.name.trimmed: unknown key 'trimmed' (valid keys: "
-        "allow_nonfinite, allowed, check_type, description, format, length, max, min, range, "
-        "references, required, source_name, type, unique)",
+        "allow_nonfinite, allowed, check_type, description, format, json_text, length, max, min, "
+        "range, references, required, source_name, type, unique)",
         "entities/volunteer.yaml:10:11: rules[0]: unknown rule type 'same_as' (allowed: "
         "'expression', 'unique', 'aggregate', 'reference', 'row_count', 'freshness', "
-        "'transition', 'metric')",
+        "'transition', 'metric', 'monotonic', 'row_count_compare', 'drift')",
         "vmsdq.yaml:4:11: sources.mem: unknown type 'inline' (allowed: 'files', 'demo', 'sql', "
         "'salesforce')",
     ]

@@ -87,11 +87,14 @@ def test_entity_schema_describes_keys_and_rule_types() -> None:
     mapping = schema["properties"]["rules"]["items"]["discriminator"]["mapping"]
     assert sorted(mapping) == [
         "aggregate",
+        "drift",
         "expression",
         "freshness",
         "metric",
+        "monotonic",
         "reference",
         "row_count",
+        "row_count_compare",
         "transition",
         "unique",
     ]

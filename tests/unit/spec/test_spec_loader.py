@@ -93,8 +93,8 @@ def test_unknown_key_lists_valid_keys(project: Path) -> None:
     )
     assert messages() == [
         "entities/event.yaml:8:29: fields.capacity.minimum: unknown key 'minimum' (valid keys: "
-        "allow_nonfinite, allowed, check_type, description, format, length, max, min, range, "
-        "references, required, source_name, type, unique); did you mean 'min'?"
+        "allow_nonfinite, allowed, check_type, description, format, json_text, length, max, min, "
+        "range, references, required, source_name, type, unique); did you mean 'min'?"
     ]
 
 
@@ -139,7 +139,7 @@ def test_bad_rule_type_lists_rule_types(project: Path) -> None:
     assert messages() == [
         "entities/event.yaml:13:11: rules[0]: unknown rule type 'expresion' (allowed: "
         "'expression', 'unique', 'aggregate', 'reference', 'row_count', 'freshness', "
-        "'transition', 'metric')"
+        "'transition', 'metric', 'monotonic', 'row_count_compare', 'drift')"
     ]
 
 

@@ -45,6 +45,7 @@ def test_shipped_shorthand_kinds_in_documented_order() -> None:
         "length",
         "unique",
         "references",
+        "json",
     ]
 
 

@@ -188,6 +188,23 @@ def expression_cases(attack: str) -> dict[str, dict[str, Any]]:
         "ReferenceOpts.where": event(
             fields={"id": {}, "org_id": {"references": {"entity": "org", "where": attack}}}
         ),
+        "MonotonicRule.when": event(
+            rules=[
+                {
+                    **rule,
+                    "type": "monotonic",
+                    "field": "capacity",
+                    "order_by": ["id"],
+                    "when": attack,
+                }
+            ]
+        ),
+        "RowCountCompareRule.where": event(
+            rules=[{**rule, "type": "row_count_compare", "entity": "org", "where": attack}]
+        ),
+        "RowCountCompareRule.entity_where": event(
+            rules=[{**rule, "type": "row_count_compare", "entity": "org", "entity_where": attack}]
+        ),
     }
 
 

@@ -22,7 +22,8 @@ COMPARE: dict[str, type[exp.Binary]] = {
 def compile_aggregate(rule: AggregateRule, ctx: RuleContext) -> Check:
     related = ctx.target(rule.related)
     ctx.field(rule.foreign_key, related)
-    key_type = SQL_TYPES[ctx.field(ctx.entity.key).type]
+    key = ctx.one_key("an aggregate (one foreign_key)")
+    key_type = SQL_TYPES[ctx.field(key).type]
     condition = ctx.parse(rule.where, entity=related, table="t") if rule.where else None
     reads = [rule.foreign_key, *([rule.column] if rule.column else []), *column_names(condition)]
     inner = typed_select(related, rule.related, dict.fromkeys(reads)).subquery("t")
@@ -35,7 +36,7 @@ def compile_aggregate(rule: AggregateRule, ctx: RuleContext) -> Check:
     if condition is not None:
         query = query.where(condition)
     alias = relation_alias(f"agg_{rule.related}", query)
-    on = exp.EQ(this=ctx.column(ctx.entity.key), expression=col("k", alias))
+    on = exp.EQ(this=ctx.column(key), expression=col("k", alias))
     agg = exp.func("COALESCE", col("agg", alias), lit(0))
     field = ctx.column(rule.field)
     compare = COMPARE[rule.compare](this=field.copy(), expression=agg)

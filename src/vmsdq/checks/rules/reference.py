@@ -13,13 +13,14 @@ from vmsdq.checks.context import RuleContext
 from vmsdq.checks.model import Check, Relation
 from vmsdq.checks.shorthand import FieldRule
 from vmsdq.checks.sql import SQL_TYPES, all_of, col, column_names, relation_alias, typed_select
-from vmsdq.spec.models import ReferenceRule
+from vmsdq.spec.models import ReferenceRule, default_target_columns
 
 
 def compile_references(rule: FieldRule, ctx: RuleContext) -> Check:
     opts = rule.opts
     target = ctx.target(opts.entity)
-    target_field = opts.field or target.key
+    purpose = f"'references: {opts.entity}' without a target field"
+    target_field = opts.field or ctx.one_key(purpose, target)
     return _reference(ctx, [rule.field], opts.entity, [target_field], opts.where, None)
 
 
@@ -28,7 +29,7 @@ def compile_reference(rule: ReferenceRule, ctx: RuleContext) -> Check:
     if rule.target_columns is not None:
         target_columns = rule.target_columns
     else:
-        target_columns = [target.key] if len(rule.columns) == 1 else list(rule.columns)
+        target_columns = default_target_columns(rule.columns, target)
     if len(target_columns) != len(rule.columns):
         raise ctx.error("'columns' and 'target_columns' must have the same length")
     return _reference(ctx, rule.columns, rule.entity, target_columns, rule.where, rule.when)

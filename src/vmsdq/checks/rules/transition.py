@@ -6,7 +6,7 @@ from sqlglot import exp
 
 from vmsdq.checks.context import RuleContext
 from vmsdq.checks.model import Check, Relation
-from vmsdq.checks.sql import col, is_present, lit, relation_alias, typed_select
+from vmsdq.checks.sql import all_of, col, is_present, lit, relation_alias, typed_select
 from vmsdq.core.words import ViewRef, ViewRole
 from vmsdq.spec.models import TransitionRule
 
@@ -17,19 +17,21 @@ def compile_transition(rule: TransitionRule, ctx: RuleContext) -> Check:
     entity = ctx.entity
     text = ctx.is_text(rule.field)
     view = ViewRef(entity.entity, ViewRole.previous).name
-    inner = typed_select(entity, view, dict.fromkeys([entity.key, rule.field])).subquery("t")
-    key = col(entity.key, "t")
+    keys = entity.key_fields
+    inner = typed_select(entity, view, dict.fromkeys([*keys, rule.field])).subquery("t")
+    parts = [col(k, "t") for k in keys]
     query = (
         exp.select(
-            exp.alias_(key, "k", quoted=True), exp.alias_(exp.Min(this=col(rule.field, "t")), "old")
+            *[exp.alias_(p, f"k{i}", quoted=True) for i, p in enumerate(parts)],
+            exp.alias_(exp.Min(this=col(rule.field, "t")), "old"),
         )
         .from_(inner)
-        .group_by(key.copy())
+        .group_by(*[p.copy() for p in parts])
     )
     alias = relation_alias(f"prev_{entity.entity}", query)
     old, new = col("old", alias), ctx.column(rule.field)
     applies = exp.and_(
-        exp.Not(this=exp.Is(this=col("k", alias), expression=exp.null())),
+        exp.Not(this=exp.Is(this=col("k0", alias), expression=exp.null())),
         is_present(old, text=text),
         is_present(new, text=text),
     )
@@ -45,7 +47,9 @@ def compile_transition(rule: TransitionRule, ctx: RuleContext) -> Check:
     fails = exp.and_(
         exp.NEQ(this=new.copy(), expression=old.copy()), exp.Not(this=exp.paren(permitted))
     )
-    on = exp.EQ(this=ctx.column(entity.key), expression=col("k", alias))
+    on = all_of(
+        exp.EQ(this=ctx.column(k), expression=col(f"k{i}", alias)) for i, k in enumerate(keys)
+    )
     return ctx.row_check(
         fails,
         applies=applies,

@@ -65,7 +65,8 @@ class HistoryRepository(Repository):
         since: datetime | None = None,
         limit: int | None = None,
     ) -> dict[str, list[HistoryPoint]]:
-        """Per rule: score (pass rate x 100; None when not evaluated or in error)."""
+        """Per rule: score (pass rate x 100, 100 when passed within a tolerance; None when
+        not evaluated or in error)."""
         out: dict[str, list[HistoryPoint]] = defaultdict(list)
         rows = ResultRepository(self.db, self.scope).rule_history(entity, rule, since, limit)
         for r in rows:
@@ -74,6 +75,8 @@ class HistoryRepository(Repository):
             score = 100.0 * r.pass_rate if r.pass_rate is not None else None
             if r.outcome is Outcome.error:
                 score = None
+            elif r.outcome is Outcome.passed and score is not None:
+                score = 100.0  # failing rows within the rule's tolerance (as scoring says)
             out[r.rule].append(
                 HistoryPoint(
                     r.run_id,

@@ -144,6 +144,10 @@ class Failure(View):
     rule: str
     key: str | None
     values: dict[str, Any]
+    key_parts: dict[str, Any] | None = Field(
+        default=None,
+        description="A composite key's parts by field, typed (null for a one-field key)",
+    )
 
 
 class FailurePage(View):
