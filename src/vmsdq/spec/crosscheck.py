@@ -18,7 +18,7 @@ from vmsdq.core.words import FieldType
 from vmsdq.spec import models as m
 from vmsdq.spec.refs import Entity, Fields, Ref
 from vmsdq.spec.registry import shorthands
-from vmsdq.spec.sandbox import check_expression
+from vmsdq.spec.sandbox import LISTED_COLUMNS, check_expression
 from vmsdq.spec.shorthand import rule_name
 from vmsdq.spec.yamlpos import YamlDoc, YamlPath, dotted
 
@@ -227,4 +227,6 @@ def _known(name: str, known: Iterable[str]) -> str:
     names = sorted(known)
     close = difflib.get_close_matches(name, names, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
+    if len(names) > LISTED_COLUMNS:  # a wide entity: the count, not every name
+        return f" ({len(names):,} known){hint}"
     return f" (known: {', '.join(names)}){hint}"

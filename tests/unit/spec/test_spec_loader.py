@@ -338,3 +338,16 @@ def test_references_may_name_the_target_field(project: Path) -> None:
         "entities/event.yaml:10:24: fields.org_id.references: 'nme' is not a field of entity "
         "'organization' (known: name, org_id); did you mean 'name'?"
     ]
+
+
+def test_an_unknown_field_of_a_wide_entity_gives_the_count_not_every_name(tmp_path: Path) -> None:
+    fields = "".join(f"  field_{i}: {{}}\n" for i in range(500))
+    rules = "rules:\n  - {name: u, type: unique, columns: [field_1, field_4999]}\n"
+    (tmp_path / "wide.yaml").write_text(f"entity: wide\nkey: field_0\nfields:\n{fields}{rules}")
+    with pytest.raises(ConfigError) as info:
+        load_entity_file(tmp_path / "wide.yaml")
+    text = str(info.value)
+    assert text.endswith(
+        "wide.yaml:505:48: rules[0].columns[1]: 'field_4999' is not a field of entity 'wide' "
+        "(500 known); did you mean 'field_499'?"
+    ), text
