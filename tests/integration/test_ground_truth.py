@@ -167,7 +167,8 @@ def test_truth_covers_injected_defects_of_every_rule_kind(demo_run: tuple[Path, 
     kinds = {r.kind for r in expand_project(load_entity_specs(project)) if r.name in truth}
     assert kinds >= {"required", "type", "format", "allowed", "range", "length", "unique",
                      "references", "reference", "expression", "aggregate", "transition",
-                     "row_count", "freshness", "parseable", "metric", "schema", "json"}  # fmt: skip
+                     "row_count", "freshness", "parseable", "metric", "schema", "json",
+                     "monotonic"}  # fmt: skip
 
 
 def test_reconciliation_rules_match_the_salesforce_truth(demo_run: tuple[Path, RunResult]) -> None:

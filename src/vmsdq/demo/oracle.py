@@ -374,6 +374,42 @@ def _transition(rule: TruthRule, rows: Rows, _: Any, previous: dict[str, Rows]) 
     return bad
 
 
+def _monotonic(rule: TruthRule, rows: Rows, *_: Any) -> set[int]:
+    """Each evaluated row against the previous evaluated row of its ``within`` group, in the
+    order of ``order_by`` then the key; the first of a group passes. A repeated key: every
+    row with that key and a value, evaluated or not, against the predecessor of any
+    evaluated row with that key (docs/rules.md: the window is joined back on the key)."""
+    opts = rule.opts
+    when = sql_filter(rule, "when")
+    key = rows.spec.key_fields
+    needed = [*key, opts.field, *opts.order_by, *opts.within]
+    groups: dict[tuple[Any, ...], list[tuple[tuple[Any, ...], int]]] = defaultdict(list)
+    for i, row in rows.rows():
+        if all(present(row[c]) for c in needed) and (when is None or when(row)):
+            order = tuple(row[c] for c in [*opts.order_by, *key])
+            groups[tuple(row[c] for c in opts.within)].append((order, i))
+    values = rows.typed[opts.field]
+    predecessors: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    for members in groups.values():
+        members.sort()
+        for (_, prev), (_, i) in zip(members, members[1:], strict=False):
+            predecessors[_key_of(rows, key, i)].append(values[prev])
+    decreasing, strict = opts.direction == "decreasing", opts.strict
+    bad = set()
+    for i in range(rows.n):
+        if values[i] is None:
+            continue
+        for old in predecessors.get(_key_of(rows, key, i), []):
+            new, before = (old, values[i]) if decreasing else (values[i], old)
+            if new < before or (strict and new == before):
+                bad.add(i)
+    return bad
+
+
+def _key_of(rows: Rows, key: list[str], i: int) -> tuple[Any, ...]:
+    return tuple(rows.typed[c][i] for c in key)
+
+
 def _row_count(rule: TruthRule, rows: Rows, now: datetime, *_: Any) -> bool:
     where = sql_filter(rule, "where")
     count = sum(1 for _, row in rows.rows() if where is None or where(row))
@@ -500,7 +536,7 @@ ROW_RULES: dict[str, Callable[..., set[int]]] = {
     "required": _required, "type": _type, "format": _format, "allowed": _allowed,
     "range": _range, "length": _length, "unique": _unique, "references": _references,
     "reference": _reference, "expression": _expression, "aggregate": _aggregate,
-    "transition": _transition, "json": _json,
+    "transition": _transition, "json": _json, "monotonic": _monotonic,
 }  # fmt: skip
 TABLE_RULES: dict[str, Callable[..., bool]] = {
     "row_count": _row_count, "freshness": _freshness, "metric": _metric, "schema": _schema,
