@@ -477,6 +477,19 @@ def _metric(rule: TruthRule, rows: Rows, now: datetime, *_: Any) -> bool:
     )
 
 
+def metric_change_fails(rule: TruthRule, value: float | None, baseline: float | None) -> bool:
+    """The change limit against one baseline value; nothing to compare: not failed."""
+    change = rule.opts.change
+    if change is None or value is None or baseline is None:
+        return False
+    move = abs(value - baseline)
+    if change.max_delta is not None and move > change.max_delta:
+        return True
+    if change.max_percent is None:
+        return False
+    return move > 0 if baseline == 0 else 100 * move / abs(baseline) > change.max_percent
+
+
 def metric_value(rule: TruthRule, rows: Rows) -> float | None:
     """The metric over the rows its ``where`` keeps; NULL and blank text are no value."""
     opts = rule.opts
@@ -532,6 +545,84 @@ def _schema(rule: TruthRule, rows: Rows, now: datetime, *_: Any) -> bool:
     return bool(listed != sorted(listed, key=names.index))
 
 
+def _drift(*_: Any) -> bool:
+    """The generator makes one run's data: no reference run, so the rule is skipped.
+    ``drift_outcome`` decides it when a test makes a reference run first."""
+    return False
+
+
+DRIFT_THRESHOLDS = {"ks": 0.1, "chi_square": 0.05, "psi": 0.2}
+DRIFT_FLOOR = 1e-4
+
+
+def drift_outcome(rule: TruthRule, current: Rows, reference: Rows) -> tuple[float, bool] | None:
+    """(observed, failed) of a drift rule, docs/rules.md, in Python and scipy; None when
+    either side has no present value (the rule is skipped)."""
+    from scipy import stats
+
+    opts = rule.opts
+    ftype = current.spec.fields[opts.field].type
+    numeric = ftype in (FieldType.integer, FieldType.number, FieldType.date, FieldType.timestamp)
+    method = opts.method or ("ks" if numeric else "chi_square")
+    here = [_drift_value(v) for v in current.typed[opts.field] if present(v)]
+    there = [_drift_value(v) for v in reference.typed[opts.field] if present(v)]
+    if not here or not there:
+        return None
+    if method == "ks":
+        observed = float(stats.ks_2samp(here, there).statistic)
+    elif method == "psi" and numeric:
+        observed = _psi_binned(here, there, opts.bins)
+    else:
+        values = sorted({str(v) for v in here} | {str(v) for v in there})
+        a, b = Counter(str(v) for v in here), Counter(str(v) for v in there)
+        if method == "psi":
+            observed = _psi([a[v] for v in values], [b[v] for v in values])
+        elif len(values) < 2:
+            observed = 1.0
+        else:
+            table = [[a[v] for v in values], [b[v] for v in values]]
+            observed = float(stats.chi2_contingency(table, correction=False).pvalue)
+    threshold = opts.threshold if opts.threshold is not None else DRIFT_THRESHOLDS[method]
+    failed = observed < threshold if method == "chi_square" else observed > threshold
+    return observed, failed
+
+
+def _drift_value(value: Any) -> Any:
+    """Dates and timestamps as epoch seconds (naive times are UTC); others as they are."""
+    if isinstance(value, datetime):
+        return (value - datetime(1970, 1, 1)).total_seconds()
+    if isinstance(value, date):
+        return float((value - date(1970, 1, 1)).days * 86400)
+    return value
+
+
+def _psi(here: list[int], there: list[int]) -> float:
+    p = [max(n / sum(here), DRIFT_FLOOR) for n in here]
+    q = [max(n / sum(there), DRIFT_FLOOR) for n in there]
+    return math.fsum((a - b) * math.log(a / b) for a, b in zip(p, q, strict=True))
+
+
+def _psi_binned(here: list[float], there: list[float], bins: int) -> float:
+    """Both sides in bins cut at the reference's inner quantiles (a value on a cut goes up)."""
+    import bisect
+
+    ordered = sorted(there)
+    cuts = sorted({_quantile(ordered, j / bins) for j in range(1, bins)})
+
+    def counts(values: list[float]) -> list[int]:
+        found = Counter(bisect.bisect_right(cuts, v) for v in values)
+        return [found[j] for j in range(len(cuts) + 1)]
+
+    return _psi(counts(here), counts(there))
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
 ROW_RULES: dict[str, Callable[..., set[int]]] = {
     "required": _required, "type": _type, "format": _format, "allowed": _allowed,
     "range": _range, "length": _length, "unique": _unique, "references": _references,
@@ -540,5 +631,5 @@ ROW_RULES: dict[str, Callable[..., set[int]]] = {
 }  # fmt: skip
 TABLE_RULES: dict[str, Callable[..., bool]] = {
     "row_count": _row_count, "freshness": _freshness, "metric": _metric, "schema": _schema,
-    "row_count_compare": _row_count_compare,
+    "row_count_compare": _row_count_compare, "drift": _drift,
 }  # fmt: skip
