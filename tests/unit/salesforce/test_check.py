@@ -78,8 +78,5 @@ def test_a_salesforce_default_source_is_refused_with_the_reason(project: Path) -
     config.write_text(text.replace("default_source: vms", "default_source: salesforce"))
     code, output = check(project)
     assert code == 2
-    assert (
-        "vmsdq.yaml:" in output
-        and "default_source 'salesforce' is a Salesforce source, which only serves "
-        "reconciliation" in output
-    ), output
+    said = "default_source 'salesforce' is a Salesforce source, which only serves reconciliation"
+    assert "vmsdq.yaml:" in output and said in output, output
