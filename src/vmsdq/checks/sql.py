@@ -47,12 +47,12 @@ def is_present(value: exp.Expr, *, text: bool) -> exp.Expr:
     if not text:
         return not_null
     has_content = exp.RegexpLike(this=value.copy(), expression=exp.Literal.string(CONTENT))
-    return exp.and_(not_null, has_content)
+    return exp.and_(not_null, has_content, copy=False)
 
 
 def all_of(conditions: Iterable[exp.Expr]) -> exp.Expr:
     items = list(conditions)
-    return exp.and_(*items) if items else exp.true()
+    return exp.and_(*items, copy=False) if items else exp.true()
 
 
 def typed_value(value: Any, sql_type: str) -> exp.Expr:
@@ -76,8 +76,8 @@ def typed_select(entity: EntitySpec, view: str, fields: Iterable[str] | None = N
         spec = entity.fields[name]
         source = col(name, table=None)  # sources name snapshot columns by field
         cast = exp.TryCast(this=source, to=exp.DataType.build(SQL_TYPES[spec.type]))
-        projections.append(exp.alias_(cast, name, quoted=True))
-    return exp.select(*projections).from_(table(view))
+        projections.append(exp.alias_(cast, name, quoted=True, copy=False))
+    return exp.select(*projections).from_(table(view), copy=False)
 
 
 def table(name: str) -> exp.Table:

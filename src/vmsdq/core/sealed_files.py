@@ -118,7 +118,19 @@ def read_table(path: str | Path, columns: list[str] | None = None) -> pa.Table:
 
 
 def num_rows(path: str | Path) -> int:
+    if not is_encrypted(path):
+        return _plain_rows(path)
     return int(open_file(path).metadata.num_rows)
+
+
+def _plain_rows(path: str | Path) -> int:
+    """The row count of an unencrypted Parquet file, from its footer, read by DuckDB (a run
+    over CSV or JSON then never imports pyarrow: issue #9)."""
+    import duckdb
+
+    with duckdb.connect(":memory:") as con:
+        found = con.execute("SELECT num_rows FROM parquet_file_metadata(?)", [str(path)]).fetchone()
+    return int(found[0]) if found else 0
 
 
 def schema(path: str | Path) -> pa.Schema:

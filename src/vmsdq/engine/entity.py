@@ -17,7 +17,6 @@ from vmsdq.core.results import EntityResult, RuleResult
 from vmsdq.core.snapshots import Snapshot
 from vmsdq.core.words import Dimension, Outcome, Severity, ViewRef, ViewRole, outcome_for
 from vmsdq.engine import incremental
-from vmsdq.engine.drift import run_drift_checks
 from vmsdq.engine.failures import parseable_rule, write_failures
 from vmsdq.engine.rows import RowOutcome, drop_flags, run_row_checks
 from vmsdq.engine.rule_results import row_rule, table_rule
@@ -86,11 +85,14 @@ def _validate(
     tables, table_errors = run_table_checks(
         con, entity, [c for c in ready if c.scope == "table" and c.distribution is None], run.now
     )
-    drifts, drift_errors, no_values = run_drift_checks(
-        con, entity, [c for c in ready if c.distribution is not None]
-    )
-    tables |= drifts
-    unavailable |= no_values
+    drift_errors: dict[str, str] = {}
+    drift_checks = [c for c in ready if c.distribution is not None]
+    if drift_checks:  # numpy and scipy only for a run with drift rules (issue #9)
+        from vmsdq.engine.drift import run_drift_checks
+
+        drifts, drift_errors, no_values = run_drift_checks(con, entity, drift_checks)
+        tables |= drifts
+        unavailable |= no_values
     messages = {**strict_errors, **rows.errors, **table_errors, **drift_errors}
     delivered = _delivered(con, entity, snapshot)
     schemas = {r.rule: r for r in schema_results(_schema_checks(ready), delivered)}

@@ -11,14 +11,17 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 from sqlglot import exp
 
 from vmsdq.core import sealing
 from vmsdq.core.snapshots import RejectedRecord
 from vmsdq.engine.plan import FLAGS, KEY, RowPlan, failures_select
+
+if TYPE_CHECKING:  # pyarrow costs ~0.2 s to import: only runs that need it pay (issue #9)
+    import pyarrow as pa
 
 REJECTS = "__rejects"
 FETCHED = "__fetched"
@@ -45,17 +48,38 @@ def write_failures(
 ) -> None:
     """Write every failing row (never capped) plus quarantined records to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    rows = failures_select(plan, failing) if plan is not None else None
+    if not rejects:  # no Arrow table to register (pyarrow stays unimported)
+        _write(con, _no_rows() if rows is None else _as_text(rows), path)
+        return
     con.register(REJECTS, _rejects_table(entity, rejects))
     try:
         query: exp.Query = exp.select("rule", "key", exp.column("values", quoted=True)).from_(
             REJECTS
         )
-        rows = failures_select(plan, failing) if plan is not None else None
         if rows is not None:
             query = exp.union(rows, query, distinct=False, copy=False)  # both built here
         _write(con, query, path)
     finally:
         con.unregister(REJECTS)
+
+
+def _no_rows() -> exp.Query:
+    """No row, with the failure file's columns (rule, key, values), all VARCHAR."""
+    return exp.select(*_text_columns(None)).where(exp.false(), copy=False)
+
+
+def _as_text(rows: exp.Query) -> exp.Query:
+    """The failure file's columns as VARCHAR, as the union with the rejects table made them."""
+    return exp.select(*_text_columns("f")).from_(rows.subquery("f", copy=False), copy=False)
+
+
+def _text_columns(table: str | None) -> list[exp.Expr]:
+    columns: list[exp.Expr] = []
+    for name in ("rule", "key", "values"):
+        value = exp.column(name, table, quoted=True) if table else exp.null()
+        columns.append(exp.alias_(exp.cast(value, "VARCHAR"), name, quoted=True, copy=False))
+    return columns
 
 
 def write_flagged(
@@ -132,6 +156,7 @@ def _write(con: duckdb.DuckDBPyConnection, query: exp.Query, path: Path) -> None
     if ring is None:
         con.execute(_copy(query, path).sql(dialect="duckdb", copy=False))
         return
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     reader = con.execute(query.sql(dialect="duckdb", copy=False)).to_arrow_reader(BATCH_ROWS)
@@ -163,6 +188,8 @@ def _copy(query: exp.Query, path: Path) -> exp.Copy:
 
 
 def _rejects_table(entity: str, rejects: Sequence[RejectedRecord]) -> pa.Table:
+    import pyarrow as pa
+
     rule = parseable_rule(entity)
     return pa.table(
         {

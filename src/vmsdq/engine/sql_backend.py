@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 import sqlglot
 from sqlalchemy import create_engine, inspect, text
 from sqlglot import exp
@@ -31,7 +30,8 @@ from vmsdq.engine.sql_dialect import UnsafeCastError, real_column
 from vmsdq.engine.sql_queries import Database, row_queries, table_sql
 from vmsdq.engine.tables import table_outcomes
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pyarrow: imported where rows are fetched, not by every run
+    import pyarrow as pa
     from sqlalchemy import TextClause
     from sqlalchemy.engine import URL, Connection
 
@@ -167,6 +167,8 @@ class SqlBackend:
 
     def _flagged(self, conn: Connection, sql: str) -> Iterator[pa.RecordBatch]:
         """The flagged rows, one Arrow batch per round trip (bounded memory)."""
+        import pyarrow as pa
+
         options = conn.execution_options(stream_results=True, yield_per=self.batch_rows)
         result = options.execute(_statement(sql))
         names = list(result.keys())
@@ -246,6 +248,8 @@ def missing_column(
 
 def arrow_array(values: list[object]) -> pa.Array:
     """Arrow values as the driver returned them; types Arrow does not know become text."""
+    import pyarrow as pa
+
     try:
         return pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError):

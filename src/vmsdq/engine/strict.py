@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import duckdb
-import pyarrow as pa
 from sqlglot import exp
 
 from vmsdq.checks.model import CompiledEntity, StrictValues
@@ -137,6 +136,8 @@ def build_strict_table(
     is_valid = validator(strict.validator)
     values = con.execute(query.sql(dialect="duckdb")).fetchall()
     invalid = [str(v) for (v,) in values if not is_valid(str(v))]
+    import pyarrow as pa  # only entities with strict format rules pay for it (issue #9)
+
     staged = pa.table({"v": pa.array(invalid, pa.string())})
     con.register("__strict_staging", staged)
     try:

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from vmsdq.core import sealed_files
 from vmsdq.core.errors import MissingColumnError
@@ -51,12 +50,15 @@ def register(con: duckdb.DuckDBPyConnection, view: str, snapshot: Snapshot) -> N
     """
     if snapshot.table is None and not snapshot.parquet:
         raise ValueError("the snapshot holds no data (no table and no Parquet files)")
+    if snapshot.table is None:
+        sealed_files.register(con, view, list(snapshot.parquet))
+        return
+    import pyarrow as pa  # Arrow data only: a run over files never imports it (issue #9)
+
     if isinstance(snapshot.table, pa.RecordBatchReader):
         con.from_arrow(snapshot.table).create(view)
-    elif snapshot.table is not None:
-        con.register(view, snapshot.table)
     else:
-        sealed_files.register(con, view, list(snapshot.parquet))
+        con.register(view, snapshot.table)
 
 
 def view_columns(con: duckdb.DuckDBPyConnection, view: str) -> list[str]:

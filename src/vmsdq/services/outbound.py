@@ -13,12 +13,14 @@ import ipaddress
 import socket
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
-
-import urllib3
 
 from vmsdq.core.errors import TerminalError, TransientError
 from vmsdq.spec.alerts import WebhooksSpec
+
+if TYPE_CHECKING:  # imported when a request is sent: a run without webhooks skips it (#9)
+    import urllib3
 
 REDIRECTS = (301, 302, 303, 307, 308)
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -124,6 +126,8 @@ class OutboundPolicy:
         host_header = (f"[{host}]" if ":" in host else host) + (
             "" if port == default else f":{port}"
         )
+        import urllib3
+
         timeout = urllib3.Timeout(connect=self.timeout, read=self.timeout)
         pool: urllib3.HTTPConnectionPool
         if scheme == "https":

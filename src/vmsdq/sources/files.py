@@ -74,15 +74,15 @@ class FilesSource:
 
     def column_types(self, entity: EntitySpec) -> dict[str, FieldType]:
         """From the first Parquet file's schema; CSV and JSON columns have no declared type."""
-        import pyarrow.parquet as pq
-
-        from vmsdq.sources.physical import arrow_type
-
         src = entity.sources.get(self.name)
         pattern = src.path if src is not None and src.path else f"{entity.entity}.*"
         files = self._match(entity.entity, pattern, explicit=src is not None and bool(src.path))
         if _format_of(entity.entity, files, src.format if src else None, self._show) != "parquet":
             return {}
+        import pyarrow.parquet as pq  # here: CSV and JSON runs need no pyarrow (issue #9)
+
+        from vmsdq.sources.physical import arrow_type
+
         schema = pq.read_schema(files[0])
         found = {
             field: arrow_type(schema.field(column).type)
@@ -148,16 +148,21 @@ class FilesSource:
         self, entity: str, fmt: str, path: Path, columns: dict[str, str], target: Path
     ) -> _Read:
         import duckdb
-        from pyarrow.lib import ArrowException
 
         read = {"csv": _read_csv, "json": _read_json}.get(fmt, _read_parquet)
+        arrow: tuple[type[Exception], ...] = ()
+        if read is _read_parquet:  # only Parquet goes through pyarrow (CSV: no import, #9)
+            from pyarrow.lib import ArrowException
+
+            arrow = (ArrowException,)
+        caught: tuple[type[Exception], ...] = (duckdb.Error, OSError, *arrow)
         try:
             # rows need no order; without it DuckDB streams CSV/JSON to Parquet in less memory
             with duckdb_cursors.cursor("files", {"preserve_insertion_order": False}) as con:
                 return read(con, entity, path, self._show(path), columns, target)
-        except (duckdb.Error, OSError, ArrowException) as exc:
+        except caught as exc:
             detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            what = "not a readable Parquet file: " if isinstance(exc, ArrowException) else ""
+            what = "not a readable Parquet file: " if isinstance(exc, arrow) else ""
             raise SourceError(
                 f"entity '{entity}': cannot read {self._show(path)}: {what}{detail}"
             ) from exc

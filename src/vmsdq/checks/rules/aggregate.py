@@ -26,15 +26,18 @@ def compile_aggregate(rule: AggregateRule, ctx: RuleContext) -> Check:
     key_type = SQL_TYPES[ctx.field(key).type]
     condition = ctx.parse(rule.where, entity=related, table="t") if rule.where else None
     reads = [rule.foreign_key, *([rule.column] if rule.column else []), *column_names(condition)]
-    inner = typed_select(related, rule.related, dict.fromkeys(reads)).subquery("t")
+    inner = typed_select(related, rule.related, dict.fromkeys(reads)).subquery("t", copy=False)
     fk = exp.cast(col(rule.foreign_key, "t"), key_type)
     query = (
-        exp.select(exp.alias_(fk, "k", quoted=True), exp.alias_(_function(rule, ctx), "agg"))
-        .from_(inner)
-        .group_by(fk.copy())
+        exp.select(
+            exp.alias_(fk, "k", quoted=True, copy=False),
+            exp.alias_(_function(rule, ctx), "agg", copy=False),
+        )
+        .from_(inner, copy=False)
+        .group_by(fk.copy(), copy=False)
     )
     if condition is not None:
-        query = query.where(condition)
+        query = query.where(condition, copy=False)
     alias = relation_alias(f"agg_{rule.related}", query)
     on = exp.EQ(this=ctx.column(key), expression=col("k", alias))
     agg = exp.func("COALESCE", col("agg", alias), lit(0))
@@ -42,10 +45,10 @@ def compile_aggregate(rule: AggregateRule, ctx: RuleContext) -> Check:
     compare = COMPARE[rule.compare](this=field.copy(), expression=agg)
     applies: exp.Expr = exp.Not(this=exp.Is(this=field.copy(), expression=exp.null()))
     if rule.when:
-        applies = exp.and_(applies, exp.paren(ctx.parse(rule.when)))
+        applies = exp.and_(applies, exp.paren(ctx.parse(rule.when), copy=False), copy=False)
     label = f"{rule.function}({rule.related})"
     return ctx.row_check(
-        exp.Not(this=exp.paren(compare)),
+        exp.Not(this=exp.paren(compare, copy=False)),
         applies=applies,
         values=[(rule.field, field), (label, agg.copy())],
         relations=[Relation(alias, query, on)],

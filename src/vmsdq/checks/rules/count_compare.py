@@ -23,10 +23,11 @@ def compile_row_count_compare(rule: RowCountCompareRule, ctx: RuleContext) -> Ch
     where = rule.entity_where
     condition = ctx.parse(where, entity=target, table="t") if where else None
     fields = list(dict.fromkeys([*target.key_fields, *column_names(condition)]))
-    inner = typed_select(target, rule.entity, fields).subquery("t")
-    other = exp.select(exp.alias_(exp.Count(this=exp.Star()), "n", quoted=True)).from_(inner)
+    inner = typed_select(target, rule.entity, fields).subquery("t", copy=False)
+    count = exp.alias_(exp.Count(this=exp.Star()), "n", quoted=True, copy=False)
+    other = exp.select(count).from_(inner, copy=False)
     if condition is not None:
-        other = other.where(condition)
+        other = other.where(condition, copy=False)
     alias = relation_alias(f"count_{rule.entity}", other)
     metric: exp.Expr = exp.Count(this=exp.Star())
     if rule.where:

@@ -16,9 +16,13 @@ def compile_expression(rule: ExpressionRule, ctx: RuleContext) -> Check:
     check = ctx.parse(rule.check)
     when = ctx.parse(rule.when) if rule.when else None
     names = list(rule.columns) or column_names(check, when)
-    known: exp.Expr = exp.Not(this=exp.Is(this=exp.paren(check.copy()), expression=exp.null()))
+    known: exp.Expr = exp.Not(
+        this=exp.Is(this=exp.paren(check.copy(), copy=False), expression=exp.null())
+    )
     return ctx.row_check(
-        exp.Not(this=exp.paren(check)),
-        applies=exp.and_(exp.paren(when), known) if when is not None else known,
+        exp.Not(this=exp.paren(check, copy=False)),
+        applies=exp.and_(exp.paren(when, copy=False), known, copy=False)
+        if when is not None
+        else known,
         values=[(name, ctx.column(name)) for name in names],
     )

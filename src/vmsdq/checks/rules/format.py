@@ -53,7 +53,7 @@ def compile_format(rule: FieldRule, ctx: RuleContext) -> Check:
         strict.append(invalid)
         relations.append(relation)
         found = exp.Not(this=exp.Is(this=col("v", relation.alias), expression=exp.null()))
-        fails = exp.or_(fails, found)
+        fails = exp.or_(fails, found, copy=False)
     return ctx.row_check(
         fails,
         applies=ctx.present(rule.field),
@@ -99,7 +99,10 @@ def salesforce_id_fails(value: exp.Expr) -> exp.Expr:
     short = exp.RegexpFullMatch(this=value.copy(), expression=lit(f"{ALNUM}{{15}}"))
     return exp.Case(
         ifs=[
-            exp.If(this=exp.EQ(this=length, expression=lit(18)), true=_not(exp.and_(*matches))),
+            exp.If(
+                this=exp.EQ(this=length, expression=lit(18)),
+                true=_not(exp.and_(*matches, copy=False)),
+            ),
             exp.If(this=exp.EQ(this=length.copy(), expression=lit(15)), true=_not(short)),
         ],
         default=exp.true(),
@@ -107,7 +110,7 @@ def salesforce_id_fails(value: exp.Expr) -> exp.Expr:
 
 
 def _not(condition: exp.Expr) -> exp.Expr:
-    return exp.Not(this=exp.paren(condition))
+    return exp.Not(this=exp.paren(condition, copy=False))
 
 
 def _strict_table(ctx: RuleContext, field: str, validator: str) -> str:
@@ -115,7 +118,7 @@ def _strict_table(ctx: RuleContext, field: str, validator: str) -> str:
 
 
 def _strict_relation(invalid: StrictValues, value: exp.Expr) -> Relation:
-    query = exp.select(col("v", None)).from_(table(invalid.table))
+    query = exp.select(col("v", None)).from_(table(invalid.table), copy=False)
     alias = relation_alias("strict", query)
     on = exp.EQ(this=value.copy(), expression=col("v", alias))
     return Relation(alias, query, on)

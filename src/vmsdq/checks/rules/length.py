@@ -23,5 +23,7 @@ def compile_length(rule: FieldRule, ctx: RuleContext) -> Check:
     if opts.max is not None:
         parts.append(exp.GT(this=length.copy(), expression=lit(opts.max)))
     return ctx.row_check(
-        exp.or_(*parts), applies=ctx.present(rule.field), values=[(rule.field, value)]
+        exp.or_(*parts, copy=False),
+        applies=ctx.present(rule.field),
+        values=[(rule.field, value)],
     )

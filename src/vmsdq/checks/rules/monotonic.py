@@ -28,7 +28,7 @@ def compile_monotonic(rule: MonotonicRule, ctx: RuleContext) -> Check:
     condition = ctx.parse(rule.when, table="t") if rule.when else None
     keys = entity.key_fields
     fields = dict.fromkeys([*keys, *names, *column_names(condition)])
-    inner = typed_select(entity, entity.entity, fields).subquery("t")
+    inner = typed_select(entity, entity.entity, fields).subquery("t", copy=False)
     window = exp.Window(
         this=exp.Anonymous(this="LAG", expressions=[col(rule.field, "t")]),
         partition_by=[col(n, "t") for n in rule.within] or None,
@@ -37,25 +37,31 @@ def compile_monotonic(rule: MonotonicRule, ctx: RuleContext) -> Check:
     for k in keys:
         window.args["order"].append("expressions", exp.Ordered(this=col(k, "t")))
     conditions = [is_present(col(n, "t"), text=ctx.is_text(n)) for n in [*keys, *names]]
-    conditions += [exp.paren(condition)] if condition is not None else []
+    conditions += [exp.paren(condition, copy=False)] if condition is not None else []
     ordered = (
         exp.select(
-            *[exp.alias_(col(k, "t"), f"k{i}", quoted=True) for i, k in enumerate(keys)],
-            exp.alias_(window, "prev", quoted=True),
+            *[
+                exp.alias_(col(k, "t"), f"k{i}", quoted=True, copy=False)
+                for i, k in enumerate(keys)
+            ],
+            exp.alias_(window, "prev", quoted=True, copy=False),
         )
-        .from_(inner)
-        .where(all_of(conditions))
-        .subquery("w")
+        .from_(inner, copy=False)
+        .where(all_of(conditions), copy=False)
+        .subquery("w", copy=False)
     )
     # one row per key however often a key repeats: the predecessor that fails it most easily
     strongest = exp.Max if rule.direction == "increasing" else exp.Min
     query = (
         exp.select(
-            *[exp.alias_(col(f"k{i}", "w"), f"k{i}", quoted=True) for i in range(len(keys))],
-            exp.alias_(strongest(this=col("prev", "w")), "prev", quoted=True),
+            *[
+                exp.alias_(col(f"k{i}", "w"), f"k{i}", quoted=True, copy=False)
+                for i in range(len(keys))
+            ],
+            exp.alias_(strongest(this=col("prev", "w")), "prev", quoted=True, copy=False),
         )
-        .from_(ordered)
-        .group_by(*[col(f"k{i}", "w") for i in range(len(keys))])
+        .from_(ordered, copy=False)
+        .group_by(*[col(f"k{i}", "w") for i in range(len(keys))], copy=False)
     )
     alias = relation_alias(f"mono_{entity.entity}", query)
     previous, value = col("prev", alias), ctx.column(rule.field)

@@ -33,5 +33,7 @@ def compile_range(rule: FieldRule, ctx: RuleContext) -> Check:
     if opts.max is not None:
         parts.append(above(this=value.copy(), expression=typed_value(opts.max, sql_type)))
     return ctx.row_check(
-        exp.or_(*parts), applies=ctx.present(rule.field), values=[(rule.field, value)]
+        exp.or_(*parts, copy=False),
+        applies=ctx.present(rule.field),
+        values=[(rule.field, value)],
     )

@@ -48,14 +48,19 @@ def _reference(
         ctx.field(name, target)
     condition = ctx.parse(where, entity=target, table="t") if where else None
     fields = dict.fromkeys([*target_columns, *column_names(condition)])
-    inner = typed_select(target, target_name, fields).subquery("t")
+    inner = typed_select(target, target_name, fields).subquery("t", copy=False)
     keys = [
-        exp.alias_(exp.cast(col(t_col, "t"), SQL_TYPES[ctx.field(own).type]), f"k{i}", quoted=True)
+        exp.alias_(
+            exp.cast(col(t_col, "t"), SQL_TYPES[ctx.field(own).type], copy=False),
+            f"k{i}",
+            quoted=True,
+            copy=False,
+        )
         for i, (own, t_col) in enumerate(zip(columns, target_columns, strict=True))
     ]
-    query = exp.select(*keys).distinct().from_(inner)
+    query = exp.select(*keys).distinct(copy=False).from_(inner, copy=False)
     if condition is not None:
-        query = query.where(condition)
+        query = query.where(condition, copy=False)
     alias = relation_alias(f"ref_{target_name}", query, *(ctx.column(c) for c in columns))
     on = all_of(
         exp.EQ(this=ctx.column(own), expression=col(f"k{i}", alias))
@@ -63,7 +68,7 @@ def _reference(
     )
     applies = all_of(ctx.present(name) for name in columns)
     if when:
-        applies = exp.and_(applies, exp.paren(ctx.parse(when)))
+        applies = exp.and_(applies, exp.paren(ctx.parse(when), copy=False), copy=False)
     return ctx.row_check(
         exp.Is(this=col("k0", alias), expression=exp.null()),
         applies=applies,

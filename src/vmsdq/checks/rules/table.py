@@ -23,7 +23,7 @@ def compile_row_count(rule: RowCountRule, ctx: RuleContext) -> Check:
         parts.append(exp.LT(this=col("metric", None), expression=lit(rule.min)))
     if rule.max is not None:
         parts.append(exp.GT(this=col("metric", None), expression=lit(rule.max)))
-    return ctx.table_check(metric, exp.or_(*parts))
+    return ctx.table_check(metric, exp.or_(*parts, copy=False))
 
 
 def compile_freshness(rule: FreshnessRule, ctx: RuleContext) -> Check:
@@ -34,5 +34,6 @@ def compile_freshness(rule: FreshnessRule, ctx: RuleContext) -> Check:
     fails = exp.or_(
         exp.Is(this=col("metric", None), expression=exp.null()),
         exp.GT(this=col("metric", None), expression=lit(max_age)),
+        copy=False,
     )
     return ctx.table_check(metric, fails)

@@ -18,15 +18,15 @@ def compile_transition(rule: TransitionRule, ctx: RuleContext) -> Check:
     text = ctx.is_text(rule.field)
     view = ViewRef(entity.entity, ViewRole.previous).name
     keys = entity.key_fields
-    inner = typed_select(entity, view, dict.fromkeys([*keys, rule.field])).subquery("t")
+    inner = typed_select(entity, view, dict.fromkeys([*keys, rule.field])).subquery("t", copy=False)
     parts = [col(k, "t") for k in keys]
     query = (
         exp.select(
-            *[exp.alias_(p, f"k{i}", quoted=True) for i, p in enumerate(parts)],
-            exp.alias_(exp.Min(this=col(rule.field, "t")), "old"),
+            *[exp.alias_(p, f"k{i}", quoted=True, copy=False) for i, p in enumerate(parts)],
+            exp.alias_(exp.Min(this=col(rule.field, "t")), "old", copy=False),
         )
-        .from_(inner)
-        .group_by(*[p.copy() for p in parts])
+        .from_(inner, copy=False)
+        .group_by(*[p.copy() for p in parts], copy=False)
     )
     alias = relation_alias(f"prev_{entity.entity}", query)
     old, new = col("old", alias), ctx.column(rule.field)

@@ -42,7 +42,7 @@ def compile_unique(rule: FieldRule | CompositeUniqueRule, ctx: RuleContext) -> C
     applies = all_of(ctx.present(name) for name in names)
     if rule_when:
         when = ctx.parse(rule_when)
-        applies = exp.and_(applies, exp.paren(when))
+        applies = exp.and_(applies, exp.paren(when, copy=False), copy=False)
     return ctx.row_check(
         exp.Not(this=exp.Is(this=col("k0", alias), expression=exp.null())),
         applies=applies,
@@ -58,16 +58,16 @@ def _duplicates(
     entity = ctx.entity
     condition = ctx.parse(when, table="t") if when else None
     fields = dict.fromkeys([*names, *column_names(condition)])
-    inner = typed_select(entity, entity.entity, fields).subquery("t")
+    inner = typed_select(entity, entity.entity, fields).subquery("t", copy=False)
     keys = [_key(col(n, "t"), n in lowered) for n in names]
     conditions = [is_present(col(n, "t"), text=ctx.is_text(n)) for n in names]
     if condition is not None:
-        conditions.append(exp.paren(condition))
+        conditions.append(exp.paren(condition, copy=False))
     return (
-        exp.select(*[exp.alias_(k, f"k{i}", quoted=True) for i, k in enumerate(keys)])
-        .from_(inner)
-        .where(all_of(conditions))
-        .group_by(*[k.copy() for k in keys])
+        exp.select(*[exp.alias_(k, f"k{i}", quoted=True, copy=False) for i, k in enumerate(keys)])
+        .from_(inner, copy=False)
+        .where(all_of(conditions), copy=False)
+        .group_by(*[k.copy() for k in keys], copy=False)
         .having(exp.GT(this=exp.Count(this=exp.Star()), expression=lit(1)))
     )
 
