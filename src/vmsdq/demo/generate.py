@@ -28,7 +28,7 @@ DEFECT_RATES = {  # share of rows damaged per rule at defect_scale 1: a messy CR
     "required": 0.20, "type": 0.12, "format": 0.20, "allowed": 0.12, "range": 0.10,
     "length": 0.08, "unique": 0.06, "references": 0.20, "reference": 0.15,
     "expression": 0.10, "aggregate": 0.18, "transition": 0.10, "parseable": 0.01,
-    "row_count": 0.01, "json": 0.08,
+    "row_count": 0.01, "json": 0.08, "monotonic": 0.03,
 }  # fmt: skip
 STALE_ENTITIES = ("school", "district")  # reference data whose sync stopped: freshness fails
 INJECTION_ORDER = [

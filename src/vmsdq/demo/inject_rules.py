@@ -154,6 +154,21 @@ def _uppercase_email(f: Frame, k: int, _: Frames) -> None:
     f.set("email", rows, [v[:1].upper() + v[1:] for v in old])
 
 
+def _registration_out_of_order(f: Frame, k: int, _: Frames) -> None:
+    """A later registration numbered 0. Only rows whose predecessor is still untouched; the
+    predecessor is reserved (not marked used, which would record it as injected) so no field
+    defect nulls or moves it, and no later whole-row rule of the pack changes rows."""
+    number = f.num("registration_number")
+    volunteers = f.col("volunteer_id").to_pylist()
+    row_of = {(volunteers[i], int(number[i])): i for i in range(f.n)}
+    before = np.array([row_of.get((volunteers[i], int(number[i]) - 1), -1) for i in range(f.n)])
+    clean = ~f.used & f.valid("registered_at")
+    ready = f.valid("volunteer_id") & (before >= 0) & clean & clean[np.maximum(before, 0)]
+    rows = f.take_rows(k, ready)
+    f.reserved[before[rows]] = True
+    f.set("registration_number", rows, 0)
+
+
 ROW_INJECTORS: dict[str, Injector] = {
     "school.grade_span": _swap(("low_grade", "high_grade")),
     "organization.updated_after_created": _updated_before_created,
@@ -193,6 +208,7 @@ ROW_INJECTORS: dict[str, Injector] = {
     "participation.no_show_not_checked_in": _no_show_checked_in,
     "participation.checkin_after_registration": _checkin_before_registration,
     "participation.volunteer_contactable": _dnc_volunteer,
+    "participation.registration_number_grows": _registration_out_of_order,
     "student.age_matches_grade": _wrong_grade,
     "student.enrolled_after_birth": _enrolled_before_birth,
     "teacher.grade_band": _swap(("grade_level_low", "grade_level_high")),

@@ -374,6 +374,42 @@ def _transition(rule: TruthRule, rows: Rows, _: Any, previous: dict[str, Rows]) 
     return bad
 
 
+def _monotonic(rule: TruthRule, rows: Rows, *_: Any) -> set[int]:
+    """Each evaluated row against the previous evaluated row of its ``within`` group, in the
+    order of ``order_by`` then the key; the first of a group passes. A repeated key: every
+    row with that key and a value, evaluated or not, against the predecessor of any
+    evaluated row with that key (docs/rules.md: the window is joined back on the key)."""
+    opts = rule.opts
+    when = sql_filter(rule, "when")
+    key = rows.spec.key_fields
+    needed = [*key, opts.field, *opts.order_by, *opts.within]
+    groups: dict[tuple[Any, ...], list[tuple[tuple[Any, ...], int]]] = defaultdict(list)
+    for i, row in rows.rows():
+        if all(present(row[c]) for c in needed) and (when is None or when(row)):
+            order = tuple(row[c] for c in [*opts.order_by, *key])
+            groups[tuple(row[c] for c in opts.within)].append((order, i))
+    values = rows.typed[opts.field]
+    predecessors: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    for members in groups.values():
+        members.sort()
+        for (_, prev), (_, i) in zip(members, members[1:], strict=False):
+            predecessors[_key_of(rows, key, i)].append(values[prev])
+    decreasing, strict = opts.direction == "decreasing", opts.strict
+    bad = set()
+    for i in range(rows.n):
+        if values[i] is None:
+            continue
+        for old in predecessors.get(_key_of(rows, key, i), []):
+            new, before = (old, values[i]) if decreasing else (values[i], old)
+            if new < before or (strict and new == before):
+                bad.add(i)
+    return bad
+
+
+def _key_of(rows: Rows, key: list[str], i: int) -> tuple[Any, ...]:
+    return tuple(rows.typed[c][i] for c in key)
+
+
 def _row_count(rule: TruthRule, rows: Rows, now: datetime, *_: Any) -> bool:
     where = sql_filter(rule, "where")
     count = sum(1 for _, row in rows.rows() if where is None or where(row))
@@ -441,6 +477,19 @@ def _metric(rule: TruthRule, rows: Rows, now: datetime, *_: Any) -> bool:
     )
 
 
+def metric_change_fails(rule: TruthRule, value: float | None, baseline: float | None) -> bool:
+    """The change limit against one baseline value; nothing to compare: not failed."""
+    change = rule.opts.change
+    if change is None or value is None or baseline is None:
+        return False
+    move = abs(value - baseline)
+    if change.max_delta is not None and move > change.max_delta:
+        return True
+    if change.max_percent is None:
+        return False
+    return move > 0 if baseline == 0 else 100 * move / abs(baseline) > change.max_percent
+
+
 def metric_value(rule: TruthRule, rows: Rows) -> float | None:
     """The metric over the rows its ``where`` keeps; NULL and blank text are no value."""
     opts = rule.opts
@@ -496,13 +545,91 @@ def _schema(rule: TruthRule, rows: Rows, now: datetime, *_: Any) -> bool:
     return bool(listed != sorted(listed, key=names.index))
 
 
+def _drift(*_: Any) -> bool:
+    """The generator makes one run's data: no reference run, so the rule is skipped.
+    ``drift_outcome`` decides it when a test makes a reference run first."""
+    return False
+
+
+DRIFT_THRESHOLDS = {"ks": 0.1, "chi_square": 0.05, "psi": 0.2}
+DRIFT_FLOOR = 1e-4
+
+
+def drift_outcome(rule: TruthRule, current: Rows, reference: Rows) -> tuple[float, bool] | None:
+    """(observed, failed) of a drift rule, docs/rules.md, in Python and scipy; None when
+    either side has no present value (the rule is skipped)."""
+    from scipy import stats
+
+    opts = rule.opts
+    ftype = current.spec.fields[opts.field].type
+    numeric = ftype in (FieldType.integer, FieldType.number, FieldType.date, FieldType.timestamp)
+    method = opts.method or ("ks" if numeric else "chi_square")
+    here = [_drift_value(v) for v in current.typed[opts.field] if present(v)]
+    there = [_drift_value(v) for v in reference.typed[opts.field] if present(v)]
+    if not here or not there:
+        return None
+    if method == "ks":
+        observed = float(stats.ks_2samp(here, there).statistic)
+    elif method == "psi" and numeric:
+        observed = _psi_binned(here, there, opts.bins)
+    else:
+        values = sorted({str(v) for v in here} | {str(v) for v in there})
+        a, b = Counter(str(v) for v in here), Counter(str(v) for v in there)
+        if method == "psi":
+            observed = _psi([a[v] for v in values], [b[v] for v in values])
+        elif len(values) < 2:
+            observed = 1.0
+        else:
+            table = [[a[v] for v in values], [b[v] for v in values]]
+            observed = float(stats.chi2_contingency(table, correction=False).pvalue)
+    threshold = opts.threshold if opts.threshold is not None else DRIFT_THRESHOLDS[method]
+    failed = observed < threshold if method == "chi_square" else observed > threshold
+    return observed, failed
+
+
+def _drift_value(value: Any) -> Any:
+    """Dates and timestamps as epoch seconds (naive times are UTC); others as they are."""
+    if isinstance(value, datetime):
+        return (value - datetime(1970, 1, 1)).total_seconds()
+    if isinstance(value, date):
+        return float((value - date(1970, 1, 1)).days * 86400)
+    return value
+
+
+def _psi(here: list[int], there: list[int]) -> float:
+    p = [max(n / sum(here), DRIFT_FLOOR) for n in here]
+    q = [max(n / sum(there), DRIFT_FLOOR) for n in there]
+    return math.fsum((a - b) * math.log(a / b) for a, b in zip(p, q, strict=True))
+
+
+def _psi_binned(here: list[float], there: list[float], bins: int) -> float:
+    """Both sides in bins cut at the reference's inner quantiles (a value on a cut goes up)."""
+    import bisect
+
+    ordered = sorted(there)
+    cuts = sorted({_quantile(ordered, j / bins) for j in range(1, bins)})
+
+    def counts(values: list[float]) -> list[int]:
+        found = Counter(bisect.bisect_right(cuts, v) for v in values)
+        return [found[j] for j in range(len(cuts) + 1)]
+
+    return _psi(counts(here), counts(there))
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
 ROW_RULES: dict[str, Callable[..., set[int]]] = {
     "required": _required, "type": _type, "format": _format, "allowed": _allowed,
     "range": _range, "length": _length, "unique": _unique, "references": _references,
     "reference": _reference, "expression": _expression, "aggregate": _aggregate,
-    "transition": _transition, "json": _json,
+    "transition": _transition, "json": _json, "monotonic": _monotonic,
 }  # fmt: skip
 TABLE_RULES: dict[str, Callable[..., bool]] = {
     "row_count": _row_count, "freshness": _freshness, "metric": _metric, "schema": _schema,
-    "row_count_compare": _row_count_compare,
+    "row_count_compare": _row_count_compare, "drift": _drift,
 }  # fmt: skip

@@ -24,7 +24,7 @@ from vmsdq.spec.models import (
     UniqueOpts,
 )
 
-TABLE_KINDS = ("row_count", "freshness", "metric", "schema", "row_count_compare")
+TABLE_KINDS = ("row_count", "freshness", "metric", "schema", "row_count_compare", "drift")
 SCHEMA_KINDS = ("required_columns", "forbidden_columns", "types", "column_count", "order")
 
 

@@ -22,7 +22,7 @@ from vmsdq.services.changes import apply_changes
 from vmsdq.services.context import Context
 from vmsdq.services.plan import EntityPlan, plan_run, typed_project, views_read
 from vmsdq.services.pushdown import pushdown_of
-from vmsdq.services.reference import reference_snapshots
+from vmsdq.services.reference import reference_snapshots, with_reference_errors
 from vmsdq.services.scores import save_as_run, score
 from vmsdq.services.settings import record_in_force
 from vmsdq.services.sources import RunSources
@@ -160,7 +160,8 @@ def _validate(
     local = ([local_own] if local_own is not None else []) + helpers
     snapshots, errors = _inputs(ctx, sources, run_id, plan.entity, views_read(ctx.project, local),
                                 live=not run_plan.get("from_run"))  # fmt: skip
-    snapshots |= reference_snapshots(ctx, run_id, local, started)
+    references, reference_errors = reference_snapshots(ctx, run_id, local, started)
+    snapshots |= references
     blocked = {c.name: why for c in local if (why := _blocked(c, errors)) is not None}
     runnable = [c for c in local if c.name not in blocked]
     backend = DuckDBBackend.from_spec(ctx.project.spec.engine, root=Path(ctx.project.root))
@@ -169,6 +170,7 @@ def _validate(
         state_dir=incremental.state_dir(ctx),
     )  # fmt: skip
     results += [_errored_checks(c, blocked[c.name]) for c in local if c.name in blocked]
+    results = with_reference_errors(results, reference_errors)
     return merge(plan.entity, _own_result(own, pushed, results) + [
         r for r in results if r.entity != own.name])  # fmt: skip
 

@@ -44,6 +44,9 @@ class MonotonicRule(WrittenRule):
     when: Condition = None
 
 
+REFERENCE_PATTERN = r"^(previous|[0-9]{8}T[0-9]{6}-[0-9a-f]{6})$"  # services.runs.new_run_id
+
+
 class DriftRule(WrittenRule):
     """The distribution of ``field`` against its distribution in a reference run."""
 
@@ -51,7 +54,8 @@ class DriftRule(WrittenRule):
     field: Column
     method: Literal["ks", "chi_square", "psi"] | None = None  # default: ks for numbers
     threshold: float | None = Field(default=None, gt=0)  # default by method (docs/rules.md)
-    reference: Literal["previous"] = "previous"  # the newest completed run before this one
+    # "previous": the newest completed run before this one; or one run's id (a baseline)
+    reference: Annotated[str, Field(pattern=REFERENCE_PATTERN)] = "previous"
     bins: int = Field(default=10, ge=2, le=100)  # psi over numbers: quantile bins
 
 

@@ -645,6 +645,14 @@ class ProjectSpec(Strict):
                 f"default_source '{self.default_source}' is not one of the sources: "
                 f"{sorted(self.sources)}"
             )
+        if getattr(self.sources[self.default_source], "type", None) == "salesforce":
+            # its reads select the mirror's key and mapped fields under Salesforce's names,
+            # for reconciliation only: an entity's own fields would all be missing
+            raise ValueError(
+                f"default_source '{self.default_source}' is a Salesforce source, which only "
+                "serves reconciliation (reconcile: {<default_source>: "
+                f"{self.default_source}}}); read the entities from another source"
+            )
         return self
 
 

@@ -26,6 +26,10 @@ _DESCRIPTIONS: dict[str, dict[str, str]] = {
         "dimension_weights": "Per-dimension weights of this entity's score.",
         "threshold": "Score (0-100) under which the entity counts as failing.",
     },
+    "DriftRule": {
+        "reference": "The run to compare with: 'previous' (the newest completed run before "
+        "this one) or a run id such as 20260313T093000-a1b2c3 (a fixed baseline).",
+    },
     "ExpressionRule": {
         "check": "SQL boolean that must hold (sandboxed: columns, operators, scalar functions).",
         "when": "SQL boolean: the rule applies only to rows where it holds.",

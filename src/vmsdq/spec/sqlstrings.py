@@ -73,6 +73,7 @@ NOT_SQL = {
 # Tolerances are parsed by vmsdq.core.tolerance; metric names and schema expectations are
 # compared in Python with what the source delivers (vmsdq.engine.schema); none reaches SQL.
 NOT_SQL |= {
+    "DriftRule.reference",  # "previous" or a run id, looked up in the results store
     "RuleMeta.fail_when", "RuleMeta.warn_when",
     "SchemaSpec.required_columns", "SchemaSpec.forbidden_columns", "SchemaSpec.types",
 }  # fmt: skip

@@ -151,3 +151,67 @@ def test_runs_compare_with_the_previous_completed_run(tmp_path: Path) -> None:
     assert rule.outcome is Outcome.warn and rule.observed is not None and rule.observed > 0.5
     result = CliRunner().invoke(main, ["check", "--project", str(tmp_path)])
     assert result.exit_code == 0, result.output
+
+
+def test_a_named_reference_run_is_a_fixed_baseline(tmp_path: Path) -> None:
+    """``reference: <run id>`` compares with that run, not the previous one; a run id that
+    does not exist gives outcome error with the reason, never passed."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "entities").mkdir()
+    (tmp_path / "vmsdq.yaml").write_text(PROJECT, encoding="utf-8")
+    entity = tmp_path / "entities" / "person.yaml"
+    entity.write_text(ENTITY, encoding="utf-8")
+    csv = tmp_path / "data" / "person.csv"
+
+    def write(shift: int) -> None:
+        rows = _sample(shift, 0.5)
+        csv.write_text("id,age\n" + "".join(f"{r['id']},{r['age']}\n" for r in rows), "utf-8")
+
+    def drift(run: object) -> object:
+        return next(r for e in run.entities for r in e.rules if r.rule == "person.age_drift")  # type: ignore[attr-defined]
+
+    ctx = open_context(tmp_path)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    write(0)
+    baseline = runs.run_now(ctx, now=start)
+    write(15)
+    runs.run_now(ctx, now=start + timedelta(days=1))
+    pinned = ENTITY.replace("field: age}", f"field: age, reference: {baseline.run_id}}}")
+    entity.write_text(pinned, encoding="utf-8")
+    ctx = open_context(tmp_path)
+    third = drift(runs.run_now(ctx, now=start + timedelta(days=2)))
+    assert third.outcome is Outcome.warn and third.observed > 0.5  # the previous run: D = 0
+    result = CliRunner().invoke(main, ["check", "--project", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+
+    entity.write_text(pinned.replace(baseline.run_id, "20990101T000000-abcdef"), "utf-8")
+    ctx = open_context(tmp_path)
+    gone = drift(runs.run_now(ctx, now=start + timedelta(days=3)))
+    assert (gone.outcome, gone.observed) == (Outcome.error, None)
+    assert gone.message == "reference run 20990101T000000-abcdef does not exist"
+
+
+def test_a_reference_that_is_not_a_run_id_fails_the_check(tmp_path: Path) -> None:
+    (tmp_path / "entities").mkdir()
+    (tmp_path / "vmsdq.yaml").write_text(PROJECT, encoding="utf-8")
+    bad = ENTITY.replace("field: age}", "field: age, reference: last_week}")
+    path = tmp_path / "entities" / "person.yaml"
+    path.write_text(bad, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--project", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"{path}:" in result.output and "reference" in result.output
+    assert "previous|" in result.output  # the pattern says what is expected
+
+
+def test_one_reference_run_per_entity(tmp_path: Path) -> None:
+    (tmp_path / "entities").mkdir()
+    (tmp_path / "vmsdq.yaml").write_text(PROJECT, encoding="utf-8")
+    two = (
+        ENTITY
+        + "  - {name: age_vs_baseline, type: drift, field: age,\n"
+        + "     reference: 20260301T000000-abcdef}\n"
+    )
+    (tmp_path / "entities" / "person.yaml").write_text(two, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--project", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "the drift rules of one entity compare with one reference run" in result.output

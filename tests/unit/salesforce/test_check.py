@@ -66,3 +66,17 @@ def test_a_quoted_date_in_the_filter_is_refused(project: Path) -> None:
     code, output = check(project)
     assert code != 0
     assert "SOQL writes date values without quotes, e.g. Birthdate > 2000-01-31" in output
+
+
+def test_a_salesforce_default_source_is_refused_with_the_reason(project: Path) -> None:
+    """A Salesforce source only serves reconciliation: its reads hold the mirror's key and
+    mapped fields under Salesforce's names, so an entity read from it would miss its own
+    fields (field types therefore never come from describe(): see docs/rules.md)."""
+    config = project / "vmsdq.yaml"
+    text = config.read_text()
+    assert "default_source: vms" in text
+    config.write_text(text.replace("default_source: vms", "default_source: salesforce"))
+    code, output = check(project)
+    assert code == 2
+    said = "default_source 'salesforce' is a Salesforce source, which only serves reconciliation"
+    assert "vmsdq.yaml:" in output and said in output, output

@@ -29,6 +29,11 @@ def compile_drift(rule: DriftRule, ctx: RuleContext) -> Check:
         raise ctx.error(
             f"method 'ks' compares numbers, dates or timestamps; '{rule.field}' is {kind}"
         )
+    references = sorted({r.reference for r in ctx.entity.rules if isinstance(r, DriftRule)})
+    if len(references) > 1:
+        raise ctx.error(
+            f"the drift rules of one entity compare with one reference run; found {references}"
+        )
     if method == "chi_square":
         numeric = False  # values are categories, whatever their type
     reference = ViewRef(ctx.entity.entity, ViewRole.reference).name
