@@ -108,9 +108,9 @@ class ArtifactStore:
         """Keep what the run read of ``view`` (and its previous state); returns the archived
         snapshot, which reads from the run's folder only. Writing twice replaces."""
         folder = self.snapshots_dir(run_id)
-        _write_one(snap, folder, checked(view, "view"))
+        _write_one(snap, folder, checked(view, "view"), self.root)
         if snap.previous is not None:
-            _write_one(snap.previous, folder, _previous(view))
+            _write_one(snap.previous, folder, _previous(view), self.root)
         found = self.snapshot(run_id, view)
         assert found is not None
         return found
@@ -164,10 +164,10 @@ def _dir(path: Path, create: bool) -> Path:
     return path
 
 
-def _write_one(snap: Snapshot, folder: Path, view: str) -> None:
+def _write_one(snap: Snapshot, folder: Path, view: str, root: Path) -> None:
     for old in folder.glob(f"{view}.*.parquet"):
         old.unlink()
-    files = _write_data(snap, folder, view)
+    files = _write_data(snap, folder, view, root)
     meta: dict[str, Any] = {
         **{k: _jsonable(v) for k, v in snap.meta.items()},
         "entity": snap.entity,
@@ -180,9 +180,11 @@ def _write_one(snap: Snapshot, folder: Path, view: str) -> None:
     sealed_files.write_text(folder / f"{view}.json", json.dumps(meta, indent=2, sort_keys=True))
 
 
-def _write_data(snap: Snapshot, folder: Path, view: str) -> list[Path]:
-    """The snapshot's rows as Parquet in ``folder``: Arrow is written, files are linked
-    (copied across devices), or rewritten encrypted when a key is set and they are plain."""
+def _write_data(snap: Snapshot, folder: Path, view: str, root: Path) -> list[Path]:
+    """The snapshot's rows as Parquet in ``folder``: Arrow is written, files are copied, or
+    rewritten encrypted when a key is set and they are plain. Only files this store wrote
+    (under ``root``, never rewritten in place) are hard-linked: a user's export rewritten in
+    place (same inode) would otherwise change every earlier run's archive with it."""
     if snap.table is not None:
         target = folder / f"{view}.0.parquet"
         sealed_files.write_table(snap.table, target)
@@ -198,10 +200,13 @@ def _write_data(snap: Snapshot, folder: Path, view: str) -> list[Path]:
             sealed_files.copy_file(src, target)
             out.append(target)
             continue
-        try:
-            os.link(src, target)
-        except OSError:
-            shutil.copyfile(src, target)
+        if Path(src).resolve().is_relative_to(root.resolve()):
+            try:
+                os.link(src, target)
+            except OSError:
+                shutil.copyfile(src, target)
+        else:
+            shutil.copyfile(src, target)  # copy_file_range/sendfile on Linux
         out.append(target)
     return out
 

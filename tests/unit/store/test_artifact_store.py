@@ -83,3 +83,28 @@ def test_the_archive_keeps_what_a_run_read_even_when_the_source_changes(tmp_path
     assert copied is not None and copied.meta["from_run"] == "r1"
     assert copied.location == f"snapshot of run r1: {src}"
     assert store.snapshot("r2", "nothing") is None
+
+
+def test_a_source_rewritten_in_place_leaves_earlier_archives_alone(tmp_path: Path) -> None:
+    # an export job that rewrites its file in place keeps the inode: a hard link to it
+    # would make the first run's snapshot show the second run's rows (drift compared the
+    # new data with itself; transitions saw no change)
+    src = tmp_path / "exports" / "participation.parquet"
+    src.parent.mkdir()
+    pq.write_table(pa.table({"id": ["p1", "p2"], "hours": [1.0, 2.0]}), src)
+    store = ArtifactStore(tmp_path / "art")
+    store.archive("r1", "participation", Snapshot("participation", str(src), parquet=[str(src)]))
+    inode = src.stat().st_ino
+    pq.write_table(pa.table({"id": ["p1", "p2"], "hours": [9.0, 9.0]}), src)
+    assert src.stat().st_ino == inode  # rewritten in place, as the test intends
+    store.archive("r2", "participation", Snapshot("participation", str(src), parquet=[str(src)]))
+
+    first = store.snapshot("r1", "participation")
+    second = store.snapshot("r2", "participation")
+    assert first is not None and second is not None
+    assert pq.read_table(first.parquet[0]).column("hours").to_pylist() == [1.0, 2.0]
+    assert pq.read_table(second.parquet[0]).column("hours").to_pylist() == [9.0, 9.0]
+    # a snapshot copied from an earlier run (``--from-run``) is the store's own file: linked
+    copied = store.copy_snapshot("r1", "r3", "participation")
+    assert copied is not None
+    assert Path(copied.parquet[0]).stat().st_ino == Path(first.parquet[0]).stat().st_ino
