@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from vmsdq.checks.exact import exact_cast
 from vmsdq.checks.model import BASE
 from vmsdq.core.words import FieldType
 from vmsdq.spec.models import EntitySpec
@@ -65,7 +66,11 @@ def typed_value(value: Any, sql_type: str) -> exp.Expr:
 
 
 def typed_select(entity: EntitySpec, view: str, fields: Iterable[str] | None = None) -> exp.Select:
-    """``SELECT TRY_CAST(field AS type) AS field, ... FROM view`` for an entity's fields.
+    """``SELECT <exact cast of field to type> AS field, ... FROM view`` for an entity's fields.
+
+    The same exact casts as the entity's own rows (``checks.exact``): a relation (a unique
+    group, a reference target, an order) never sees ``'17.5'`` as the integer 18 or
+    ``'24-01-01'`` as the year 24 where the type rule calls them not of the type.
 
     Views hold the fields under their own names: every source renames ``source_name``
     columns when it reads them, and pushdown maps them back (``CompiledEntity.source_columns``).
@@ -75,7 +80,7 @@ def typed_select(entity: EntitySpec, view: str, fields: Iterable[str] | None = N
     for name in names:
         spec = entity.fields[name]
         source = col(name, table=None)  # sources name snapshot columns by field
-        cast = exp.TryCast(this=source, to=exp.DataType.build(SQL_TYPES[spec.type]))
+        cast = exact_cast(source, SQL_TYPES[spec.type], nonfinite=spec.allow_nonfinite)
         projections.append(exp.alias_(cast, name, quoted=True, copy=False))
     return exp.select(*projections).from_(table(view), copy=False)
 

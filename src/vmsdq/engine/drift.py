@@ -18,9 +18,9 @@ import duckdb
 import numpy as np
 from sqlglot import exp
 
+from vmsdq.checks.exact import exact_cast
 from vmsdq.checks.model import Check, CompiledEntity, Distribution
 from vmsdq.checks.sql import col, is_present, table
-from vmsdq.engine.exact import exact_cast
 
 DriftOutcome = tuple[float | None, bool]  # observed, failed
 FLOOR = 1e-4  # smallest proportion in a PSI (a value absent on one side)

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
+from vmsdq.checks.exact import exact_cast
 from vmsdq.checks.model import BASE, Check, CompiledEntity, Relation
 from vmsdq.checks.sql import RAW_SUFFIX, col, lit, table
-from vmsdq.engine.exact import exact_cast
 
 FLAGS = "__flags"
 KEY = "__key"

@@ -18,12 +18,12 @@ from typing import TypeVar
 
 from sqlglot import exp
 
+from vmsdq.checks.exact import plain_cast
 from vmsdq.checks.model import Check, CompiledEntity
 from vmsdq.core.errors import VmsdqError
 from vmsdq.core.results import EntityResult
 from vmsdq.core.words import ViewRef, ViewRole
 from vmsdq.engine.backend import Backend, Capabilities, Progress
-from vmsdq.engine.exact import plain_cast
 from vmsdq.engine.failures import combine, failure_file
 from vmsdq.engine.sql_dialect import is_blank_test
 

@@ -14,9 +14,9 @@ from typing import TypeVar
 import sqlglot
 from sqlglot import exp
 
+from vmsdq.checks.exact import plain_cast
 from vmsdq.checks.sql import CONTENT
 from vmsdq.engine.backend import Capabilities
-from vmsdq.engine.exact import plain_cast
 
 Columns = Mapping[str, Mapping[str, str]]  # view -> real column name -> database type name
 NodeT = TypeVar("NodeT", bound=exp.Expr)

@@ -11,6 +11,7 @@ and the count of evaluated rows must be what the oracle says. No SQL runs in the
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -37,6 +38,10 @@ NUM_TEXT = ["0", "-0.5", ".5", "5.", "1e-5", "2.5E3", "NaN", "inf", "-Infinity",
 DATE_TEXT = ["2024-02-29", "2023-02-29", "1999-12-31", "2031-01-01", "2024-01-01 00:00:00",
              "24-01-01", "infinity", " 2020-06-15 ", "2020-6-15", "2030-12-31"]  # fmt: skip
 CODES = ["L1", "L2", "l1", "L3 ", "é", ""]
+JSON_TEXT = ['{"a": 1}', "[1, 2]", '"x"', "1", "-0", "1e400", "null", "true", " [] ",
+             "{'a': 1}", "{a: 1}", "01", "+1", ".5", "[1,]", '{"a": 1 , }', "[1,\n]", "[nan]",
+             "NaN", "-Infinity", '{"a": 1}x', "[1] [2]", "tru", "/*c*/1", '"a,]"',
+             '"\\u00e9"']  # fmt: skip
 BIGINT = (-(2**63), 2**63 - 1)
 NIGHTLY = os.environ.get("HYPOTHESIS_PROFILE") == "nightly"
 EXAMPLES = settings.default.max_examples if NIGHTLY else 40  # about 0.4 s each
@@ -66,6 +71,7 @@ COLUMNS: dict[str, st.SearchStrategy[str | None]] = {
     "origin": maybe(st.sampled_from(CODES)),
     "dest": maybe(st.sampled_from(CODES)),
     "via": maybe(st.sampled_from(CODES)),
+    "j": maybe(st.sampled_from(JSON_TEXT)),
 }
 
 
@@ -79,6 +85,8 @@ class Options:
     x_bounds: tuple[float, float]
     exclusive: bool
     k: int
+    decreasing: bool
+    strict: bool
 
 
 OPTIONS = st.builds(
@@ -91,6 +99,8 @@ OPTIONS = st.builds(
     x_bounds=st.tuples(st.floats(-1e3, 0), st.floats(0, 1e4)),
     exclusive=st.booleans(),
     k=st.integers(-10, 10),
+    decreasing=st.booleans(),
+    strict=st.booleans(),
 )
 ROWS = st.lists(st.fixed_dictionaries(COLUMNS), min_size=1, max_size=12)
 TARGETS = st.lists(maybe(st.sampled_from(CODES)), max_size=5)
@@ -115,6 +125,7 @@ def fields(o: Options) -> dict[str, Any]:
         "origin": {"references": "loc"},
         "dest": {"references": "loc"},
         "via": {},
+        "j": {"json_text": True},
     }
 
 
@@ -129,6 +140,15 @@ def rules(o: Options) -> list[dict[str, Any]]:
             "when": "x IS NOT NULL",
         },  # fmt: skip
         {"name": "m_or_zero", "type": "expression", "check": f"coalesce(m, 0) < {o.k}"},
+        {
+            "name": "m_in_order",
+            "type": "monotonic",
+            "field": "m",
+            "order_by": ["d"],
+            "within": ["origin"],
+            "direction": "decreasing" if o.decreasing else "increasing",
+            "strict": o.strict,
+        },
     ]
 
 
@@ -229,7 +249,43 @@ def field_rules(o: Options, keys: list[str], raw: list[Row], rows: list[dict[str
         each(
             rule, lambda i, f=name: present(rows[i][f]), lambda i, f=name: rows[i][f] not in targets
         )
+    each("trip.j.json", lambda i: present(rows[i]["j"]), lambda i: not strict_json(rows[i]["j"]))
+    out["trip.m_in_order"] = in_order(o, keys, rows)
     return out
+
+
+def strict_json(text: str) -> bool:
+    """RFC 8259: Python's parser without its NaN and Infinity extension."""
+
+    def refuse(constant: str) -> None:
+        raise ValueError(constant)
+
+    try:
+        json.loads(text, parse_constant=refuse)
+    except ValueError:
+        return False
+    return True
+
+
+def in_order(o: Options, keys: list[str], rows: list[dict[str, Any]]) -> list[bool | None]:
+    """monotonic: rows with key, field, order and group present, in (order, key) order within
+    each group; a row fails against its predecessor; the first of a group passes."""
+    flags: list[bool | None] = [None] * len(keys)
+    groups: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        if all(present(row[c]) for c in ("m", "d", "origin")):
+            groups.setdefault(row["origin"], []).append(i)
+    worse: Callable[[int, int], bool]
+    if o.decreasing:
+        worse = (lambda cur, prev: cur >= prev) if o.strict else (lambda cur, prev: cur > prev)
+    else:
+        worse = (lambda cur, prev: cur <= prev) if o.strict else (lambda cur, prev: cur < prev)
+    for members in groups.values():
+        ordered = sorted(members, key=lambda i: (rows[i]["d"], keys[i]))
+        flags[ordered[0]] = False
+        for prev, cur in zip(ordered, ordered[1:], strict=False):
+            flags[cur] = worse(rows[cur]["m"], rows[prev]["m"])
+    return flags
 
 
 def expression_rules(o: Options, rows: list[dict[str, Any]]) -> dict[str, list[bool | None]]:

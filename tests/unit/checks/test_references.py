@@ -146,3 +146,31 @@ def test_one_alias_joined_on_two_conditions_is_refused():
     ]  # fmt: skip
     with pytest.raises(ValueError, match="joined on two conditions"):
         relations(checks)
+
+
+def test_relations_cast_exactly_like_the_rows(tmp_path):
+    # a unique group, a reference target and an order see the same typed values as the
+    # type rule: '17.5' is not the integer 18 and '24-01-01' is not the year 24 (TRY_CAST
+    # alone rounds and reads both)
+    case = TableCase(
+        "vol",
+        {
+            "id": {},
+            "badge": {"type": "integer", "unique": True},
+            "org": {"type": "integer", "references": "org.code"},
+        },
+    )
+    case.with_entity(
+        {"entity": "org", "key": "code", "fields": {"code": {"type": "integer"}}},
+        [{"code": "17.5"}, {"code": "3"}],
+    )
+    case.rows(
+        {"id": "1", "badge": "18", "org": "3"},
+        {"id": "2", "badge": "17.5", "org": "18"},
+        {"id": "3", "badge": "19", "org": "17"},
+    )
+    result = case.run(tmp_path)
+    assert result.failing("vol.badge.type") == ["2"]
+    assert result.failing("vol.badge.unique") == []  # 18 once; 17.5 is no integer
+    # the target's '17.5' is no code: neither 18 nor 17 finds it
+    assert result.failing("vol.org.references") == ["2", "3"]
