@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlglot import exp
 
+from vmsdq.checks.exact import plain_cast
 from vmsdq.checks.model import Check, CompiledEntity
 from vmsdq.core import sealed_files
 from vmsdq.core.errors import SourceError, VmsdqError
@@ -283,7 +284,7 @@ def regex_refusal(check: Check) -> str | None:
     nodes += [part for r in check.relations for part in (r.query, r.on)]
     for node in nodes:
         for found in node.find_all(exp.RegexpFullMatch, exp.RegexpLike):
-            if is_blank_test(found):
+            if is_blank_test(found) or _in_exact_cast(found):
                 continue
             if isinstance(found, exp.RegexpLike):
                 return "a partial regular expression match may differ in Java"
@@ -294,6 +295,16 @@ def regex_refusal(check: Check) -> str | None:
             if why is not None:
                 return f"Java regular expressions differ from RE2 on {why}"
     return None
+
+
+def _in_exact_cast(node: exp.Expr) -> bool:
+    """Inside an exact cast's guard, which the rewrite turns into a plain CAST for Spark."""
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, exp.Case) and plain_cast(parent) is not None:
+            return True
+        parent = parent.parent
+    return False
 
 
 def _column_types(frame: DataFrame) -> dict[str, str]:
