@@ -107,7 +107,7 @@ def _patch(profiler: cProfile.Profile | None) -> None:
 
     connect = DuckDBBackend.connect
     validate = DuckDBBackend.validate
-    DuckDBBackend.connect = lambda self: _Connection(connect(self))  # type: ignore[method-assign]
+    DuckDBBackend.connect = lambda self, spill=None: _Connection(connect(self, spill))  # type: ignore[method-assign]
 
     def timed(self: DuckDBBackend, entities: Any, *args: Any, **kwargs: Any) -> Any:
         started, cpu = time.perf_counter(), cpu_seconds()
