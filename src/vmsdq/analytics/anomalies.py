@@ -55,6 +55,12 @@ def history_series(
     return out
 
 
+def too_short(points: int) -> bool:
+    """True when a series of ``points`` points (the run's own included) cannot flag its last
+    point: the detector needs ``min_history`` points before it in the window."""
+    return points <= AnomalyParams().min_history
+
+
 def flag_run(series: Mapping[Key, Series], run_id: str, settings: AnalyticsSpec) -> list[Anomaly]:
     """The anomalies of ``run_id``'s points, each judged against the history before it."""
     found: list[Anomaly] = []
