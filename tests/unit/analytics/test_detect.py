@@ -76,3 +76,15 @@ def test_counted_series_ignore_one_row_changes_but_not_real_jumps() -> None:
     units = [100 / 44] * 40
     assert detect(days(40), values) != []  # as a plain series every wobble looks anomalous
     assert [f.index for f in detect(days(40), values, units=units)] == [35]
+
+
+def test_too_short_is_exactly_where_the_last_point_can_first_be_flagged() -> None:
+    # the finish step skips reading the history when too_short(runs in the window) holds
+    from vmsdq.analytics.anomalies import too_short
+
+    need = AnomalyParams().min_history
+    for n in (need, need + 1):
+        values = noisy(n)
+        values[-1] = 0.0  # a spike on the last point
+        flagged = [f.index for f in detect(days(n), values)] == [n - 1]
+        assert flagged is not too_short(n), n
