@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from vmsdq.analytics.anomalies import flag_run, history_series, too_short
+from vmsdq.analytics.anomalies import MIN_HISTORY, flag_run, history_series, too_short
 from vmsdq.core.history import Anomaly
 from vmsdq.scoring.settings import AnalyticsSpec
 from vmsdq.services.context import Context
@@ -29,7 +29,7 @@ def detect_for_run(
         history.overall(since),
         history.entities(since=since),
         history.dimensions(since=since),
-        history.rules(since=since),
+        history.varying_rules(since, MIN_HISTORY),  # a flat series flags nothing
         at,
     )
     found = flag_run(series, run_id, settings)

@@ -88,3 +88,11 @@ def test_too_short_is_exactly_where_the_last_point_can_first_be_flagged() -> Non
         values[-1] = 0.0  # a spike on the last point
         flagged = [f.index for f in detect(days(n), values)] == [n - 1]
         assert flagged is not too_short(n), n
+
+
+def test_a_flat_series_flags_nothing_whatever_its_weekdays_and_units() -> None:
+    # flag_run skips flat series without running the detector
+    for value in (0.0, 37.5, 100.0):
+        assert detect(days(60), [value] * 60) == []
+        assert detect(days(60), [value] * 60, units=[100.0] * 60) == []
+        assert detect(days(60), [value] * 60, AnomalyParams(seasonal=False)) == []
