@@ -39,6 +39,7 @@ from vmsdq.engine.plan import (
     RowPlan,
     base_select,
     create_flags,
+    duckdb_sql,
     flags_select,
     key_of,
     key_text,
@@ -81,7 +82,7 @@ def materialise_relations(
             replace=True,
             properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
         )
-        con.execute(statement.sql(dialect="duckdb", copy=False))
+        con.execute(duckdb_sql(statement))
         built[relation.alias] = name
     return built
 
@@ -181,7 +182,7 @@ def run_affected(
         .from_(_parquet(con, folder / FLAGS_FILE).as_(OLD))
         .where(exp.Not(this=_in_affected(col(KEY, OLD))))
     )
-    con.execute(create_flags(exp.union(kept, fresh, distinct=False)).sql(dialect="duckdb"))
+    con.execute(duckdb_sql(create_flags(exp.union(kept, fresh, distinct=False, copy=False))))
     counted = con.execute(f'SELECT (SELECT count(*) FROM "{AFFECTED}"), count(*) FROM "{FLAGS}"')
     row = counted.fetchone()
     assert row is not None
@@ -195,7 +196,7 @@ def run_full(
     built = materialise_relations(con, plan.checks)
     sign(con, entity)
     statement = create_flags(flags_select(plan, entity, entity.name, materialised=built))
-    con.execute(statement.sql(dialect="duckdb", copy=False))
+    con.execute(duckdb_sql(statement))
     return Incremental(full=True, digest=digest)
 
 

@@ -16,7 +16,7 @@ from sqlglot import exp
 
 from vmsdq.checks.exact import exact_cast
 from vmsdq.checks.model import BASE, Check, CompiledEntity, Relation
-from vmsdq.checks.sql import RAW_SUFFIX, col, lit, table
+from vmsdq.checks.sql import CONTENT, RAW_SUFFIX, col, lit, table
 
 FLAGS = "__flags"
 KEY = "__key"
@@ -26,6 +26,11 @@ VARCHAR = exp.DataType.build("VARCHAR")
 # 100k volunteers (34 failing checks, 448k failure rows): UNION ALL 0.54-0.62 s CPU, UNNEST
 # 0.78-0.81 s; with hundreds of checks one scan per check costs more than the UNNEST.
 UNION_PARTS = 64
+# Any text whose first byte is at least "!" (0x21) holds a character other than the blanks
+# (space, tab, CR, LF are all below it): DuckDB compares text byte by byte, so one comparison
+# decides most presence tests and only the rest go to RE2 (issue #9: 1.1 -> 0.33 s CPU for six
+# presence tests over 2.5M rows).
+ABOVE_BLANKS = "!"
 
 
 def base_columns(entity: CompiledEntity, checks: Iterable[Check]) -> set[str]:
@@ -151,6 +156,25 @@ def _evaluate(
     if rows_where is not None:
         base = base.where(rows_where, copy=False)
     return select.with_(BASE, as_=base, copy=False)
+
+
+def duckdb_sql(statement: exp.Expr) -> str:
+    """A statement built for the DuckDB backend as its SQL, rewritten in place for DuckDB
+    alone: each presence test ``x ~ CONTENT`` first compares x with ``ABOVE_BLANKS``.
+
+    Only for statements built afresh (``flags_select`` copies what it takes from checks);
+    the pushdown to other databases keeps the plain test (their collations do not compare
+    text by bytes).
+    """
+    return statement.transform(_presence_shortcut, copy=False).sql(dialect="duckdb", copy=False)
+
+
+def _presence_shortcut(node: exp.Expr) -> exp.Expr:
+    is_test = isinstance(node, exp.RegexpLike) and node.expression == exp.Literal.string(CONTENT)
+    if not is_test:
+        return node
+    above = exp.GTE(this=node.this.copy(), expression=exp.Literal.string(ABOVE_BLANKS))
+    return exp.Case(ifs=[exp.If(this=above, true=exp.true())], default=node)
 
 
 def key_text(entity: CompiledEntity) -> exp.Expr:

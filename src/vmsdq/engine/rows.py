@@ -16,7 +16,7 @@ from sqlglot import exp
 from vmsdq.checks.model import Check, CompiledEntity
 from vmsdq.engine import incremental
 from vmsdq.engine.incremental import Incremental
-from vmsdq.engine.plan import RowPlan, counts_select, create_flags, flags_select
+from vmsdq.engine.plan import RowPlan, counts_select, create_flags, duckdb_sql, flags_select
 
 
 @dataclass
@@ -91,8 +91,7 @@ def flags_sql(entity: CompiledEntity, checks: Sequence[Check]) -> str:
 
 
 def _materialise(con: duckdb.DuckDBPyConnection, entity: CompiledEntity, plan: RowPlan) -> None:
-    statement = create_flags(flags_select(plan, entity, entity.name))
-    con.execute(statement.sql(dialect="duckdb", copy=False))
+    con.execute(duckdb_sql(create_flags(flags_select(plan, entity, entity.name))))
 
 
 def _broken(
