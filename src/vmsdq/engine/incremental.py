@@ -34,7 +34,15 @@ from vmsdq.checks.model import BASE, Check, CompiledEntity, Relation
 from vmsdq.checks.sql import col, table
 from vmsdq.core import sealed_files
 from vmsdq.engine.keys import key_columns, row_key, view_key
-from vmsdq.engine.plan import FLAGS, KEY, RowPlan, base_select, create_flags, flags_select, relations
+from vmsdq.engine.plan import (
+    FLAGS,
+    KEY,
+    RowPlan,
+    base_select,
+    create_flags,
+    flags_select,
+    relations,
+)
 
 CURRENT = "current"  # names the folder of the state in force
 META = "state.json"

@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from vmsdq.checks import compile_entity
+from vmsdq.core.snapshots import Snapshot
+from vmsdq.engine.duckdb_backend import DuckDBBackend
+from vmsdq.engine.planner import split_by_capabilities
 from vmsdq.engine.testing import TableCase
 
 AGE = {"type": "integer", "min": 0, "max": 120}
@@ -45,6 +49,11 @@ def test_spellings_of_one_value_are_keys_of_their_own(tmp_path: Path) -> None:
     assert result.failing("vol.id.unique") == sorted(spellings)
     assert result.failing("vol.age.range") == sorted([*spellings, "19"])
     assert result.rule("vol.id.type").failed == 0  # each casts exactly
+    twice = _ages("integer", ["17.5", "17.5", "1"])
+    twice.fields["id"]["unique"] = True
+    again = twice.run(tmp_path / "twice")
+    assert again.failing("vol.id.type") == ["17.5", "17.5"]  # no integer: not a duplicate
+    assert again.rule("vol.id.unique").failed == 0
 
 
 def test_a_typed_column_gives_the_typed_value(tmp_path: Path) -> None:
@@ -90,3 +99,13 @@ def test_relations_compare_typed_values_and_leave_a_key_that_does_not_cast_out(
     assert result.failing("p.team.references") == ["d"]  # ' 7' is 7; '8.5' is no team
     assert result.rule("p.team.references").evaluated == 3
     assert result.failing("p.team.type") == ["b"]
+
+
+def test_a_number_key_is_written_by_duckdb_only(tmp_path: Path) -> None:
+    """Databases and Spark write the double 20000.0 as 20000 (or 2.0E4): never pushed."""
+    spec = TableCase("m", {"x": {"type": "number"}, "age": AGE}, key="x").spec()
+    entity = compile_entity(spec, {"m": spec})
+    views = {"m": Snapshot("m", "mem:m", table=pa.table({"x": [20000.0], "age": [1]}))}
+    split = split_by_capabilities(entity, DuckDBBackend(), views)
+    assert split.pushed == ()
+    assert set(split.reasons.values()) == {"a number key is written by DuckDB"}
