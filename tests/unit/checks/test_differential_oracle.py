@@ -110,13 +110,21 @@ TARGETS = st.lists(maybe(st.sampled_from(CODES)), max_size=5)
 MAX_ROWS = 12
 # an integer key: per row one of these around a value no other row casts to (or no integer)
 SPELLINGS = ["{}", " {} ", "{}.0", "+{}", "0{}", "{}.5", "0x{}", "1e{}", "9999999999999999999{}"]
+
+
+def spelled(values: list[int], spellings: list[str | None]) -> list[str | None]:
+    pairs = zip(values, spellings, strict=True)
+    return [s if s is None or "{" not in s else s.format(v) for v, s in pairs]
+
+
 INTEGER_IDS = st.one_of(
     st.none(),  # text ids r0, r1, ...
-    st.tuples(
+    st.builds(
+        spelled,
         st.permutations(list(range(-3, MAX_ROWS - 3))),
         st.lists(st.one_of(st.sampled_from(SPELLINGS), st.sampled_from(["", " ", None])),
                  min_size=MAX_ROWS, max_size=MAX_ROWS),
-    ).map(lambda drawn: [s if s is None or "{" not in s else s.format(v) for v, s in zip(*drawn)]),
+    ),
 )  # fmt: skip
 
 

@@ -112,15 +112,15 @@ def validate(
     data: dict[str, list[dict[str, Any]]],
     folder: Path,
     state,
-    person_id: pa.DataType = pa.int64(),
+    person_id: pa.DataType | None = None,
 ) -> dict[str, EntityResult]:
     compiled = [compile_entity(s, specs) for s in specs.values()]
     schemas = {
         "team": pa.schema([("code", pa.string()), ("name", pa.string()),
                            ("region", pa.string()), ("size", pa.int64()),
                            ("active", pa.bool_())]),
-        "person": pa.schema([("id", person_id), ("email", pa.string()), ("team", pa.string()),
-                             ("age", pa.int64()), ("hours", pa.float64())]),
+        "person": pa.schema([("id", person_id or pa.int64()), ("email", pa.string()),
+                             ("team", pa.string()), ("age", pa.int64()), ("hours", pa.float64())]),
     }  # fmt: skip
     snapshots = {
         name: Snapshot(
