@@ -75,7 +75,9 @@ def in_database(node: exp.Expr) -> exp.Expr | None:
 
     A database has no ``typeof``, and where a check goes down every key part casts exactly
     (its column's type is the field's: ``sql_dialect.SAFE_CASTS``), so the key is the typed
-    value as text, or the value as read where that is NULL (a NaN of a number key).
+    value as text, as DuckDB writes it; the value as read stands in should a cast still be
+    NULL. Number keys (databases write ``20000.0`` as ``20000``) and composite keys never
+    go down (``planner.split_by_capabilities``).
     """
     plain = node.meta.get(IN_DATABASE)
     return plain.copy() if isinstance(plain, exp.Expr) else None
