@@ -33,6 +33,7 @@ from sqlglot import exp
 from vmsdq.checks.model import BASE, Check, CompiledEntity, Relation
 from vmsdq.checks.sql import col, table
 from vmsdq.core import sealed_files
+from vmsdq.engine.keys import key_columns, row_key, view_key
 from vmsdq.engine.plan import (
     FLAGS,
     KEY,
@@ -41,8 +42,6 @@ from vmsdq.engine.plan import (
     create_flags,
     duckdb_sql,
     flags_select,
-    key_of,
-    key_text,
     relations,
 )
 
@@ -136,7 +135,8 @@ def time_dependent(checks: Sequence[Check]) -> bool:
 
 
 def sign(con: duckdb.DuckDBPyConnection, entity: CompiledEntity) -> None:
-    """``__signs``: per key (as text) the count and the sum (mod 2^64) of its rows' hashes."""
+    """``__signs``: per key (``keys.view_key``, the flags table's) the count and the sum
+    (mod 2^64) of its rows' hashes."""
     row_hash = exp.func("HASH", *[col(c.name, None) for c in entity.columns], copy=False)
     total = exp.Sum(this=exp.cast(row_hash, "HUGEINT"))  # order-free, duplicates counted
     folded = exp.Cast(
@@ -145,7 +145,7 @@ def sign(con: duckdb.DuckDBPyConnection, entity: CompiledEntity) -> None:
     )
     select = (
         exp.select(
-            exp.alias_(key_text(entity), KEY, quoted=True),
+            exp.alias_(view_key(entity), KEY, quoted=True),
             exp.alias_(exp.Count(this=exp.Star()), "n", quoted=True),
             exp.alias_(folded, "s", quoted=True),
         )
@@ -175,7 +175,7 @@ def run_affected(
     for part in parts[1:]:
         union = exp.union(union, part, distinct=True, copy=False)
     _temp(con, AFFECTED, union)
-    in_affected = _in_affected(key_text(entity))
+    in_affected = _in_affected(view_key(entity))
     fresh = flags_select(plan, entity, entity.name, rows_where=in_affected, materialised=built)
     kept = (
         exp.select("*")
@@ -266,12 +266,11 @@ def _joining(
     changed = exp.union(
         exp.select("*").from_(added), exp.select("*").from_(removed), distinct=False
     )
-    needed = set(entity.keys)
+    needed = key_columns(entity)
     needed |= {c.name for c in relation.on.find_all(exp.Column) if c.table == BASE}
     base = base_select(entity, entity.name, needed)
-    key = key_of([col(k) for k in entity.keys])
     return (
-        exp.select(exp.alias_(key, KEY, quoted=True))
+        exp.select(exp.alias_(row_key(entity), KEY, quoted=True))
         .from_(exp.to_table(BASE))
         .join(exp.paren(changed).as_(relation.alias, quoted=True), on=relation.on.copy())
         .with_(BASE, as_=base)

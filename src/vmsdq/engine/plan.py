@@ -17,6 +17,7 @@ from sqlglot import exp
 from vmsdq.checks.exact import exact_cast
 from vmsdq.checks.model import BASE, Check, CompiledEntity, Relation
 from vmsdq.checks.sql import CONTENT, RAW_SUFFIX, col, lit, table
+from vmsdq.engine.keys import key_columns, row_key
 
 FLAGS = "__flags"
 KEY = "__key"
@@ -34,8 +35,8 @@ ABOVE_BLANKS = "!"
 
 
 def base_columns(entity: CompiledEntity, checks: Iterable[Check]) -> set[str]:
-    """Names of ``base`` columns the checks read (``<field>__raw`` for raw text)."""
-    names = set(entity.keys)
+    """Names of ``base`` columns the checks and the key read (``<field>__raw``: as read)."""
+    names = key_columns(entity)
     for check in checks:
         for node in _expressions(check):
             for column in node.find_all(exp.Column):
@@ -130,8 +131,7 @@ def _evaluate(
 ) -> exp.Select:
     """Key, flags and raw offending values over ``base`` joined to every relation once."""
     needed = base_columns(entity, plan.checks)
-    key = key_of([col(k) for k in entity.keys])
-    projections: list[exp.Expr] = [exp.alias_(key, KEY, quoted=True, copy=False)]
+    projections: list[exp.Expr] = [exp.alias_(row_key(entity), KEY, quoted=True, copy=False)]
     projections += [
         exp.alias_(flag(c), f"c{i}", quoted=True, copy=False) for i, c in enumerate(plan.checks)
     ]
@@ -175,21 +175,6 @@ def _presence_shortcut(node: exp.Expr) -> exp.Expr:
         return node
     above = exp.GTE(this=node.this.copy(), expression=exp.Literal.string(ABOVE_BLANKS))
     return exp.Case(ifs=[exp.If(this=above, true=exp.true())], default=node)
-
-
-def key_text(entity: CompiledEntity) -> exp.Expr:
-    """The flags table's key over the view's own columns: the typed key as text."""
-    types = {c.name: c.sql_type for c in entity.columns}
-    typed = [exp.TryCast(this=col(k, None), to=exp.DataType.build(types[k])) for k in entity.keys]
-    return key_of(typed)
-
-
-def key_of(parts: Sequence[exp.Expr]) -> exp.Expr:
-    """A failure's key as text: the value of a one-field key; for a composite key a JSON
-    array of its typed parts (``["JFK","2013-01-01 05:00:00"]``: numbers stay numbers)."""
-    if len(parts) == 1:
-        return _text(parts[0])
-    return _text(exp.JSONArray(expressions=list(parts)))
 
 
 def create_flags(select: exp.Query) -> exp.Create:
