@@ -125,10 +125,11 @@ def num_rows(path: str | Path) -> int:
 
 def _plain_rows(path: str | Path) -> int:
     """The row count of an unencrypted Parquet file, from its footer, read by DuckDB (a run
-    over CSV or JSON then never imports pyarrow: issue #9)."""
-    import duckdb
+    over CSV or JSON then never imports pyarrow: issue #9) through a cursor of the process's
+    database (opening one per file cost ~20 ms)."""
+    from vmsdq.core import duckdb_cursors
 
-    with duckdb.connect(":memory:") as con:
+    with duckdb_cursors.cursor("metadata") as con:
         found = con.execute("SELECT num_rows FROM parquet_file_metadata(?)", [str(path)]).fetchone()
     return int(found[0]) if found else 0
 

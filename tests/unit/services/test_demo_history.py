@@ -28,3 +28,17 @@ def test_simulate_stores_one_scored_run_per_day(tmp_path: Path) -> None:
     volunteer = ctx.repos.history.entities(entity="volunteer")["volunteer"]
     assert volunteer[1].rows is not None and volunteer[1].rows >= 120
     assert volunteer[0].failed is not None and volunteer[0].evaluated
+
+
+@pytest.mark.slow
+def test_days_generated_ahead_store_the_same_history(tmp_path: Path) -> None:
+    end = datetime(2026, 11, 25, 6, tzinfo=UTC)
+    scores = {}
+    for ahead in (False, True):
+        simulate(tmp_path / str(ahead), 3, volunteers=150, seed=5, end=end, ahead=ahead)
+        ctx = open_context(tmp_path / str(ahead))
+        overall = [(p.at, p.score) for p in ctx.repos.history.overall()]
+        entities = ctx.repos.history.entities(entity="participation")["participation"]
+        scores[ahead] = overall, [(p.rows, p.failed, p.evaluated) for p in entities]
+    assert len(scores[True][0]) == 3
+    assert scores[True] == scores[False]
