@@ -25,12 +25,13 @@ PROJECT_FILES = ("vmsdq.yaml", "entities")  # what the generator reads of the pr
 
 @dataclass(frozen=True)
 class DemoDay:
-    """The arguments of one day's ``generate_demo`` (no truth file, with the Salesforce side)."""
+    """The arguments of one day's ``generate_demo`` (always with the Salesforce side)."""
 
     volunteers: int
     seed: int
     defect_scale: float
-    as_of: datetime
+    as_of: datetime | None  # None: the minute it is generated
+    write_truth: bool | None = False  # a day of history needs no ground truth
 
 
 def generate_day(project_dir: Path, day: DemoDay) -> Path:
@@ -43,8 +44,8 @@ def generate_day(project_dir: Path, day: DemoDay) -> Path:
         seed=day.seed,
         defect_scale=day.defect_scale,
         as_of=day.as_of,
-        write_truth=False,  # the ground truth is for tests; a day of history needs none
-        salesforce=True,  # but it is reconciled with the Salesforce side
+        write_truth=day.write_truth,
+        salesforce=True,  # every day is reconciled with the Salesforce side
     )
     return project_dir
 

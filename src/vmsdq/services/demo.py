@@ -24,6 +24,7 @@ def simulate(
     end: datetime | None = None,
     progress: Callable[[int, DayPlan], None] | None = None,
     ahead: bool | None = None,
+    then: DemoDay | None = None,
 ) -> list[str]:
     """Generate, validate, store and score one run per simulated day; returns the run ids.
 
@@ -31,15 +32,20 @@ def simulate(
     run's clock fixed at that day, so trends and anomalies have a real history to read.
     ``progress(i, day)`` is called once day ``i`` (from 0) is stored. With ``ahead`` (default:
     from 1,000 volunteers) the next day's data is generated in a worker process while a day
-    is validated (the same files: ``vmsdq.demo.ahead``).
+    is validated (the same files: ``vmsdq.demo.ahead``). ``then`` is the data left in the
+    project at the end (not validated here), generated during the last day's run.
     """
     planned = plan(days, volunteers=volunteers, seed=seed, end=end)
     data = [DemoDay(p.volunteers, seed + i, p.defect_scale, p.day) for i, p in enumerate(planned)]
+    if then is not None:
+        data.append(then)
     if ahead is None:
         ahead = volunteers >= AHEAD_MIN_VOLUNTEERS
     run_ids: list[str] = []
     project: Project | None = None
     for i in days_in_place(project_dir, data, ahead=ahead):
+        if i == len(planned):
+            break  # ``then`` is in place: the caller's
         if project is None:  # the pack is installed with the first day's data
             project = _one_engine_thread(load(project_dir)) if ahead else load(project_dir)
         run_ids.append(run_now(open_context(project), now=planned[i].day).run_id)
