@@ -3,7 +3,7 @@ fresh generation gives."""
 
 from vmsdq.checks import compile_entity
 from vmsdq.engine import rows
-from vmsdq.engine.plan import RowPlan, create_flags, flags_select
+from vmsdq.engine.plan import RowPlan, create_flags, duckdb_sql, flags_select
 from vmsdq.spec.models import EntitySpec
 
 VOL = EntitySpec.model_validate(
@@ -16,7 +16,7 @@ VOL = EntitySpec.model_validate(
 
 
 def _fresh(entity, plan):
-    return create_flags(flags_select(plan, entity, entity.name)).sql(dialect="duckdb")
+    return duckdb_sql(create_flags(flags_select(plan, entity, entity.name)))
 
 
 def test_the_same_objects_reuse_the_statement_and_others_get_their_own():
