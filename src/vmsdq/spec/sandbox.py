@@ -328,7 +328,7 @@ def parse_one(
     try:
         tokenizer, parser = _reader(dialect)
         tokens = tokenizer.tokenize(sql)
-        if any(t.token_type == TokenType.SEMICOLON for t in tokens):
+        if ";" in sql and any(t.token_type == TokenType.SEMICOLON for t in tokens):
             raise refuse("';' is not allowed: write one expression, not statements")
         trees = parser.parse(tokens, sql)  # the tokens once, not again in parse
     except ParseError as e:
