@@ -222,6 +222,7 @@ def _parse(sql: str) -> tuple[exp.Expression, tuple[str, ...], int] | str:
 
 
 _POSITIONS = ("line", "col", "start", "end")  # what the parser notes in a node's meta
+_POSITION_KEYS = frozenset(_POSITIONS)
 
 
 def _walk(tree: exp.Expression) -> tuple[tuple[str, ...], int]:
@@ -233,16 +234,17 @@ def _walk(tree: exp.Expression) -> tuple[tuple[str, ...], int]:
     queue = deque([(tree, 1)])
     while queue:
         node, depth = queue.popleft()
-        reason = _refusal(node)
+        reason = None if type(node) in _PLAIN else _refusal(node)
         if reason:
             raise _Refused(reason)
         node.comments = None
         meta = node._meta  # not ``node.meta``: that creates one where there is none
         if meta is not None:
-            for key in _POSITIONS:
-                meta.pop(key, None)
-            if not meta:
+            if meta.keys() == _POSITION_KEYS:
                 node._meta = None
+            else:
+                for key in _POSITIONS:
+                    meta.pop(key, None)
         if isinstance(node, exp.Column):
             names[node.name] = None
         deepest = max(deepest, depth)
@@ -357,6 +359,9 @@ def parse_one(
     return tree
 
 
+_SPECIAL = (exp.Column, exp.Identifier, exp.Var, exp.In, exp.DataType)  # see _refusal
+# node types _refusal allows whatever they hold (the checks of _SPECIAL do not apply to them)
+_PLAIN = frozenset(t for t in (*_NODES, *_FUNCTIONS) if not issubclass(t, _SPECIAL))
 _READERS = threading.local()  # per thread: a tokenizer and a parser per dialect
 
 
