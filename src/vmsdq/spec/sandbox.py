@@ -247,12 +247,16 @@ def _walk(tree: exp.Expression) -> tuple[tuple[str, ...], int]:
                     meta.pop(key, None)
         if isinstance(node, exp.Column):
             names[node.name] = None
-        deepest = max(deepest, depth)
+        if depth > deepest:
+            deepest = depth
+        kind = type(node)
         for child in node.iter_expressions():
-            chained = isinstance(child, exp.Connector) and type(child) is type(node)
-            leaf = isinstance(child, exp.Identifier | exp.DataType)
-            queue.append((child, depth if chained or leaf else depth + 1))
+            chained = type(child) is kind and isinstance(child, exp.Connector)
+            queue.append((child, depth if chained or isinstance(child, _LEAVES) else depth + 1))
     return tuple(names), deepest
+
+
+_LEAVES = (exp.Identifier, exp.DataType)  # do not add a level of nesting
 
 
 _CONDITIONS = (
