@@ -75,7 +75,7 @@ class RuleContext:
         return self.column(name) if self.is_text(name) else cast(raw_col(name), "VARCHAR")
 
     def present(self, name: str) -> exp.Expr:
-        return is_present(self.column(name), text=self.is_text(name))
+        return is_present(self.column(name), text=self.is_text(name), own=True)
 
     def parse(
         self, sql: str, *, entity: EntitySpec | None = None, table: str | None = BASE

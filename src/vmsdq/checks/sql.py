@@ -61,12 +61,19 @@ def cast(value: exp.Expr, name: str) -> exp.Cast:
     return node
 
 
-def is_present(value: exp.Expr, *, text: bool) -> exp.Expr:
-    """``value`` is not NULL and, for text, not blank after trimming BLANK_CHARS."""
-    not_null = exp.Not(this=exp.Is(this=value.copy(), expression=exp.null()))
+def is_present(value: exp.Expr, *, text: bool, own: bool = False) -> exp.Expr:
+    """``value`` is not NULL and, for text, not blank after trimming BLANK_CHARS.
+
+    ``own``: the caller hands ``value`` over (a node nothing else holds), so it is used in
+    place once instead of copied (a copy costs several times a new column).
+    """
+    not_null = exp.Not(this=exp.Is(this=value.copy() if text or not own else value,
+                                   expression=exp.null()))  # fmt: skip
     if not text:
         return not_null
-    has_content = exp.RegexpLike(this=value.copy(), expression=exp.Literal.string(CONTENT))
+    has_content = exp.RegexpLike(
+        this=value if own else value.copy(), expression=exp.Literal.string(CONTENT)
+    )
     return exp.And(this=not_null, expression=has_content)  # exp.and_ of two non-connectors
 
 
