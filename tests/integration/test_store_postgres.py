@@ -141,3 +141,41 @@ def test_two_tenants_and_two_projects_share_one_database_and_see_only_their_own(
                 get_run(ctx, theirs)
             with pytest.raises(NotFoundError):
                 list_failures(ctx, theirs)
+
+
+def test_rule_history_and_the_varying_series_on_postgresql(schema_url: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from vmsdq.core.results import EntityResult, RuleResult
+    from vmsdq.core.words import Dimension, Outcome, Severity
+    from vmsdq.store import Repositories
+
+    def result(name: str, evaluated: int, failed: int) -> RuleResult:
+        outcome = Outcome.failed if failed else Outcome.passed
+        return RuleResult(
+            name, "volunteer", "expression", Dimension.validity, Severity.error, 1.0,
+            evaluated, failed, outcome,
+        )  # fmt: skip
+
+    upgraded(schema_url)
+    db = Database.connect(schema_url)
+    t0 = datetime(2026, 11, 1, 9, tzinfo=UTC)
+    for tenant, step in (("acme", 1), ("globex", 0)):
+        repos = Repositories(db, tenant, "vms")
+        for day in range(4):
+            run_id = f"{tenant}{day}"
+            repos.runs.create(run_id, t0 + timedelta(days=day), {"entities": ["volunteer"]}, [])
+            rules = [
+                result("volunteer.flat", 100, 2),
+                result("volunteer.moves", 100, step * day),
+                result("volunteer.same_share", 3 * (day + 1), day + 1),  # a third each run
+            ]
+            repos.results.save_entity(run_id, 0, EntityResult("volunteer", 100, rules=rules))
+            repos.runs.set_status(run_id, "completed", t0)
+    acme, globex = (Repositories(db, t, "vms").history for t in ("acme", "globex"))
+    every = acme.rules(since=t0)
+    assert [p.run_id for p in every["volunteer.moves"]] == ["acme0", "acme1", "acme2", "acme3"]
+    assert [p.score for p in every["volunteer.moves"]] == [100.0, 99.0, 98.0, 97.0]
+    assert acme.rules(limit=1000) == every
+    assert acme.varying_rules(t0, 3) == {"volunteer.moves": every["volunteer.moves"]}
+    assert globex.varying_rules(t0, 3) == {}  # globex's own series are all flat

@@ -55,11 +55,23 @@ def history_series(
     return out
 
 
+MIN_HISTORY = AnomalyParams().min_history  # points a series needs before one is judged
+
+
+def too_short(points: int) -> bool:
+    """True when a series of ``points`` points (the run's own included) cannot flag its last
+    point: the detector needs ``min_history`` points before it in the window."""
+    return points <= MIN_HISTORY
+
+
 def flag_run(series: Mapping[Key, Series], run_id: str, settings: AnalyticsSpec) -> list[Anomaly]:
     """The anomalies of ``run_id``'s points, each judged against the history before it."""
     found: list[Anomaly] = []
     for key, points in series.items():
-        if not points or points[-1][0] != run_id:
+        if not points or points[-1][0] != run_id or too_short(len(points)):
+            continue
+        first = points[0][2]
+        if all(p[2] == first for p in points):  # a flat series: every z-score is 0
             continue
         params = AnomalyParams(
             sensitivity=settings.anomaly_sensitivity,

@@ -18,7 +18,6 @@ from vmsdq.core.results import RunResult, Verdict
 from vmsdq.core.scores import RunScores
 from vmsdq.core.words import RunStatus
 from vmsdq.services.context import Context
-from vmsdq.services.reconciliation import reconciliations
 from vmsdq.spec.alerts import AlertKind, AlertRuleSpec, seconds
 
 OVERALL = "overall"
@@ -190,6 +189,8 @@ def critical_failing(ctx: Context, rule: AlertRuleSpec, seen: Observed) -> list[
 
 
 def reconciliation_gap(ctx: Context, rule: AlertRuleSpec, seen: Observed) -> list[Finding]:
+    from vmsdq.services.reconciliation import reconciliations  # only rules of this kind
+
     if seen.run.status != RunStatus.completed:
         return []
     out = []

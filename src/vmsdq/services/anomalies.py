@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from vmsdq.analytics.anomalies import flag_run, history_series
+from vmsdq.analytics.anomalies import MIN_HISTORY, flag_run, history_series, too_short
 from vmsdq.core.history import Anomaly
 from vmsdq.scoring.settings import AnalyticsSpec
 from vmsdq.services.context import Context
@@ -15,14 +15,21 @@ from vmsdq.services.settings import in_force
 def detect_for_run(
     ctx: Context, run_id: str, at: datetime, settings: AnalyticsSpec
 ) -> list[Anomaly]:
-    """Flag the points of ``run_id`` against the history before it; replace its anomalies."""
+    """Flag the points of ``run_id`` against the history before it; replace its anomalies.
+
+    A series has at most one point per run: when the window holds too few runs for any
+    series to be judged, the history (runs x rules rows) is not read at all."""
     since = at - timedelta(days=2 * settings.anomaly_window_days)
     history = ctx.repos.history.including(run_id)
+    runs = history.runs_between(since)
+    if too_short(sum(1 for _, started in runs if started <= at)):
+        ctx.repos.anomalies.replace(run_id, [])
+        return []
     series = history_series(
         history.overall(since),
         history.entities(since=since),
         history.dimensions(since=since),
-        history.rules(since=since),
+        history.varying_rules(since, MIN_HISTORY),  # a flat series flags nothing
         at,
     )
     found = flag_run(series, run_id, settings)

@@ -5,24 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, fields
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vmsdq.analytics.trends import Trend
-from vmsdq.core.history import Anomaly, HistoryPoint
-from vmsdq.core.results import EntityResult, RuleResult, RunResult
-from vmsdq.core.scores import RunScores
-from vmsdq.scoring.explain import Explanation, RuleGain
-from vmsdq.services.catalog import EntityInfo, RuleInfo
-from vmsdq.services.config_diff import SettingsDiff
-from vmsdq.services.dashboard import Overview
-from vmsdq.services.editor import EditPreview
-from vmsdq.services.failures import FailureRow
-from vmsdq.services.history import Series
-from vmsdq.services.reconciliation import Mismatch, Reconciliation
-from vmsdq.services.scores import ScorePreview
-from vmsdq.services.settings import ConfigVersion, as_pairs
-from vmsdq.store.pages import Page
-from vmsdq.store.records import RunSummary, StepRecord
+from vmsdq.services.settings import as_pairs
+
+if TYPE_CHECKING:  # annotations only: a validate imports none of these use cases' modules
+    from vmsdq.analytics.trends import Trend
+    from vmsdq.core.history import Anomaly, HistoryPoint
+    from vmsdq.core.results import EntityResult, RuleResult, RunResult
+    from vmsdq.core.scores import RunScores
+    from vmsdq.scoring.explain import Explanation, RuleGain
+    from vmsdq.services.catalog import EntityInfo, RuleInfo
+    from vmsdq.services.config_diff import SettingsDiff
+    from vmsdq.services.dashboard import Overview
+    from vmsdq.services.editor import EditPreview
+    from vmsdq.services.failures import FailureRow
+    from vmsdq.services.history import Series
+    from vmsdq.services.reconciliation import Mismatch, Reconciliation
+    from vmsdq.services.scores import ScorePreview
+    from vmsdq.services.settings import ConfigVersion
+    from vmsdq.store.pages import Page
+    from vmsdq.store.records import RunSummary, StepRecord
 
 _NAMES: dict[type, tuple[str, ...]] = {}
 

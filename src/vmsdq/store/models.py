@@ -4,8 +4,6 @@ Every row carries ``tenant_id`` and ``project`` (the :class:`Scoped` columns); r
 add both to every query in one place (``vmsdq.store.scope``), never by hand.
 """
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 from typing import Any
 

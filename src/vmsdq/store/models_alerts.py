@@ -1,7 +1,5 @@
 """Alert and webhook tables: rules edited through the API, incidents, subscriptions, deliveries."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

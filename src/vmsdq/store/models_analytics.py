@@ -1,7 +1,5 @@
 """Analytics tables of the results database: scoring config versions and anomalies."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

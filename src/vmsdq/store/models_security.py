@@ -4,8 +4,6 @@ Accounts and tokens belong to a tenant (any of its projects); audit entries belo
 tenant's project like every other scoped row.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vmsdq.core.results import EntityResult, RuleResult, RunResult
 from vmsdq.core.words import Dimension, Outcome, Severity
 from vmsdq.store.models import EntityResultRow, RuleResultRow, Run
+
+if TYPE_CHECKING:
+    from sqlalchemy import Row
 
 LEVELS = ("rule", "dimension", "entity", "overall")
 
@@ -87,7 +90,25 @@ def rule_values(run_id: str, position: int, e: EntityResult) -> list[dict[str, A
     ]
 
 
-def to_rule(row: RuleResultRow) -> RuleResult:
+RULE_COLUMNS = (  # what a RuleResult is rebuilt from (selected as columns by ``runs.get``)
+    "entity_index",
+    "position",
+    "rule",
+    "entity",
+    "kind",
+    "dimension",
+    "severity",
+    "weight",
+    "evaluated",
+    "failed",
+    "outcome",
+    "message",
+    "observed",
+)
+
+
+def to_rule(row: RuleResultRow | Row[Any]) -> RuleResult:
+    """A rule result from its stored row (an ORM object or a row of ``RULE_COLUMNS``)."""
     return RuleResult(
         rule=row.rule,
         entity=row.entity,
@@ -103,7 +124,9 @@ def to_rule(row: RuleResultRow) -> RuleResult:
     )
 
 
-def to_run(run: Run, entities: list[EntityResultRow], rules: list[RuleResultRow]) -> RunResult:
+def to_run(
+    run: Run, entities: list[EntityResultRow], rules: Sequence[RuleResultRow | Row[Any]]
+) -> RunResult:
     """Rebuild a run; each rule returns to the entity result it was saved under."""
     by_position = {
         e.position: EntityResult(

@@ -76,3 +76,23 @@ def test_counted_series_ignore_one_row_changes_but_not_real_jumps() -> None:
     units = [100 / 44] * 40
     assert detect(days(40), values) != []  # as a plain series every wobble looks anomalous
     assert [f.index for f in detect(days(40), values, units=units)] == [35]
+
+
+def test_too_short_is_exactly_where_the_last_point_can_first_be_flagged() -> None:
+    # the finish step skips reading the history when too_short(runs in the window) holds
+    from vmsdq.analytics.anomalies import too_short
+
+    need = AnomalyParams().min_history
+    for n in (need, need + 1):
+        values = noisy(n)
+        values[-1] = 0.0  # a spike on the last point
+        flagged = [f.index for f in detect(days(n), values)] == [n - 1]
+        assert flagged is not too_short(n), n
+
+
+def test_a_flat_series_flags_nothing_whatever_its_weekdays_and_units() -> None:
+    # flag_run skips flat series without running the detector
+    for value in (0.0, 37.5, 100.0):
+        assert detect(days(60), [value] * 60) == []
+        assert detect(days(60), [value] * 60, units=[100.0] * 60) == []
+        assert detect(days(60), [value] * 60, AnomalyParams(seasonal=False)) == []

@@ -45,8 +45,13 @@ def test_the_exit_codes_are_listed_as_the_code_defines_them() -> None:
 def _command(args: list[str]) -> click.Command:
     command: click.Command = main
     for word in args:
-        if isinstance(command, click.Group) and word in command.commands:
-            command = command.commands[word]
+        found = (
+            command.get_command(click.Context(command), word)
+            if isinstance(command, click.Group)
+            else None
+        )
+        if found is not None:
+            command = found
     return command
 
 

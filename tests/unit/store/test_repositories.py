@@ -198,3 +198,57 @@ def test_unreachable_database_error_hides_the_password() -> None:
     message = str(err.value)
     assert "s3cret-pw" not in message
     assert message.startswith("results database postgresql+psycopg://vms:***@127.0.0.1:1/results")
+
+
+def test_rule_history_is_the_scope_s_finished_runs_and_the_newest_rows_agree(
+    db: Database,
+) -> None:
+    scopes = [Repositories(db, t, "vms") for t in ("acme", "globex")]
+    for n, repos in enumerate(scopes):
+        for day in range(3):
+            stored(repos, f"{repos.scope.tenant}{day}", T0 + timedelta(days=day))
+            if day < 2:  # the newest run of each scope is still running
+                repos.runs.set_status(
+                    f"{repos.scope.tenant}{day}", "completed", T0, config_version=n
+                )
+    acme = scopes[0].history
+    series = acme.rules()
+    assert sorted(series) == [
+        "volunteer.email.format",
+        "volunteer.id.required",
+        "volunteer.row_count",
+    ]
+    ids = {name: [p.run_id for p in pts] for name, pts in series.items()}
+    assert set(map(tuple, ids.values())) == {("acme0", "acme1")}  # not globex's, not running
+    email = series["volunteer.email.format"][0]
+    assert (email.at, email.failed, email.evaluated, email.config_version) == (T0, 3, 90, 0)
+    assert email.score == pytest.approx(100.0 * 87 / 90)  # warned: its pass rate
+    assert series["volunteer.row_count"][0].score == 100.0  # passed
+    assert acme.rules(limit=1000) == series  # the newest-rows path reads the same points
+    assert acme.including("acme2").rules()["volunteer.row_count"][-1].run_id == "acme2"
+    assert acme.rules(rule="volunteer.id.required") == {
+        "volunteer.id.required": series["volunteer.id.required"]
+    }
+
+
+def test_varying_rules_are_the_rule_series_whose_failure_share_changes(db: Database) -> None:
+    repos = Repositories(db, "acme", "vms")
+    for day in range(4):
+        run_id = f"r{day}"
+        repos.runs.create(run_id, T0 + timedelta(days=day), {"entities": ["volunteer"]}, [])
+        rules = [
+            rule("volunteer.flat", 100, 2),  # the same share every run
+            rule("volunteer.moves", 100, day),  # 0, 1, 2, 3 failing rows
+            rule("volunteer.same_share", 50 * (day + 1), day + 1),  # 2 % of a growing count
+            rule("volunteer.unevaluated", 0, 0),
+        ]
+        repos.results.save_entity(run_id, 0, EntityResult("volunteer", 100, rules=rules))
+        repos.runs.set_status(run_id, "completed", T0)
+    history = repos.history
+    every = history.rules(since=T0)
+    assert set(history.varying_rules(T0, 3)) == {"volunteer.moves"}
+    assert history.varying_rules(T0, 3)["volunteer.moves"] == every["volunteer.moves"]
+    assert history.varying_rules(T0, 4) == {}  # four points are not more than four
+    assert history.varying_rules(T0 + timedelta(days=1), 2) == {
+        "volunteer.moves": every["volunteer.moves"][1:]
+    }

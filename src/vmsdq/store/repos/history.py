@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Float, func, literal, or_, select
 
 from vmsdq.core.history import HistoryPoint
 from vmsdq.core.scores import AS_RUN
@@ -17,6 +17,7 @@ from vmsdq.store.repos.results import ResultRepository
 
 SeriesKey = tuple[str | None, str | None, str | None]  # (entity, dimension, rule)
 FINISHED = ("completed",)  # only scored, completed runs make history
+ERROR, PASSED = str(Outcome.error), str(Outcome.passed)
 
 
 class HistoryRepository(Repository):
@@ -67,27 +68,85 @@ class HistoryRepository(Repository):
     ) -> dict[str, list[HistoryPoint]]:
         """Per rule: score (pass rate x 100, 100 when passed within a tolerance; None when
         not evaluated or in error)."""
+        if limit is not None:
+            return self._newest_rules(entity, rule, since, limit)
+        r = RuleResultRow
+        query = (  # runs x rules rows: plain columns on a core connection, no per-row datetime
+            select(r.run_id, r.rule, r.pass_rate, r.outcome, r.failed, r.evaluated)
+            .join(Run, Run.id == r.run_id)
+            .where(self._finished(), *self._scoped(r), *self._scoped(Run))
+            .order_by(Run.started_at, Run.id, r.entity_index, r.position)
+        )
+        query = _filter(query, since, r.entity if entity is not None else None, entity)
+        if rule is not None:
+            query = query.where(r.rule == rule)
+        return self._rule_points(query, since)
+
+    def varying_rules(self, since: datetime, more_than: int) -> dict[str, list[HistoryPoint]]:
+        """The series of :meth:`rules` from ``since`` whose failure percentage (100 x failed
+        / evaluated, as :attr:`HistoryPoint.failure_pct` computes it) takes more than one
+        value over more than ``more_than`` points: the only rule series an anomaly can be
+        flagged on. A flat series (the same rows failing run after run) is not read."""
+        r = RuleResultRow
+        pct = literal(100.0, Float) * r.failed / r.evaluated
+        varying = (
+            select(r.rule)
+            .join(Run, Run.id == r.run_id)
+            .where(self._finished(), *self._scoped(r), *self._scoped(Run))
+            .where(Run.started_at >= since, r.evaluated > 0, r.failed.is_not(None))
+            .group_by(r.rule)
+            .having(func.count() > more_than, func.min(pct) < func.max(pct))
+        )
+        query = (
+            select(r.run_id, r.rule, r.pass_rate, r.outcome, r.failed, r.evaluated)
+            .join(Run, Run.id == r.run_id)
+            .where(self._finished(), *self._scoped(r), *self._scoped(Run))
+            .where(Run.started_at >= since, r.rule.in_(varying.scalar_subquery()))
+            .order_by(Run.started_at, Run.id, r.entity_index, r.position)
+        )
+        return self._rule_points(query, since)
+
+    def _rule_points(self, query: Any, since: datetime | None) -> dict[str, list[HistoryPoint]]:
+        out: dict[str, list[HistoryPoint]] = defaultdict(list)
+        with self.db.reading() as con:
+            runs = {i: (at, v) for i, at, v in con.execute(self._runs(since))}
+            for run_id, name, rate, outcome, failed, evaluated in con.execute(query):
+                found = runs.get(run_id)  # None: a run that finished between the two reads
+                if found is not None:
+                    at, version = found
+                    score = _rule_score(rate, outcome)
+                    point = HistoryPoint(run_id, at, score, failed, evaluated, None, version)
+                    out[name].append(point)
+        return dict(out)
+
+    def _newest_rules(
+        self, entity: str | None, rule: str | None, since: datetime | None, limit: int
+    ) -> dict[str, list[HistoryPoint]]:
         out: dict[str, list[HistoryPoint]] = defaultdict(list)
         rows = ResultRepository(self.db, self.scope).rule_history(entity, rule, since, limit)
         for r in rows:
             if r.run_status not in FINISHED and r.run_id != self.extra_run:
                 continue
-            score = 100.0 * r.pass_rate if r.pass_rate is not None else None
-            if r.outcome is Outcome.error:
-                score = None
-            elif r.outcome is Outcome.passed and score is not None:
-                score = 100.0  # failing rows within the rule's tolerance (as scoring says)
             out[r.rule].append(
                 HistoryPoint(
                     r.run_id,
                     r.started_at,
-                    score,
+                    _rule_score(r.pass_rate, str(r.outcome)),
                     r.failed,
                     r.evaluated,
                     config_version=r.config_version,
                 )
             )
         return dict(out)
+
+    def _runs(self, since: datetime | None) -> Any:
+        """Id, start and settings version of the runs that make history (a core query)."""
+        query = select(Run.id, Run.started_at, Run.config_version)
+        return _filter(query.where(self._finished(), *self._scoped(Run)), since, None, None)
+
+    def _scoped(self, model: Any) -> tuple[Any, Any]:
+        """This scope's rows of ``model`` (a query on a core connection binds it itself)."""
+        return model.tenant_id == self.scope.tenant, model.project == self.scope.project
 
     def scores(
         self, level: str, since: datetime | None, *, entity: str | None = None
@@ -137,6 +196,14 @@ class HistoryRepository(Repository):
         query = _filter(query, since, e.entity if entity is not None else None, entity)
         with self.session() as s:
             return {(a, b): int(n) for a, b, n in s.execute(query)}
+
+
+def _rule_score(pass_rate: float | None, outcome: str) -> float | None:
+    if pass_rate is None or outcome == ERROR:
+        return None
+    if outcome == PASSED:
+        return 100.0  # failing rows within the rule's tolerance (as scoring says)
+    return 100.0 * pass_rate
 
 
 def _with_counts(p: HistoryPoint, sums: tuple[int, int] | None, rows: int | None) -> HistoryPoint:

@@ -81,8 +81,13 @@ class RunRepository(Repository):
             entities = list(
                 s.scalars(select(EntityResultRow).where(EntityResultRow.run_id == run_id))
             )
-            rules = list(s.scalars(select(RuleResultRow).where(RuleResultRow.run_id == run_id)))
-            return records.to_run(run, entities, rules)
+            r = RuleResultRow  # columns, not ORM objects: a run may hold thousands of rules
+            rules = s.execute(
+                select(*(getattr(r, name) for name in records.RULE_COLUMNS)).where(
+                    r.run_id == run_id
+                )
+            )
+            return records.to_run(run, entities, list(rules))
 
     def summary(self, run_id: str) -> RunSummary | None:
         with self.session() as s:

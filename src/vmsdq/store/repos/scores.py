@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 
 from sqlalchemy import delete, func, select
 
@@ -10,6 +10,8 @@ from vmsdq.core.errors import NotFoundError
 from vmsdq.store.models import Run, ScoreRowModel
 from vmsdq.store.records import ScoreRow
 from vmsdq.store.repos.base import Repository
+
+FIELDS = tuple(f.name for f in fields(ScoreRow))  # flat values: no deep copy as asdict makes
 
 
 class ScoreRepository(Repository):
@@ -26,10 +28,13 @@ class ScoreRepository(Repository):
             )
             top = s.scalar(select(func.max(m.position)).where(m.run_id == run_id))
             start = 0 if top is None else top + 1
-            values = [
-                {"run_id": run_id, "position": start + i, **asdict(ScoreRow.coerce(r))}
-                for i, r in enumerate(rows)
-            ]
+            values = []
+            for i, row in enumerate(rows):
+                score = ScoreRow.coerce(row)
+                values.append(
+                    {"run_id": run_id, "position": start + i}
+                    | {name: getattr(score, name) for name in FIELDS}
+                )
             self.insert(s, m, values)
 
     def list(self, run_id: str, label: str | None = None) -> list[ScoreRow]:
