@@ -191,6 +191,8 @@ def bench_size(size: int, args: argparse.Namespace) -> list[Row]:
         _dump(f"counts-{tool}-{size}.json", counts)
         results.append(row)
     fulls = [] if args.no_full else full_projects(demo)
+    if args.no_reconcile:
+        fulls = fulls[:1]
     for label, project in fulls:
         results.append(bench_full(label, size, project, args))
     if args.profile:
@@ -325,6 +327,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="run Great Expectations once from this size on",
     )
     p.add_argument("--no-full", action="store_true", help="skip the full VMS pack runs")
+    p.add_argument(
+        "--no-reconcile",
+        action="store_true",
+        help="skip the full pack + reconciliation runs (the pack as shipped, with the demo's "
+        "Salesforce copy)",
+    )
     p.add_argument(
         "--profile",
         action="store_true",

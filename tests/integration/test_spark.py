@@ -339,3 +339,40 @@ def test_an_encrypted_archive_on_spark_matches_duckdb_and_leaves_no_plain_copy(
     files = sorted(archive.glob("*.parquet"))
     assert files and all(sealed_files.is_encrypted(f) for f in files)
     assert set(copies.glob("vmsdq-spark-*")) == before  # no decrypted copy left behind
+
+
+CSV_IDS = ["17", "17.5", "0x1F", " 18", "18.0", "1e3", "99999999999999999999"]
+
+
+@pytest.mark.parametrize("key_type", ["string", "integer"])
+def test_keys_as_the_csv_holds_them_match_duckdb(spark: Any, tmp_path: Path, key_type: str) -> None:
+    """Ids that are not all integers. As a string key Spark runs every check; as an integer
+    key the row checks stay in DuckDB (Spark casts text otherwise). Either way each failure
+    names its record by the id as the file holds it, as DuckDB does."""
+    roots = {}
+    for name, engine in (("duckdb", ""), ("spark", ENGINE + "\n")):
+        root = roots[name] = tmp_path / name
+        (root / "data").mkdir(parents=True)
+        lines = "".join(f'"{i}",no\n' for i in CSV_IDS)
+        (root / "data" / "person.csv").write_text("id,status\n" + lines)
+        (root / "entities").mkdir()
+        (root / "entities" / "person.yaml").write_text(
+            "entity: person\nkey: id\nsources:\n  vms: {path: person.csv, format: csv}\n"
+            f"fields:\n  id: {{type: {key_type}, unique: true}}\n"
+            "  status: {allowed: [ok]}\n"
+        )
+        (root / "vmsdq.yaml").write_text(
+            "sources:\n  vms: {type: files, path: data}\ndefault_source: vms\n" + engine
+        )
+    duck = run_now(scratch_context(load(roots["duckdb"])), now=AS_OF)
+    on_spark = run_now(scratch_context(load(roots["spark"])), now=AS_OF)
+    assert outcomes(on_spark) == outcomes(duck)
+    found = failures(on_spark, roots["spark"])
+    assert found == failures(duck, roots["duckdb"])
+    assert sorted(k for r, k, _ in found if r == "person.status.allowed") == sorted(CSV_IDS)
+    [person] = on_spark.entities
+    if key_type == "string":
+        assert "2 of 2 checks ran in Spark" in person.message
+    else:
+        assert sorted(k for r, k, _ in found if r == "person.id.unique") == [" 18", "18.0"]
+        assert "checks ran in Spark" not in person.message  # the key's cast: none goes down

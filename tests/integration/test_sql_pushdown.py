@@ -508,3 +508,72 @@ def test_metric_and_schema_checks_give_duckdbs_results(tables: Tables, tmp_path:
     got = seen(result)
     assert got["volunteer.m_missing_percent"][2] == 37.5  # NULL and 2 blanks of 8 rows
     assert got["volunteer.m_where"][3] is Outcome.failed  # 10.5 - 1 + 7 > 10
+
+
+KEY_IDS = ["17", "17.5", " 18", "18.0", "0x1F", "abc", "", None]
+
+
+@pytest.mark.parametrize("database", ["postgres", "mariadb"])
+def test_keys_as_the_table_holds_them_match_duckdb(
+    request: pytest.FixtureRequest, database: str, tmp_path: Path
+) -> None:
+    """Ids in a text column. As a string key every check goes down and the keys are the text
+    as stored (' 18', '', NULL), as DuckDB writes them. As an integer key nothing goes down
+    (the text does not cast safely) and DuckDB writes the same text."""
+    url = str(request.getfixturevalue(f"{database}_url"))
+    meta = sa.MetaData()
+    table = sa.Table(
+        f"k_vol_{uuid.uuid4().hex[:10]}", meta,
+        sa.Column("id", sa.String(30)), sa.Column("age", sa.Integer),
+    )  # fmt: skip
+    engine = sa.create_engine(url)
+    meta.create_all(engine)
+    results: dict[str, tuple[EntityResult, EntityResult, list[str]]] = {}
+    try:
+        with engine.begin() as conn:
+            conn.execute(table.insert(), [{"id": i, "age": 200} for i in KEY_IDS])
+        for key_type in ("string", "integer"):
+            spec = EntitySpec.model_validate(
+                {"entity": "kv", "key": "id", "sources": {"vms": {"table": table.name}},
+                 "fields": {"id": {"type": key_type, "unique": True},
+                            "age": {"type": "integer", "min": 0, "max": 120}}}
+            )  # fmt: skip
+            entity = compile_entity(spec, {"kv": spec})
+            folder = tmp_path / key_type
+            expected = read_rows(entity, {"kv": spec}, url, folder / "read")
+            backend = SqlBackend.for_url(make_url(url))
+            assert backend is not None
+            found = source(url, folder).tables({"kv": spec})
+            outcome = push(entity, backend, found, failures_dir=folder / "pushed", now=NOW)
+            if outcome.remaining is None:
+                assert outcome.result is not None
+                results[key_type] = (
+                    outcome.result,
+                    expected,
+                    [r.rule for r in outcome.result.rules],
+                )
+            else:
+                assert outcome.result is None
+                local = read_rows(outcome.remaining, {"kv": spec}, url, folder / "local")
+                results[key_type] = (local, expected, [])
+    finally:
+        meta.drop_all(engine)
+        engine.dispose()
+
+    def rows(result: EntityResult, rule: str | None = None) -> list[Any]:
+        assert result.failures_path is not None
+        found = pq.read_table(result.failures_path).to_pylist()
+        return sorted((r for r in found if rule in (None, r["rule"])), key=str)
+
+    for result, expected, _ in results.values():
+        assert seen(result) == seen(expected)
+        assert rows(result) == rows(expected)
+        ages = [r["key"] for r in rows(result, "kv.age.range")]
+        assert sorted(ages, key=str) == sorted(KEY_IDS, key=str)  # NULL stays NULL
+    text, _, pushed = results["string"]
+    assert "kv.age.range" in pushed and "kv.id.unique" in pushed
+    assert rows(text, "kv.id.unique") == []  # ' 18' and '18.0' are two strings
+    number, _, pushed = results["integer"]
+    assert pushed == []
+    assert [r["key"] for r in rows(number, "kv.id.unique")] == [" 18", "18.0"]
+    assert [r["key"] for r in rows(number, "kv.id.type")] == ["0x1F", "17.5", "abc"]

@@ -55,12 +55,14 @@ def demo(
     from vmsdq.demo import generate_demo
 
     with handled():
-        if history_days:
+        if history_days:  # the demo's own data is generated during the last day's run
             _simulate_history(target, history_days, volunteers, seed)
-        click.echo(
-            f"Generating demo VMS data for {volunteers:,} volunteers (seed {seed}) in {target}/"
-        )
-        generate_demo(target, volunteers=volunteers, seed=seed)
+        what = f"demo VMS data for {volunteers:,} volunteers (seed {seed}) in {target}/"
+        if history_days:
+            click.echo(f"Validating the {what}")
+        else:
+            click.echo(f"Generating {what}")
+            generate_demo(target, volunteers=volunteers, seed=seed)
         run = _run_against_fake_org(target) if salesforce_server else _run(target)
     print_run_table(run, target)
     from vmsdq.cli.security_cmds import demo_admin
@@ -108,6 +110,7 @@ def _simulate_history(target: Path, days: int, volunteers: int, seed: int) -> No
         TimeRemainingColumn,
     )
 
+    from vmsdq.demo.ahead import DemoDay
     from vmsdq.demo.history import DayPlan
     from vmsdq.services.demo import simulate
 
@@ -134,7 +137,8 @@ def _simulate_history(target: Path, days: int, volunteers: int, seed: int) -> No
                     err=True,
                 )
 
-        simulate(target, days, volunteers=volunteers, seed=seed, progress=advance)
+        then = DemoDay(volunteers, seed, 1.0, None, write_truth=None)  # as generate_demo's default
+        simulate(target, days, volunteers=volunteers, seed=seed, progress=advance, then=then)
 
 
 @main.command()

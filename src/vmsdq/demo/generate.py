@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import time
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -69,6 +71,8 @@ def generate_demo(
         A DemoManifest with row counts, files, injected counts and the truth location.
     """
     started = time.perf_counter()
+    if volunteers < 1:
+        raise ValueError(f"volunteers must be at least 1, got {volunteers}")
     project_dir = Path(project_dir)
     install_pack(project_dir)
     specs = load_entity_specs(project_dir)
@@ -82,7 +86,7 @@ def generate_demo(
         write_truth = volunteers <= TRUTH_DEFAULT_MAX_VOLUNTEERS
     _write_all(project_dir, frames, previous, specs, malformed, manifest, release=not write_truth)
     manifest.injected = _injected_counts(frames, malformed)
-    _drop_stale_outputs(project_dir, specs)
+    drop_stale_outputs(project_dir, specs)
     if write_truth:
         write_truth_file(project_dir, frames, previous, specs, rules, malformed, now, manifest)
     if salesforce is None or salesforce:
@@ -91,7 +95,7 @@ def generate_demo(
     return manifest
 
 
-def _drop_stale_outputs(project_dir: Path, specs: dict[str, EntitySpec]) -> None:
+def drop_stale_outputs(project_dir: Path, specs: dict[str, EntitySpec]) -> None:
     """Remove truth and Salesforce files of an earlier generation: they describe other data."""
     (project_dir / "truth" / "truth.parquet").unlink(missing_ok=True)
     folder = project_dir / "salesforce"
@@ -127,7 +131,7 @@ def install_pack(project_dir: Path) -> None:
 def load_entity_specs(project_dir: Path) -> dict[str, EntitySpec]:
     specs: dict[str, EntitySpec] = {}
     for path in sorted((project_dir / "entities").glob("*.yaml")):
-        spec = EntitySpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        spec = EntitySpec.model_validate(_parsed(path.read_text(encoding="utf-8")))
         specs[spec.entity] = spec
     missing = set(INJECTION_ORDER) - set(specs)
     if missing:
@@ -135,6 +139,13 @@ def load_entity_specs(project_dir: Path) -> dict[str, EntitySpec]:
             f"{project_dir}: the demo needs the VMS entities, missing {sorted(missing)}"
         )
     return specs
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> Any:
+    """The YAML document ``text`` (parsed once per process: each simulated day reads the same
+    entity files; the models are built from it anew, nothing changes it)."""
+    return yaml.safe_load(text)
 
 
 def _as_of(as_of: datetime | None) -> datetime:

@@ -63,8 +63,14 @@ class Rows:
         return len(self.raw[self.spec.one_key("the demo")])
 
     def key(self, i: int) -> str:
-        value = self.typed[self.spec.one_key("the demo")][i]
-        return "" if value is None else str(value)
+        """Row ``i``'s failure key (docs/engine.md, "Keys"): text as read, else the typed
+        value as text ("" for NULL, as the ground-truth test reads a NULL key)."""
+        name = self.spec.one_key("the demo")
+        raw, value = self.raw[name][i], self.typed[name][i]
+        if isinstance(raw, str):
+            return raw
+        found = raw if value is None else value
+        return "" if found is None else str(found)
 
     def row(self, i: int) -> dict[str, Any]:
         return {name: values[i] for name, values in self.typed.items()}

@@ -16,24 +16,28 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlglot import exp
 
 from vmsdq.core import sealed_files
 from vmsdq.core.words import FieldType
 from vmsdq.core.workspace import Workspace
+from vmsdq.demo import salesforce_columns as columns
+from vmsdq.demo.write import write_parquet
 from vmsdq.reconcile import reference
 from vmsdq.reconcile.mapping import MappedField, filters, mapped_fields, mirror_of
 from vmsdq.reconcile.reference import text
-from vmsdq.reconcile.salesforce_ids import canonical_id, is_salesforce_id, join_key
+from vmsdq.reconcile.salesforce_ids import checksum, join_key
 from vmsdq.spec.models import EntitySpec, Normalizer, Project
 
 RATES = {"missing_sf": 0.03, "missing_vms": 0.03, "changed": 0.08, "format": 0.06, "deleted": 0.01}
 IS_DELETED = "IsDeleted"  # records in the recycle bin: served by queryAll, not live
-BLANK = " \t\r\n"
 Row = dict[str, Any]
 
 
@@ -59,53 +63,56 @@ def write_salesforce_copy(
         return {}
     out_dir = Path(project.root) / str(getattr(project.spec.sources[mirror_source], "path", "."))
     truth: dict[str, set[str]] = {}
-    for name in sorted(project.entities):
-        entity = project.entities[name]
-        if entity.mirror is None:
-            continue
-        rows = _read_vms(project, entity)
-        copy = _Copy(entity, rows, random.Random(f"{seed}:{name}"), drift_scale)
-        copy.build()
-        target = entity.sources.get(mirror_source)
-        path = out_dir / (target.path if target and target.path else f"{name}.parquet")
-        _write_rows(path, copy.columns(), copy.sf_rows)
-        truth.update(copy.truth)
+    with tempfile.TemporaryDirectory() as tmp:
+        workspace = Workspace.at(Path(tmp))
+        for name in sorted(project.entities):
+            entity = project.entities[name]
+            if entity.mirror is None:
+                continue
+            table = _read_vms(project, entity, workspace)
+            copy = _Copy(entity, table, random.Random(f"{seed}:{name}"), drift_scale)
+            copy.build()
+            target = entity.sources.get(mirror_source)
+            path = out_dir / (target.path if target and target.path else f"{name}.parquet")
+            write_parquet(copy.output(), path)
+            truth.update(copy.truth)
     truth_file = Path(project.root) / "truth" / "truth.parquet"
     if truth_file.exists():  # large demos have no ground truth: the copy is written anyway
         _append_truth(truth_file, truth)
     return truth
 
 
-def _read_vms(project: Project, entity: EntitySpec) -> list[Row]:
+def _read_vms(project: Project, entity: EntitySpec, workspace: Workspace) -> pa.Table:
     """The VMS rows as the engine sees them (quarantined records are not part of it)."""
 
     from vmsdq.sources.registry import get_source
 
     name = project.spec.default_source
-    with tempfile.TemporaryDirectory() as tmp:
-        source = get_source(
-            name,
-            project.spec.sources[name],
-            root=Path(project.root),
-            workspace=Workspace.at(Path(tmp)),
-        )
-        snap = source.read(entity)
-        rows: list[Row] = []
-        for part in snap.parquet:
-            rows += sealed_files.read_table(part).to_pylist()
-    return rows
+    source = get_source(
+        name, project.spec.sources[name], root=Path(project.root), workspace=workspace
+    )
+    snap = source.read(entity)
+    parts = [sealed_files.read_table(part) for part in snap.parquet]
+    if not parts:
+        return pa.table({})
+    return pa.concat_tables(parts, promote_options="permissive").combine_chunks()
 
 
 @dataclass
 class _Copy:
+    """The Salesforce records of one entity: VMS rows by index, the Id each is served under,
+    and the values drift changed."""
+
     entity: EntitySpec
-    rows: list[Row]
+    table: pa.Table
     rng: random.Random
     scale: float
-    sf_rows: list[Row] = field(default_factory=list)
-    unlinked: list[Row] = field(default_factory=list)  # records the VMS holds a damaged id of
     truth: dict[str, set[str]] = field(default_factory=dict)
     served: dict[str, str] = field(default_factory=dict)  # group key -> the Id the org serves
+    records: list[tuple[int, str, str | None]] = field(default_factory=list)  # in order:
+    # (VMS row, Id, group key: None for records no VMS row links to)
+    changes: dict[str, Row] = field(default_factory=dict)  # group key -> column -> value
+    unlinked: list[tuple[int, str, str | None]] = field(default_factory=list)
 
     def rule(self, name: str) -> str:
         return f"{self.entity.entity}.reconcile.{name}"
@@ -121,16 +128,35 @@ class _Copy:
         return mapped_fields(self.entity)
 
     @cached_property
-    def scope(self) -> exp.Expr | None:
-        return filters(self.entity).ours
-
-    @cached_property
     def filtered(self) -> set[str]:
         return _filter_columns(self.entity)
 
     @cached_property
     def constants(self) -> dict[str, str]:
         return _constant_columns(self.entity)
+
+    @cached_property
+    def keys(self) -> list[str]:
+        """``str`` of every row's key (the truth's VMS keys)."""
+        key = self.entity.one_key("the demo")
+        return [str(k) for k in columns.column(self.table, key).to_pylist()]
+
+    @cached_property
+    def mirrored(self) -> list[bool]:
+        """Per row: inside the mirror filter (our side)."""
+        scope = filters(self.entity).ours
+        if scope is None:
+            return [True] * self.table.num_rows
+        inside = columns.in_scope(
+            self.table, self.filtered, lambda row: bool(reference.evaluate(scope, row))
+        )
+        return [bool(x) for x in inside.tolist()]
+
+    def rows_at(self, indices: Iterable[int]) -> dict[int, Row]:
+        """The VMS rows at ``indices`` as Python values (what drift and duplicates compare)."""
+        wanted = sorted(set(indices))
+        rows = self.table.take(pa.array(wanted, type=pa.int64())).to_pylist() if wanted else []
+        return dict(zip(wanted, rows, strict=True))
 
     def build(self) -> None:
         mirror = mirror_of(self.entity)
@@ -139,52 +165,53 @@ class _Copy:
             self.rule("missing_in_vms"): set(),
         }
         self.truth |= {self.rule(m.ours): set() for m in self.fields}
-        groups = self._servable(_groups(self.rows, mirror.match_on))
-        key = self.entity.one_key("the demo")
-        sf_by_id = {k: self._sf_row(self.served[k], rows[0]) for k, rows in groups.items()}
+        keys, served = columns.match_keys(columns.column(self.table, mirror.match_on))
+        groups = self._servable(_groups(keys), served)
+        self.records = [(rows[0], self.served[k], k) for k, rows in groups.items()]
         self._duplicates(groups)
-        candidates = sorted(
-            (rows[0] for rows in groups.values() if len(rows) == 1 and self._in_scope(rows[0])),
-            key=lambda r: str(r[key]),
-        )
+        mirrored = self.mirrored
+        singles = [rows[0] for rows in groups.values() if len(rows) == 1 and mirrored[rows[0]]]
+        candidates = sorted(singles, key=self.keys.__getitem__)
         self.rng.shuffle(candidates)
         counts = {k: self._amount(len(candidates), rate) for k, rate in RATES.items()}
         counts["deleted"] = round(len(candidates) * RATES["deleted"] * max(self.scale, 0))
         start = 0
+        picks = {}
         for kind in ("missing_sf", "changed", "format", "deleted"):
-            picked = candidates[start : start + counts[kind]]
+            picks[kind] = candidates[start : start + counts[kind]]
             start += counts[kind]
-            for row in picked:
-                self._drift(kind, row, sf_by_id[_group_key(row[mirror.match_on])])
-        dropped = {_group_key(r[mirror.match_on]) for r in candidates[: counts["missing_sf"]]}
-        self.sf_rows = [r for sid, r in sf_by_id.items() if sid not in dropped] + self.unlinked
-        taken = set(groups) | {str(join_key(r[mirror.key])) for r in self.unlinked}
+        vms = self.rows_at(picks["changed"] + picks["format"])
+        for kind, picked in picks.items():
+            for i in picked:
+                self._drift(kind, i, vms.get(i), self.changes.setdefault(str(keys[i]), {}))
+        dropped = {keys[i] for i in candidates[: counts["missing_sf"]]}
+        self.records = [r for r in self.records if r[2] not in dropped] + self.unlinked
+        taken = set(groups) | {str(join_key(sid)) for _, sid, _ in self.unlinked}
         self._extra_sf_rows(counts["missing_vms"], taken, candidates)
 
-    def _servable(self, groups: dict[str, list[Row]]) -> dict[str, list[Row]]:
-        """Groups whose id a real org can hold.
+    def _servable(self, groups: dict[str, list[int]], served: list[str | None]
+                  ) -> dict[str, list[int]]:  # fmt: skip
+        """Groups whose id a real org can hold, by group key.
 
         A VMS value that is no Salesforce Id (a damaged copy) matches nothing: its records are
         missing in Salesforce, and the record it meant is there under its own Id, missing in
         the VMS.
         """
         missing = self.rule(f"missing_in_{mirror_of(self.entity).system}")
-        match_on = mirror_of(self.entity).match_on
         out, taken = {}, set(groups)
+        keys, mirrored = self.keys, self.mirrored
         for k, rows in sorted(groups.items()):
-            served = _served_id(rows[0], match_on)
-            if served is not None:
+            sid = served[rows[0]]
+            if sid is not None:
                 out[k] = rows
-                self.served[k] = served
+                self.served[k] = sid
                 continue
-            self.truth[missing] |= {
-                str(r[self.entity.one_key("the demo")]) for r in rows if self._in_scope(r)
-            }
-            sid = _new_salesforce_id(self.rng, taken)
-            taken.add(str(join_key(sid)))
-            self.unlinked.append(self._sf_row(sid, rows[0]))
-            if self._in_scope(rows[0]):
-                self.truth[self.rule("missing_in_vms")].add(sid)
+            self.truth[missing] |= {keys[i] for i in rows if mirrored[i]}
+            new = _new_salesforce_id(self.rng, taken)
+            taken.add(str(join_key(new)))
+            self.unlinked.append((rows[0], new, None))
+            if mirrored[rows[0]]:
+                self.truth[self.rule("missing_in_vms")].add(new)
         return out
 
     def _amount(self, n: int, rate: float) -> int:
@@ -192,84 +219,89 @@ class _Copy:
             return 0
         return max(1, round(n * rate * self.scale)) if n >= 20 else 0
 
-    def _in_scope(self, row: Row) -> bool:
-        return True if self.scope is None else bool(reference.evaluate(self.scope, row))
-
-    def _sf_row(self, sid: str, row: Row) -> Row:
-        out: Row = {mirror_of(self.entity).key: sid}
-        for m in self.fields:
-            out[m.theirs] = _to_salesforce(row.get(m.ours), m)
-        out.update(self.constants)
-        out[IS_DELETED] = False
-        return out
-
-    def _drift(self, kind: str, row: Row, sf: Row) -> None:
-        key = str(row[self.entity.one_key("the demo")])
+    def _drift(self, kind: str, i: int, row: Row | None, sf: Row) -> None:
         if kind in ("missing_sf", "deleted"):
-            self.truth[self.rule(f"missing_in_{mirror_of(self.entity).system}")].add(key)
+            self.truth[self.rule(f"missing_in_{mirror_of(self.entity).system}")].add(self.keys[i])
             sf[IS_DELETED] = kind == "deleted"
-        elif kind == "changed":
+            return
+        assert row is not None
+        if kind == "changed":
             options = [m for m in self.fields if m.ours not in self.filtered]
             m = self.rng.choice(options)
             sf[m.theirs] = _changed(row.get(m.ours), m, self.rng)
-            self.truth[self.rule(m.ours)].add(key)
-        else:
-            for m in self.fields:
-                variant = _format_variant(row.get(m.ours), m)
-                if variant is not None:
-                    sf[m.theirs] = variant
+            self.truth[self.rule(m.ours)].add(self.keys[i])
+            return
+        for m in self.fields:
+            variant = _format_variant(row.get(m.ours), m)
+            if variant is not None:
+                sf[m.theirs] = variant
 
-    def _duplicates(self, groups: dict[str, list[Row]]) -> None:
+    def _duplicates(self, groups: dict[str, list[int]]) -> None:
         """VMS records sharing a Salesforce id all meet the one Salesforce record of the first."""
         missing = self.rule(f"missing_in_{mirror_of(self.entity).system}")
-        for rows in groups.values():
-            first, mirrored = rows[0], self._in_scope(rows[0])
-            for other in rows[1:]:
-                key = str(other[self.entity.one_key("the demo")])
-                if not self._in_scope(other):
+        shared = [rows for rows in groups.values() if len(rows) > 1]
+        vms = self.rows_at(i for rows in shared for i in rows)
+        for rows in shared:
+            first, mirrored = vms[rows[0]], self.mirrored[rows[0]]
+            for i in rows[1:]:
+                if not self.mirrored[i]:
                     continue
                 if not mirrored:
-                    self.truth[missing].add(key)
+                    self.truth[missing].add(self.keys[i])
                     continue
                 for m in self.fields:
-                    ours = reference.compared(other.get(m.ours), m)
+                    ours = reference.compared(vms[i].get(m.ours), m)
                     if ours != reference.compared(first.get(m.ours), m):
-                        self.truth[self.rule(m.ours)].add(key)
+                        self.truth[self.rule(m.ours)].add(self.keys[i])
 
-    def _extra_sf_rows(self, count: int, taken: set[str], candidates: list[Row]) -> None:
+    def _extra_sf_rows(self, count: int, taken: set[str], candidates: list[int]) -> None:
         if not candidates:
             return
         for _ in range(count):
             template = self.rng.choice(candidates)
             sid = _new_salesforce_id(self.rng, taken)
             taken.add(join_key(sid) or sid)
-            self.sf_rows.append(self._sf_row(sid, template))
+            self.records.append((template, sid, None))
             self.truth[self.rule("missing_in_vms")].add(sid)
 
+    def output(self) -> pa.Table:
+        """The Salesforce records as a table: every column text, ``IsDeleted`` boolean."""
+        rows = pa.array([i for i, _, _ in self.records], type=pa.int64())
+        ids = pa.array([sid for _, sid, _ in self.records], type=pa.string())
+        data: dict[str, pa.Array] = {mirror_of(self.entity).key: ids}
+        for m in self.fields:
+            values = columns.column(self.table, m.ours)
+            labels = {ours: theirs for theirs, ours in m.values.items()}
+            sf = columns.salesforce_text(values, labels, partial(_to_salesforce, m=m))
+            data[m.theirs] = sf.take(rows)
+        for name, value in self.constants.items():
+            data[name] = pa.array([value] * len(self.records), type=pa.string())
+        data[IS_DELETED] = pa.array(np.zeros(len(self.records), dtype=bool))
+        changes = [(j, self.changes[k]) for j, (_, _, k) in enumerate(self.records)
+                   if k is not None and k in self.changes]  # fmt: skip
+        for name in list(data):
+            changed = {j: c[name] for j, c in changes if name in c}
+            if changed:
+                data[name] = _replaced(data[name], changed)
+        return pa.table({c: data[c] for c in self.columns()})
 
-def _groups(rows: Iterable[Row], match_on: str) -> dict[str, list[Row]]:
-    groups: dict[str, list[Row]] = {}
-    for row in rows:
-        value = row.get(match_on)
-        if value is None or not str(value).strip(BLANK):
-            continue
-        groups.setdefault(_group_key(value), []).append(row)
+
+def _replaced(arr: pa.Array, changed: dict[int, Any]) -> pa.Array:
+    mask = np.zeros(len(arr), dtype=bool)
+    order = sorted(changed)
+    mask[order] = True
+    values = pa.array([changed[j] for j in order], type=arr.type)
+    return pc.replace_with_mask(arr, pa.array(mask), values)
+
+
+def _groups(keys: list[str | None]) -> dict[str, list[int]]:
+    """Row indices by group key (the same Salesforce Id in any of its forms), in the order
+    the keys first appear; rows without a key are in no group."""
+    groups: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        if key is not None:
+            groups.setdefault(key, []).append(i)
     return groups
-
-
-def _group_key(value: Any) -> str:
-    """The key reconcile joins on: the same Salesforce Id in any of its forms."""
-    return str(join_key(_text(value)))
-
-
-def _served_id(row: Row, match_on: str) -> str | None:
-    """The Id a real org returns for this VMS value (18 characters), None if it is none."""
-    sid = canonical_id(_text(row[match_on]))
-    return sid if is_salesforce_id(sid) else None
-
-
-def _text(value: Any) -> str:
-    return str(text(value))
 
 
 def _constant_columns(entity: EntitySpec) -> dict[str, str]:
@@ -368,42 +400,33 @@ def _candidate(value: Any, m: MappedField, rng: random.Random) -> str:
 
 
 BASE62 = string.ascii_letters + string.digits
-CHECKSUM = string.ascii_uppercase + "012345"
 
 
 def _new_salesforce_id(rng: random.Random, taken: set[str]) -> str:
     """A fresh 18-character id with a valid case-safe checksum."""
     while True:
-        short = "a0X" + "".join(rng.choice(BASE62) for _ in range(12))
-        suffix = ""
-        for chunk in range(3):
-            bits = sum(
-                1 << j for j, ch in enumerate(short[chunk * 5 : chunk * 5 + 5]) if ch.isupper()
-            )
-            suffix += CHECKSUM[bits]
-        if join_key(short + suffix) not in taken:
-            return short + suffix
+        short = "a0X" + _base62(rng, 12)
+        sid = short + checksum(short)
+        if sid.upper() not in taken:  # join_key of an 18-character Id
+            return sid
 
 
-def _write_rows(path: Path, columns: list[str], rows: list[Row]) -> None:
-    import pyarrow as pa
-
-    from vmsdq.demo.write import write_parquet
-
-    data = {
-        c: pa.array([r.get(c) for r in rows], type=pa.bool_() if c == IS_DELETED else pa.string())
-        for c in columns
-    }
-    write_parquet(pa.table(data), path)
+def _base62(rng: random.Random, size: int) -> str:
+    """``"".join(rng.choice(BASE62) for _ in range(size))``, drawing the same random bits
+    (``Random.choice`` of 62 draws 6 bits until they are below 62) with fewer calls."""
+    bits = rng.getrandbits
+    out = []
+    for _ in range(size):
+        r = bits(6)
+        while r >= len(BASE62):
+            r = bits(6)
+        out.append(BASE62[r])
+    return "".join(out)
 
 
 def _append_truth(path: Path, truth: dict[str, set[str]]) -> None:
     """Replace earlier reconciliation rows in the truth file, keep everything else."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
-
-    from vmsdq.demo.write import write_parquet
 
     rows = sorted((rule, key) for rule, keys in truth.items() for key in keys)
     ours = pa.table(

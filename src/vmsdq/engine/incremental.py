@@ -33,15 +33,15 @@ from sqlglot import exp
 from vmsdq.checks.model import BASE, Check, CompiledEntity, Relation
 from vmsdq.checks.sql import col, table
 from vmsdq.core import sealed_files
+from vmsdq.engine.keys import key_columns, row_key, view_key
 from vmsdq.engine.plan import (
     FLAGS,
     KEY,
     RowPlan,
     base_select,
     create_flags,
+    duckdb_sql,
     flags_select,
-    key_of,
-    key_text,
     relations,
 )
 
@@ -81,7 +81,7 @@ def materialise_relations(
             replace=True,
             properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
         )
-        con.execute(statement.sql(dialect="duckdb", copy=False))
+        con.execute(duckdb_sql(statement))
         built[relation.alias] = name
     return built
 
@@ -135,7 +135,8 @@ def time_dependent(checks: Sequence[Check]) -> bool:
 
 
 def sign(con: duckdb.DuckDBPyConnection, entity: CompiledEntity) -> None:
-    """``__signs``: per key (as text) the count and the sum (mod 2^64) of its rows' hashes."""
+    """``__signs``: per key (``keys.view_key``, the flags table's) the count and the sum
+    (mod 2^64) of its rows' hashes."""
     row_hash = exp.func("HASH", *[col(c.name, None) for c in entity.columns], copy=False)
     total = exp.Sum(this=exp.cast(row_hash, "HUGEINT"))  # order-free, duplicates counted
     folded = exp.Cast(
@@ -144,7 +145,7 @@ def sign(con: duckdb.DuckDBPyConnection, entity: CompiledEntity) -> None:
     )
     select = (
         exp.select(
-            exp.alias_(key_text(entity), KEY, quoted=True),
+            exp.alias_(view_key(entity), KEY, quoted=True),
             exp.alias_(exp.Count(this=exp.Star()), "n", quoted=True),
             exp.alias_(folded, "s", quoted=True),
         )
@@ -174,14 +175,14 @@ def run_affected(
     for part in parts[1:]:
         union = exp.union(union, part, distinct=True, copy=False)
     _temp(con, AFFECTED, union)
-    in_affected = _in_affected(key_text(entity))
+    in_affected = _in_affected(view_key(entity))
     fresh = flags_select(plan, entity, entity.name, rows_where=in_affected, materialised=built)
     kept = (
         exp.select("*")
         .from_(_parquet(con, folder / FLAGS_FILE).as_(OLD))
         .where(exp.Not(this=_in_affected(col(KEY, OLD))))
     )
-    con.execute(create_flags(exp.union(kept, fresh, distinct=False)).sql(dialect="duckdb"))
+    con.execute(duckdb_sql(create_flags(exp.union(kept, fresh, distinct=False, copy=False))))
     counted = con.execute(f'SELECT (SELECT count(*) FROM "{AFFECTED}"), count(*) FROM "{FLAGS}"')
     row = counted.fetchone()
     assert row is not None
@@ -195,7 +196,7 @@ def run_full(
     built = materialise_relations(con, plan.checks)
     sign(con, entity)
     statement = create_flags(flags_select(plan, entity, entity.name, materialised=built))
-    con.execute(statement.sql(dialect="duckdb", copy=False))
+    con.execute(duckdb_sql(statement))
     return Incremental(full=True, digest=digest)
 
 
@@ -265,12 +266,11 @@ def _joining(
     changed = exp.union(
         exp.select("*").from_(added), exp.select("*").from_(removed), distinct=False
     )
-    needed = set(entity.keys)
+    needed = key_columns(entity)
     needed |= {c.name for c in relation.on.find_all(exp.Column) if c.table == BASE}
     base = base_select(entity, entity.name, needed)
-    key = key_of([col(k) for k in entity.keys])
     return (
-        exp.select(exp.alias_(key, KEY, quoted=True))
+        exp.select(exp.alias_(row_key(entity), KEY, quoted=True))
         .from_(exp.to_table(BASE))
         .join(exp.paren(changed).as_(relation.alias, quoted=True), on=relation.on.copy())
         .with_(BASE, as_=base)

@@ -1,6 +1,7 @@
 """The checks' SQL (written for DuckDB) rewritten for a database, as its flags say.
 
-Views become the database's tables and declared columns their real names; ``TRY_CAST``
+Views become the database's tables and declared columns their real names; rows' keys are
+written without DuckDB's ``typeof`` (``keys.in_database``); ``TRY_CAST``
 stays only where the database has it, else becomes ``CAST`` where the column's type casts
 safely (and the check is refused otherwise); RE2 full matches become the database's regex,
 epochs and aggregate filters are written the way the database understands.
@@ -17,6 +18,7 @@ from sqlglot import exp
 from vmsdq.checks.exact import plain_cast
 from vmsdq.checks.sql import CONTENT
 from vmsdq.engine.backend import Capabilities
+from vmsdq.engine.keys import in_database
 
 Columns = Mapping[str, Mapping[str, str]]  # view -> real column name -> database type name
 NodeT = TypeVar("NodeT", bound=exp.Expr)
@@ -69,7 +71,7 @@ def for_database(
     """
     ctes = {cte.alias for cte in query.find_all(exp.CTE)}
     views = {name: table for name, table in tables.items() if name not in ctes}
-    out = query.copy()
+    out = query.copy().transform(_database_key)
     for select, view in _view_selects(out, views):
         _plain_casts(select)  # before the renames: the guard's plain cast names the field
         _real_columns(select, columns.get(view, {}), (renames or {}).get(view, {}))
@@ -82,6 +84,11 @@ def for_database(
         precise = exp.DataType.build(f"TIMESTAMP({caps.timestamp_precision})")
         out = out.transform(lambda node: precise.copy() if _is_bare_timestamp(node) else node)
     return out
+
+
+def _database_key(node: exp.Expr) -> exp.Expr:
+    plain = in_database(node)
+    return node if plain is None else plain
 
 
 def _leaf(node: exp.Expr, caps: Capabilities, views: Mapping[str, str]) -> exp.Expr:

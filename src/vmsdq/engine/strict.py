@@ -20,6 +20,11 @@ EMAIL_FAST = (
     r"([a-z0-9](?:[a-z0-9]|-[a-z0-9]){0,31}\.)+[a-z]{2,63}$"
 )
 SPECIAL_USE = r"\.(arpa|invalid|local|localhost|onion|test)$"
+# Addresses of the format's pattern email-validator certainly rejects: the local part (all
+# before the one "@") starts or ends with a dot or holds two in a row (not a dot-atom, and
+# the pattern admits no quoted local part). At 1M demo volunteers every one of the 40,000
+# distinct values the fast path left for Python was of this shape (0.75 s CPU).
+EMAIL_NOT_DOT_ATOM = r"^(\.|[^@]*(\.\.|\.@))"
 
 
 def format_pattern(validator_name: str) -> str:
@@ -48,6 +53,13 @@ def certainly_valid(validator_name: str, value: exp.Expr) -> exp.Expr | None:
             expression=exp.convert(65),
         ),
     )
+
+
+def certainly_invalid(validator_name: str, value: exp.Expr) -> exp.Expr:
+    """A SQL test for values (of the format's pattern) the validator certainly rejects."""
+    if validator_name != "email":
+        return exp.false()
+    return exp.RegexpLike(this=value.copy(), expression=exp.Literal.string(EMAIL_NOT_DOT_ATOM))
 
 
 def _prefilter(strict: StrictValues, column: exp.Expr) -> exp.Expr:
@@ -126,8 +138,9 @@ def build_strict_table(
     fast = certainly_valid(strict.validator, column)
     if fast is not None:
         condition = exp.and_(condition, exp.Not(this=exp.paren(fast)))
+    rejected = exp.alias_(certainly_invalid(strict.validator, column), "rejected", quoted=True)
     query = (
-        exp.select(column)
+        exp.select(column, rejected)
         .distinct()
         .from_("base")
         .where(condition)
@@ -135,7 +148,7 @@ def build_strict_table(
     )
     is_valid = validator(strict.validator)
     values = con.execute(query.sql(dialect="duckdb")).fetchall()
-    invalid = [str(v) for (v,) in values if not is_valid(str(v))]
+    invalid = [str(v) for v, rejected in values if rejected or not is_valid(str(v))]
     import pyarrow as pa  # only entities with strict format rules pay for it (issue #9)
 
     staged = pa.table({"v": pa.array(invalid, pa.string())})

@@ -120,9 +120,13 @@ class CaseResult:
         rows = pq.read_table(path).to_pylist()
         for row in rows:
             row["values"] = json.loads(row["values"])
-        return sorted(rows, key=lambda r: (r["rule"], r["key"]))
+        return sorted(rows, key=lambda r: (r["rule"], *_nulls_first(r["key"])))
 
     def failing(self, rule: str) -> list[str]:
-        """Sorted keys of the rows that failed ``rule``."""
+        """Sorted keys of the rows that failed ``rule`` (a NULL key first, as None)."""
         entity = rule.split(".", 1)[0]
-        return sorted(r["key"] for r in self.failures(entity) if r["rule"] == rule)
+        return [r["key"] for r in self.failures(entity) if r["rule"] == rule]
+
+
+def _nulls_first(key: str | None) -> tuple[bool, str]:
+    return key is not None, key or ""

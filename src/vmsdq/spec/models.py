@@ -518,7 +518,7 @@ class EngineSpec(Strict):
     threads: int | None = Field(default=None, ge=1)  # default: one per core
     memory_limit: str | None = Field(
         default=None, pattern=r"^\d+(\.\d+)?\s*([KMGT]i?B|B)$"
-    )  # e.g. 2GB, 512MiB; default: 80 % of RAM
+    )  # e.g. 2GB, 512MiB; default: engine.duckdb_backend.DEFAULT_MEMORY_LIMIT (600MB)
     temp_directory: str | None = None  # where DuckDB spills; relative to the project folder
     # re-evaluate only the rows a change since the last run can affect (results equal a
     # full run's; the state lives in the artifact store, see docs/engine.md)

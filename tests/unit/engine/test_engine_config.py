@@ -42,3 +42,19 @@ def test_engine_limits_from_the_project_file(tmp_path: Path) -> None:
 def test_a_bad_memory_limit_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"vmsdq.yaml:4:\d+: engine.memory_limit: .*'lots'"):
         load_project(project(tmp_path, "{memory_limit: lots}"))
+
+
+def test_without_limits_duckdb_stays_under_the_default_and_spills_to_a_folder_of_its_own(
+    tmp_path: Path,
+) -> None:
+    loaded = load_project(project(tmp_path, "{}"))
+    backend = DuckDBBackend.from_spec(loaded.spec.engine, root=Path(loaded.root))
+    found = settings(backend)
+    assert found["memory_limit"].startswith("572")  # DEFAULT_MEMORY_LIMIT, 600 MB in MiB
+    spill = tmp_path / "spill"
+    con = backend.connect(str(spill))
+    try:
+        value = con.execute("SELECT current_setting('temp_directory')").fetchone()
+    finally:
+        con.close()
+    assert value == (str(spill),)
