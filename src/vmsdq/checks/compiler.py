@@ -113,12 +113,15 @@ def _compile(
     return rule_type.compile(planned.spec, ctx)
 
 
+_LOCATION = re.compile(r"(.+?):(\d+)(?::(\d+))?")
+
+
 def _location(locations: Mapping[str, str] | None, name: str) -> Location | None:
     """``file:line[:column]`` text back into a Location (None when unknown)."""
     text = (locations or {}).get(name)
     if not text:
         return None
-    match = re.fullmatch(r"(.+?):(\d+)(?::(\d+))?", text)
+    match = _LOCATION.fullmatch(text)
     if match is None:
         return Location(text)
     return Location(match[1], int(match[2]), int(match[3] or 0))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Any
 
 from sqlglot import exp
 
 from vmsdq.checks.model import BASE, Check, Relation, StrictValues
-from vmsdq.checks.sql import col, is_present, qualify, raw_col
+from vmsdq.checks.sql import cast, col, is_present, qualify, raw_col
 from vmsdq.core.errors import ConfigError, Location
 from vmsdq.core.tolerance import Tolerance
 from vmsdq.core.words import Dimension, FieldType, Severity
@@ -71,10 +72,10 @@ class RuleContext:
 
     def raw_text(self, name: str) -> exp.Expr:
         """The field's source value as text (the typed column for string fields)."""
-        return self.column(name) if self.is_text(name) else exp.cast(raw_col(name), "VARCHAR")
+        return self.column(name) if self.is_text(name) else cast(raw_col(name), "VARCHAR")
 
     def present(self, name: str) -> exp.Expr:
-        return is_present(self.column(name), text=self.is_text(name))
+        return is_present(self.column(name), text=self.is_text(name), own=True)
 
     def parse(
         self, sql: str, *, entity: EntitySpec | None = None, table: str | None = BASE
@@ -96,8 +97,7 @@ class RuleContext:
         relations: Iterable[Relation] = (),
         strict: Iterable[StrictValues] = (),
     ) -> Check:
-        return replace(
-            self._template(),
+        return self._template(
             fails=fails,
             applies=applies,
             values=tuple(values),
@@ -107,9 +107,9 @@ class RuleContext:
 
     def table_check(self, metric: exp.Expr, fails: exp.Expr) -> Check:
         """``fails`` is written over the column ``metric`` (the aggregate's value)."""
-        return replace(self._template(), scope="table", metric=metric, fails=fails)
+        return self._template(scope="table", metric=metric, fails=fails)
 
-    def _template(self) -> Check:
+    def _template(self, **parts: Any) -> Check:
         return Check(
             name=self.name,
             entity=self.entity.entity,
@@ -120,4 +120,5 @@ class RuleContext:
             description=self.description,
             source=str(self.location) if self.location else "",
             tolerance=self.tolerance,
+            **parts,
         )

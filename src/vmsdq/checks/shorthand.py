@@ -11,7 +11,7 @@ from typing import Any
 
 from vmsdq.core.errors import ConfigError
 from vmsdq.spec.models import EntitySpec, FieldSpec, RuleMeta
-from vmsdq.spec.registry import shorthands
+from vmsdq.spec.registry import Shorthand, shorthands
 from vmsdq.spec.shorthand import rule_name
 
 
@@ -38,10 +38,11 @@ class PlannedRule:
 
 def expand_entity(entity: EntitySpec) -> list[PlannedRule]:
     """Every enabled rule of ``entity``: field shorthand first (in field order), then ``rules:``."""
+    kinds = shorthands()  # once per entity, not once per field
     planned = [
         _plan(entity, rule)
         for name, spec in entity.fields.items()
-        for rule in expand_field(name, spec)
+        for rule in expand_field(name, spec, kinds)
     ]
     for index, written in enumerate(entity.rules):
         full = f"{entity.entity}.{written.name}" if written.name else ""
@@ -49,9 +50,12 @@ def expand_entity(entity: EntitySpec) -> list[PlannedRule]:
     return [rule for rule in planned if rule.meta.enabled]
 
 
-def expand_field(name: str, spec: FieldSpec) -> Iterator[FieldRule]:
-    """The shorthand rules of one field, in the order their kinds were registered."""
-    for kind, shorthand in shorthands():
+def expand_field(
+    name: str, spec: FieldSpec, kinds: list[tuple[str, Shorthand]] | None = None
+) -> Iterator[FieldRule]:
+    """The shorthand rules of one field, in the order their kinds were registered
+    (``kinds``: ``shorthands()``, when the caller has it)."""
+    for kind, shorthand in shorthands() if kinds is None else kinds:
         try:
             options = shorthand.read(spec)
         except ConfigError as e:

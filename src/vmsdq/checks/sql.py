@@ -39,16 +39,42 @@ def raw_col(name: str) -> exp.Column:
 
 
 def lit(value: Any) -> exp.Expr:
+    if type(value) is str:  # what exp.convert gives, without its checks (picklists: 40 each)
+        return exp.Literal.string(value)
     return exp.convert(value)
 
 
-def is_present(value: exp.Expr, *, text: bool) -> exp.Expr:
-    """``value`` is not NULL and, for text, not blank after trimming BLANK_CHARS."""
-    not_null = exp.Not(this=exp.Is(this=value.copy(), expression=exp.null()))
+def data_type(name: str) -> exp.DataType:
+    """A plain SQL type (``VARCHAR``, ``BIGINT``...) as ``exp.DataType.build`` gives it,
+    without a parse per call; other type texts go through ``build``."""
+    kind = exp.DataType.Type.__members__.get(name.upper())
+    if kind is None or not name.isalnum():
+        return exp.DataType.build(name)
+    return exp.DataType(this=kind, expressions=None, nested=False)
+
+
+def cast(value: exp.Expr, name: str) -> exp.Cast:
+    """``CAST(value AS name)`` as ``exp.cast`` builds it, around ``value`` itself (no copy)."""
+    to = data_type(name)
+    node = exp.Cast(this=value, to=to)
+    node.type = to
+    return node
+
+
+def is_present(value: exp.Expr, *, text: bool, own: bool = False) -> exp.Expr:
+    """``value`` is not NULL and, for text, not blank after trimming BLANK_CHARS.
+
+    ``own``: the caller hands ``value`` over (a node nothing else holds), so it is used in
+    place once instead of copied (a copy costs several times a new column).
+    """
+    not_null = exp.Not(this=exp.Is(this=value.copy() if text or not own else value,
+                                   expression=exp.null()))  # fmt: skip
     if not text:
         return not_null
-    has_content = exp.RegexpLike(this=value.copy(), expression=exp.Literal.string(CONTENT))
-    return exp.and_(not_null, has_content, copy=False)
+    has_content = exp.RegexpLike(
+        this=value if own else value.copy(), expression=exp.Literal.string(CONTENT)
+    )
+    return exp.And(this=not_null, expression=has_content)  # exp.and_ of two non-connectors
 
 
 def all_of(conditions: Iterable[exp.Expr]) -> exp.Expr:
@@ -62,7 +88,7 @@ def typed_value(value: Any, sql_type: str) -> exp.Expr:
         isinstance(value, int | float) and sql_type in ("BIGINT", "DOUBLE")
     ):
         return lit(value)
-    return exp.cast(exp.Literal.string(str(value)), sql_type)
+    return cast(exp.Literal.string(str(value)), sql_type)
 
 
 def typed_select(entity: EntitySpec, view: str, fields: Iterable[str] | None = None) -> exp.Select:

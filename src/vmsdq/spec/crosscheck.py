@@ -17,7 +17,7 @@ from vmsdq.core.errors import ConfigError, SandboxError
 from vmsdq.core.words import FieldType
 from vmsdq.spec import models as m
 from vmsdq.spec.refs import Entity, Fields, Ref
-from vmsdq.spec.registry import shorthands
+from vmsdq.spec.registry import Shorthand, shorthands
 from vmsdq.spec.sandbox import LISTED_COLUMNS, check_expression
 from vmsdq.spec.shorthand import rule_name
 from vmsdq.spec.yamlpos import YamlDoc, YamlPath, dotted
@@ -40,6 +40,14 @@ class Checker:
     errors: list[ConfigError] = field(default_factory=list)
     rule_locations: dict[str, str] = field(default_factory=dict)
     _booleans: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
+    _specs: dict[str, m.EntitySpec] | None = field(default=None, repr=False)
+
+    @property
+    def specs(self) -> dict[str, m.EntitySpec]:
+        """Every entity's spec by name (built once, not once per rule)."""
+        if self._specs is None:
+            self._specs = {n: p.spec for n, p in self.entities.items()}
+        return self._specs
 
     def error(self, doc: YamlDoc, path: YamlPath, message: str, key: bool = False) -> None:
         where = dotted(path)
@@ -107,8 +115,9 @@ class Checker:
 def check_entity(checker: Checker, parsed: Parsed, sources: Iterable[str] | None) -> None:
     """Every name an entity file uses refers to something that exists."""
     spec, doc = parsed.spec, parsed.doc
+    kinds = shorthands()  # once per entity, not once per field
     for name, fspec in spec.fields.items():
-        _check_field(checker, parsed, name, fspec)
+        _check_field(checker, parsed, name, fspec, kinds)
     for i, rule in enumerate(spec.rules):
         _check_rule(checker, parsed, ("rules", i), rule)
     if spec.schema_ is not None:
@@ -139,11 +148,17 @@ def _schema_locations(checker: Checker, parsed: Parsed, schema: m.SchemaSpec) ->
             checker.rule_name(f"{parsed.spec.entity}.schema.{kind}", parsed.doc, ("schema", key))
 
 
-def _check_field(checker: Checker, parsed: Parsed, name: str, fspec: m.FieldSpec) -> None:
+def _check_field(
+    checker: Checker,
+    parsed: Parsed,
+    name: str,
+    fspec: m.FieldSpec,
+    kinds: list[tuple[str, Shorthand]],
+) -> None:
     """Each shorthand rule of the field: its name and location, and what its options name."""
     spec, doc = parsed.spec, parsed.doc
     path: YamlPath = ("fields", name)
-    for kind, shorthand in shorthands():
+    for kind, shorthand in kinds:
         try:
             options = shorthand.read(fspec)
         except ConfigError as e:  # a scalar the options refuse, e.g. ``format: regex``
@@ -189,8 +204,7 @@ def _check_refs(
         for ref in info.metadata:
             if value is not None and isinstance(ref, Ref):
                 _check_ref(checker, parsed, at, ref, value, model, rule)
-    entities = {n: p.spec for n, p in checker.entities.items()}
-    for key, message in model.cross_check(entities):
+    for key, message in model.cross_check(checker.specs):
         checker.error(doc, (*path, key) if nested else path, message)
 
 

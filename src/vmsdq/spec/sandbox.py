@@ -9,20 +9,25 @@ names, literals, operators, CASE, CAST to scalar types and scalar functions. Any
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Set
+import threading
+from collections import deque
+from collections.abc import Callable, Collection, Iterator, Set
+from dataclasses import dataclass
 from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
+from sqlglot.parser import Parser
 from sqlglot.tokenizer_core import TokenType
+from sqlglot.tokens import Tokenizer
 
 from vmsdq.core.errors import ConfigError, Location, SandboxError
 
 MAX_LENGTH = 10_000
 MAX_DEPTH = 40  # nested operators, functions and parentheses (AND/OR chains count once)
 LISTED_COLUMNS = 30  # an unknown column's message lists the known ones up to this many
-CACHED_TREES = 65_536  # distinct expressions kept parsed (~5 KiB each): a load, then its compile
+CACHED_TREES = 65_536  # verdicts kept, and trees a load parsed waiting for the compile
 
 # Scalar functions a rule may call: the names users write, and the SQLGlot classes DuckDB's
 # parser turns them into (``_ANONYMOUS`` are names SQLGlot keeps as ``exp.Anonymous``).
@@ -93,13 +98,20 @@ def parse_expression(
         boolean_columns: when given, the columns that may stand alone as the condition.
 
     Returns:
-        A fresh SQLGlot tree (DuckDB dialect, comments removed) safe to embed in a query.
+        A SQLGlot tree of the caller's own (DuckDB dialect, comments removed) safe to embed
+        in a query: the tree a load checked, handed over once, else a new parse.
 
     Raises:
         SandboxError: the expression does not parse or uses something not allowed.
     """
-    tree = _checked(sql, rule, location, columns, boolean_columns)
-    return tree.copy()  # SQLGlot trees are mutable: every use gets its own
+    _checked(sql, rule, location, columns, boolean_columns)
+    tree = _UNCLAIMED.pop(sql, None)  # atomic: one caller gets it, the others parse again
+    if tree is not None:
+        return tree
+    fresh = _parsed(sql)
+    if isinstance(fresh, str):  # cannot happen: the verdict said allowed
+        raise SandboxError(f"rule '{rule}': {fresh}", location)
+    return fresh
 
 
 def check_expression(
@@ -110,7 +122,7 @@ def check_expression(
     columns: Collection[str] | None = None,
     boolean_columns: Collection[str] | None = None,
 ) -> None:
-    """``parse_expression`` for a caller that only needs the verdict (no tree is copied)."""
+    """``parse_expression`` for a caller that only needs the verdict (no tree handed out)."""
     _checked(sql, rule, location, columns, boolean_columns)
 
 
@@ -120,46 +132,131 @@ def _checked(
     location: Location | None,
     columns: Collection[str] | None,
     boolean_columns: Collection[str] | None,
-) -> exp.Expression:
-    """The shared allow-listed tree of ``sql`` once it passed every check (never mutate it)."""
+) -> None:
+    """Raise the SandboxError of ``sql`` for these columns, if any."""
 
     def refuse(reason: str) -> SandboxError:
         shown = sql if len(sql) <= 200 else sql[:200] + "..."
         return SandboxError(f"rule '{rule}': {reason} (in expression {shown!r})", location)
 
-    tree = _allowed(sql)
-    if isinstance(tree, str):
-        raise refuse(tree)
+    verdict = _verdict(sql)
+    if verdict.refusal is not None:
+        raise refuse(verdict.refusal)
     if columns is not None:
-        _check_columns(tree, columns, refuse)
-    depth = _depth(tree)
-    if depth > MAX_DEPTH:
-        raise refuse(f"the expression nests {depth} levels deep; the engine takes {MAX_DEPTH}")
-    kind = _not_a_condition(tree, boolean_columns)
+        known = columns if isinstance(columns, Set) else set(columns)
+        for name in verdict.columns:
+            if name not in known:
+                raise refuse(f"unknown column '{name}' ({_known_columns(name, known)})")
+    if verdict.depth > MAX_DEPTH:
+        raise refuse(
+            f"the expression nests {verdict.depth} levels deep; the engine takes {MAX_DEPTH}"
+        )
+    kind = _kind(verdict.gives, boolean_columns)
     if kind:
+        tree = _parsed(sql)
+        shown = tree if isinstance(tree, str) else tree.sql("duckdb")
         raise refuse(
             f"the expression is not a condition: it gives {kind}, not true or false, so the "
             "rule could never fail; compare it with something, e.g. "
-            f"'{tree.sql('duckdb')} > 0'"
+            f"'{shown} > 0'"
         )
-    return tree
 
 
 class _Refused(SandboxError):
-    """A refusal without a rule or location: ``_allowed`` keeps only its reason."""
+    """A refusal without a rule or location: ``_parsed`` keeps only its reason."""
+
+
+@dataclass(frozen=True)
+class _Column:
+    """A column standing as the condition: a condition only when it is a boolean field."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """What the checks of one expression text need, worked out once per text."""
+
+    refusal: str | None = None  # why the allow-list refuses it
+    columns: tuple[str, ...] = ()  # the column names it reads, in order
+    depth: int = 0
+    gives: tuple[str | _Column, ...] = ()  # what its result may be when not true/false
 
 
 @lru_cache(maxsize=CACHED_TREES)
-def _allowed(sql: str) -> exp.Expression | str:
-    """The allow-listed tree of ``sql`` (never handed out: callers copy it), or why not.
+def _verdict(sql: str) -> _Verdict:
+    """The verdict on ``sql``; its allowed tree waits in ``_UNCLAIMED`` for the compile.
 
     A project's load checks every expression and its compile parses them again; both get
-    the same answer, so the parse is done once per distinct text.
+    the same answer, so the parse is done once per distinct text and the compile takes the
+    tree the load parsed (no copy).
     """
+    parsed = _parse(sql)
+    if isinstance(parsed, str):
+        return _Verdict(refusal=parsed)
+    tree, columns, depth = parsed
+    verdict = _Verdict(None, columns, depth, tuple(_gives(tree)))
+    if len(_UNCLAIMED) >= CACHED_TREES:
+        _UNCLAIMED.pop(next(iter(_UNCLAIMED)), None)
+    _UNCLAIMED[sql] = tree
+    return verdict
+
+
+_UNCLAIMED: dict[str, exp.Expression] = {}  # allowed trees no caller holds yet
+
+
+def _parsed(sql: str) -> exp.Expression | str:
+    """A new allow-listed tree of ``sql``, or why not."""
+    parsed = _parse(sql)
+    return parsed if isinstance(parsed, str) else parsed[0]
+
+
+def _parse(sql: str) -> tuple[exp.Expression, tuple[str, ...], int] | str:
+    """A new allow-listed tree of ``sql``, the columns it reads and its depth; or why not."""
     try:
-        return allowed_tree(parse_one(sql, _Refused), _refusal, _Refused)
+        tree = parse_one(sql, _Refused)
+        columns, depth = _walk(tree)
     except _Refused as e:
         return e.message
+    return tree, columns, depth
+
+
+_POSITIONS = ("line", "col", "start", "end")  # what the parser notes in a node's meta
+_POSITION_KEYS = frozenset(_POSITIONS)
+
+
+def _walk(tree: exp.Expression) -> tuple[tuple[str, ...], int]:
+    """``allowed_tree`` (nodes in the same order) that also finds the column names and the
+    nesting depth (a chain of the same AND or OR counts as one level) in the same pass, and
+    drops the parse positions, so that copies of the tree are cheap."""
+    names: dict[str, None] = {}
+    deepest = 0
+    queue = deque([(tree, 1)])
+    while queue:
+        node, depth = queue.popleft()
+        reason = None if type(node) in _PLAIN else _refusal(node)
+        if reason:
+            raise _Refused(reason)
+        node.comments = None
+        meta = node._meta  # not ``node.meta``: that creates one where there is none
+        if meta is not None:
+            if meta.keys() == _POSITION_KEYS:
+                node._meta = None
+            else:
+                for key in _POSITIONS:
+                    meta.pop(key, None)
+        if isinstance(node, exp.Column):
+            names[node.name] = None
+        if depth > deepest:
+            deepest = depth
+        kind = type(node)
+        for child in node.iter_expressions():
+            chained = type(child) is kind and isinstance(child, exp.Connector)
+            queue.append((child, depth if chained or isinstance(child, _LEAVES) else depth + 1))
+    return tuple(names), deepest
+
+
+_LEAVES = (exp.Identifier, exp.DataType)  # do not add a level of nesting
 
 
 _CONDITIONS = (
@@ -168,29 +265,31 @@ _CONDITIONS = (
 )  # fmt: skip
 
 
-def _not_a_condition(node: exp.Expr, boolean_columns: Collection[str] | None) -> str | None:
-    """What ``node`` gives when it is not true/false ("a number", "text"), else None."""
+def _gives(node: exp.Expr) -> Iterator[str | _Column]:
+    """What ``node`` may give that is not true/false ("a number", "text", a column whose
+    field decides), first to last; nothing when it is a condition."""
     if isinstance(node, exp.Paren):
-        return _not_a_condition(node.this, boolean_columns)
-    if isinstance(node, _CONDITIONS):
-        return None
-    if isinstance(node, exp.Cast | exp.TryCast):
-        return None if node.to.this is _T.BOOLEAN else f"a {node.to.sql('duckdb')} value"
-    if isinstance(node, exp.Case | exp.If | exp.Coalesce):
+        yield from _gives(node.this)
+    elif isinstance(node, _CONDITIONS):
+        return
+    elif isinstance(node, exp.Cast | exp.TryCast):
+        if node.to.this is not _T.BOOLEAN:
+            yield f"a {node.to.sql('duckdb')} value"
+    elif isinstance(node, exp.Case | exp.If | exp.Coalesce):
         branches = [node.args.get("default"), node.args.get("false"), node.args.get("true")]
         branches += [i.args.get("true") for i in node.args.get("ifs") or []]
         branches += [node.this] if isinstance(node, exp.Coalesce) else []
         branches += node.expressions if isinstance(node, exp.Coalesce) else []
-        kinds = [
-            _not_a_condition(b, boolean_columns)
-            for b in branches
-            if b is not None and not isinstance(b, exp.Null)
-        ]
-        return next((k for k in kinds if k), None)
-    if isinstance(node, exp.Column):
-        if boolean_columns is None or node.name in boolean_columns:
-            return None
-        return f"the value of '{node.name}', which is not a boolean field"
+        for branch in branches:
+            if branch is not None and not isinstance(branch, exp.Null):
+                yield from _gives(branch)
+    elif isinstance(node, exp.Column):
+        yield _Column(node.name)
+    else:
+        yield _value_kind(node)
+
+
+def _value_kind(node: exp.Expr) -> str:
     if isinstance(node, exp.Literal):
         return "text" if node.is_string else "a number"
     if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.Div | exp.Mod | exp.Neg | exp.IntDiv):
@@ -202,17 +301,14 @@ def _not_a_condition(node: exp.Expr, boolean_columns: Collection[str] | None) ->
     return "a value"
 
 
-def _depth(tree: exp.Expr) -> int:
-    """Nesting depth; a chain of the same AND or OR counts as one level."""
-    deepest, stack = 0, [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        for child in node.iter_expressions():
-            chained = isinstance(child, exp.Connector) and type(child) is type(node)
-            leaf = isinstance(child, exp.Identifier | exp.DataType)
-            stack.append((child, depth if chained or leaf else depth + 1))
-    return deepest
+def _kind(gives: tuple[str | _Column, ...], boolean_columns: Collection[str] | None) -> str | None:
+    """What the expression gives when it is not true/false, else None."""
+    for item in gives:
+        if not isinstance(item, _Column):
+            return item
+        if boolean_columns is not None and item.name not in boolean_columns:
+            return f"the value of '{item.name}', which is not a boolean field"
+    return None
 
 
 def allowed_tree(
@@ -236,11 +332,11 @@ def parse_one(
     if len(sql) > MAX_LENGTH:
         raise refuse(f"the expression is longer than {MAX_LENGTH} characters")
     try:
-        reader = sqlglot.Dialect.get_or_raise(dialect)
-        tokens = reader.tokenize(sql)
-        if any(t.token_type == TokenType.SEMICOLON for t in tokens):
+        tokenizer, parser = _reader(dialect)
+        tokens = tokenizer.tokenize(sql)
+        if ";" in sql and any(t.token_type == TokenType.SEMICOLON for t in tokens):
             raise refuse("';' is not allowed: write one expression, not statements")
-        trees = reader.parser().parse(tokens, sql)  # the tokens once, not again in parse
+        trees = parser.parse(tokens, sql)  # the tokens once, not again in parse
     except ParseError as e:
         first = e.errors[0] if e.errors else {}
         where = f" at column {first['col']}" if first.get("col") else ""
@@ -265,6 +361,24 @@ def parse_one(
     if query and not isinstance(tree, exp.Query):
         raise refuse("write one SELECT")
     return tree
+
+
+_SPECIAL = (exp.Column, exp.Identifier, exp.Var, exp.In, exp.DataType)  # see _refusal
+# node types _refusal allows whatever they hold (the checks of _SPECIAL do not apply to them)
+_PLAIN = frozenset(t for t in (*_NODES, *_FUNCTIONS) if not issubclass(t, _SPECIAL))
+_READERS = threading.local()  # per thread: a tokenizer and a parser per dialect
+
+
+def _reader(dialect: str) -> tuple[Tokenizer, Parser]:
+    """This thread's tokenizer and parser of ``dialect`` (each resets itself per text)."""
+    readers: dict[str, tuple[Tokenizer, Parser]] | None = getattr(_READERS, "by_dialect", None)
+    if readers is None:
+        readers = _READERS.by_dialect = {}
+    found = readers.get(dialect)
+    if found is None:
+        reader = sqlglot.Dialect.get_or_raise(dialect)
+        found = readers[dialect] = (reader.tokenizer(), reader.parser())
+    return found
 
 
 def refusal(node: exp.Expr) -> str | None:
@@ -366,13 +480,6 @@ def _not_allowed(node: exp.Expr) -> str:
         f"'{node.sql('duckdb')}' is not allowed: use column names, literals, operators, "
         "CASE, CAST and scalar functions"
     )
-
-
-def _check_columns(tree: exp.Expr, columns: Collection[str], refuse: _Refuse) -> None:
-    known = columns if isinstance(columns, Set) else set(columns)
-    for column in tree.find_all(exp.Column):
-        if column.name not in known:
-            raise refuse(f"unknown column '{column.name}' ({_known_columns(column.name, known)})")
 
 
 def _known_columns(name: str, known: Collection[str]) -> str:

@@ -7,7 +7,7 @@ from sqlglot import exp
 from vmsdq.checks.context import RuleContext
 from vmsdq.checks.model import Check
 from vmsdq.checks.shorthand import FieldRule
-from vmsdq.checks.sql import lit
+from vmsdq.checks.sql import cast, lit
 
 
 def compile_length(rule: FieldRule, ctx: RuleContext) -> Check:
@@ -15,7 +15,7 @@ def compile_length(rule: FieldRule, ctx: RuleContext) -> Check:
     if opts.min is None and opts.max is None:
         raise ctx.error("length needs 'min' or 'max'")
     value = ctx.column(rule.field)
-    text = value if ctx.is_text(rule.field) else exp.cast(value, "VARCHAR")
+    text = value if ctx.is_text(rule.field) else cast(value.copy(), "VARCHAR")
     length = exp.Length(this=text)
     parts: list[exp.Expr] = []
     if opts.min is not None:

@@ -15,7 +15,8 @@ def compile_required(rule: FieldRule, ctx: RuleContext) -> Check:
     if rule.opts.allow_blank:
         fails: exp.Expr = exp.Is(this=raw.copy(), expression=exp.null())
     else:
-        fails = exp.Not(this=exp.paren(is_present(ctx.raw_text(rule.field), text=True), copy=False))
+        present = is_present(ctx.raw_text(rule.field), text=True, own=True)
+        fails = exp.Not(this=exp.paren(present, copy=False))
         if not ctx.is_text(rule.field):
             fails = _unless_typed(ctx.column(rule.field), fails)
     return ctx.row_check(fails, values=[(rule.field, raw)])

@@ -16,7 +16,7 @@ def compile_type(rule: FieldRule, ctx: RuleContext) -> Check:
     # a value that casts is present; only rows whose typed value is NULL read the raw text
     applies = exp.Case(
         ifs=[exp.If(this=not_null, true=exp.true())],
-        default=is_present(ctx.raw_text(rule.field), text=True),
+        default=is_present(ctx.raw_text(rule.field), text=True, own=True),
     )
     return ctx.row_check(
         exp.Is(this=typed, expression=exp.null()),
