@@ -164,6 +164,10 @@ def finish_run(ctx: Context, run_id: str) -> RunResult:
             f"run '{run_id}' cannot finish: {len(pending)} steps are not done "
             f"({', '.join(pending[:5])}); resume it with `vmsdq runs resume {run_id}`"
         )
+    # entities validated in parallel each recount the run as they are saved, and two
+    # recounts can cross (each counting before the other's save is visible): once every step
+    # is done, one recount makes the stored counts final
+    ctx.repos.runs.refresh_counts(run_id)
     run = run_steps.finish(ctx, run_id, _plan(ctx, run_id), summary)
     alerts.after_run(ctx, run)  # alert rules and webhook events; never raises
     return run

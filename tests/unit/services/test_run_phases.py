@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import create_engine, func, make_url, select, text, update
 
 from vmsdq.core.errors import ConflictError, NotFoundError, SourceError, TransientError
 from vmsdq.core.results import RunResult
@@ -22,7 +22,7 @@ from vmsdq.demo import generate_demo
 from vmsdq.services import runs
 from vmsdq.services.context import Context, open_context
 from vmsdq.store import Database
-from vmsdq.store.models import EntityResultRow, RuleResultRow, ScoreRowModel
+from vmsdq.store.models import EntityResultRow, RuleResultRow, Run, ScoreRowModel
 
 ENTITIES = ["volunteer", "event", "school", "district"]  # mirrored, previous state, references
 CHILD = textwrap.dedent(
@@ -199,6 +199,26 @@ def test_repeating_every_phase_leaves_one_set_of_results(project: Path) -> None:
     second = runs.finish_run(ctx, run_id)
     assert first.overall_score == second.overall_score
     assert stored_rows(ctx, run_id)[0] == 2
+
+
+def test_recounts_that_cross_leave_the_finished_run_counted_right(project: Path) -> None:
+    # the executor validates entities in parallel; each recounts the run once saved, and a
+    # recount that counted before the other's save was visible can be written last
+    ctx = open_context(project)
+    run_id = runs.start_run(ctx, run_id="crossed", entities=["school", "district"])
+    plan = ctx.repos.runs.plan(run_id)
+    assert plan is not None
+    for view in plan["reads"]:
+        runs.read_view(ctx, run_id, view)
+    runs.validate_entity(ctx, run_id, "school")
+    counted = ctx.repos.runs.summary(run_id)
+    assert counted is not None and counted.entity_count == 1
+    runs.validate_entity(ctx, run_id, "district")
+    with ctx.repos.runs.session() as s:  # the first recount's stale write lands last
+        s.execute(update(Run).where(Run.id == run_id).values(entity_count=1))
+    runs.finish_run(ctx, run_id)
+    done = ctx.repos.runs.summary(run_id)
+    assert done is not None and done.entity_count == 2 and done.status == "completed"
 
 
 def test_progress_is_persisted_and_cancel_stops_the_remaining_steps(project: Path) -> None:
