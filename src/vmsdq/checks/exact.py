@@ -39,19 +39,28 @@ _ALREADY = {
 EXACT = "exact_cast_of"  # meta key: what a database casts instead (see plain_cast)
 
 
+def data_type(name: str) -> exp.DataType:
+    """A plain SQL type (``VARCHAR``, ``BIGINT``...) as ``exp.DataType.build`` gives it,
+    without a parse per call; other type texts go through ``build``."""
+    kind = exp.DataType.Type.__members__.get(name.upper())
+    if kind is None or not name.isalnum():
+        return exp.DataType.build(name)
+    return exp.DataType(this=kind, expressions=None, nested=False)
+
+
 def exact_cast(source: exp.Expr, sql_type: str, *, nonfinite: bool = False) -> exp.Expr:
     """``source`` as ``sql_type`` when it converts exactly, else NULL (DuckDB SQL).
 
     ``nonfinite`` (a number field's ``allow_nonfinite``): NaN and the infinities are numbers.
     A timestamp written with an offset is the instant it names, in UTC; one without is UTC.
     """
-    plain = exp.TryCast(this=source.copy(), to=exp.DataType.build(sql_type))
+    plain = exp.TryCast(this=source.copy(), to=data_type(sql_type))
     pattern = _TEXT.get(sql_type)
     if pattern is None:
         return plain
     kind = exp.func("typeof", source.copy())
     already = exp.In(this=kind, expressions=[exp.Literal.string(t) for t in _ALREADY[sql_type]])
-    text = exp.TryCast(this=source.copy(), to=exp.DataType.build("VARCHAR"))
+    text = exp.TryCast(this=source.copy(), to=data_type("VARCHAR"))
     shaped = _matches(text, pattern)
     ifs = [exp.If(this=already, true=plain.copy()), exp.If(this=shaped, true=plain.copy())]
     if sql_type == "DOUBLE":  # NaN and infinities are not numbers; 1e309 overflows to inf
@@ -62,7 +71,7 @@ def exact_cast(source: exp.Expr, sql_type: str, *, nonfinite: bool = False) -> e
                             _matches(text.copy(), _NONFINITE))  # fmt: skip
             ifs.append(exp.If(this=words, true=plain.copy()))
     if sql_type == "TIMESTAMP":
-        zoned = exp.TryCast(this=source.copy(), to=exp.DataType.build("TIMESTAMPTZ"))
+        zoned = exp.TryCast(this=source.copy(), to=data_type("TIMESTAMPTZ"))
         instant = exp.AtTimeZone(this=zoned, zone=exp.Literal.string("UTC"))
         ifs.insert(1, exp.If(this=_matches(text.copy(), _ZONED), true=instant))
     case = exp.Case(ifs=ifs)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from vmsdq.checks.exact import exact_cast
+from vmsdq.checks.exact import data_type, exact_cast
 from vmsdq.checks.model import BASE
 from vmsdq.core.words import FieldType
 from vmsdq.spec.models import EntitySpec
@@ -42,15 +42,6 @@ def lit(value: Any) -> exp.Expr:
     if type(value) is str:  # what exp.convert gives, without its checks (picklists: 40 each)
         return exp.Literal.string(value)
     return exp.convert(value)
-
-
-def data_type(name: str) -> exp.DataType:
-    """A plain SQL type (``VARCHAR``, ``BIGINT``...) as ``exp.DataType.build`` gives it,
-    without a parse per call; other type texts go through ``build``."""
-    kind = exp.DataType.Type.__members__.get(name.upper())
-    if kind is None or not name.isalnum():
-        return exp.DataType.build(name)
-    return exp.DataType(this=kind, expressions=None, nested=False)
 
 
 def cast(value: exp.Expr, name: str) -> exp.Cast:

@@ -25,10 +25,9 @@ from sqlglot import exp
 
 from vmsdq.checks.exact import exact_cast
 from vmsdq.checks.model import CompiledEntity
-from vmsdq.checks.sql import RAW_SUFFIX, col, raw_col
+from vmsdq.checks.sql import RAW_SUFFIX, cast, col, raw_col
 
 IN_DATABASE = "key_in_database"  # meta key: the key a database writes (see in_database)
-VARCHAR = exp.DataType.build("VARCHAR")
 
 Part = tuple[exp.Expr, exp.Expr]  # (typed value, value as read)
 
@@ -98,4 +97,4 @@ def _is_text(raw: exp.Expr) -> exp.Expr:
 
 
 def _text(value: exp.Expr) -> exp.Cast:
-    return exp.Cast(this=value.copy(), to=VARCHAR.copy())
+    return cast(value.copy(), "VARCHAR")
