@@ -71,13 +71,9 @@ class HistoryRepository(Repository):
         if limit is not None:
             return self._newest_rules(entity, rule, since, limit)
         r = RuleResultRow
-        query = (  # runs x rules rows: plain columns on a core connection, no per-row datetime
-            select(r.run_id, r.rule, r.pass_rate, r.outcome, r.failed, r.evaluated)
-            .join(Run, Run.id == r.run_id)
-            .where(self._finished(), *self._scoped(r), *self._scoped(Run))
-            .order_by(Run.started_at, Run.id, r.entity_index, r.position)
+        query = _filter(
+            self._points_query(), since, r.entity if entity is not None else None, entity
         )
-        query = _filter(query, since, r.entity if entity is not None else None, entity)
         if rule is not None:
             query = query.where(r.rule == rule)
         return self._rule_points(query, since)
@@ -90,21 +86,28 @@ class HistoryRepository(Repository):
         r = RuleResultRow
         pct = literal(100.0, Float) * r.failed / r.evaluated
         varying = (
-            select(r.rule)
-            .join(Run, Run.id == r.run_id)
-            .where(self._finished(), *self._scoped(r), *self._scoped(Run))
+            self._rule_rows(r.rule)
             .where(Run.started_at >= since, r.evaluated > 0, r.failed.is_not(None))
             .group_by(r.rule)
             .having(func.count() > more_than, func.min(pct) < func.max(pct))
         )
-        query = (
-            select(r.run_id, r.rule, r.pass_rate, r.outcome, r.failed, r.evaluated)
-            .join(Run, Run.id == r.run_id)
-            .where(self._finished(), *self._scoped(r), *self._scoped(Run))
-            .where(Run.started_at >= since, r.rule.in_(varying.scalar_subquery()))
-            .order_by(Run.started_at, Run.id, r.entity_index, r.position)
+        query = self._points_query().where(
+            Run.started_at >= since, r.rule.in_(varying.scalar_subquery())
         )
         return self._rule_points(query, since)
+
+    def _rule_rows(self, *columns: Any) -> Any:
+        """``columns`` of the rule results of this scope's finished runs (a core query)."""
+        r = RuleResultRow
+        query = select(*columns).join(Run, Run.id == r.run_id)
+        return query.where(self._finished(), *self._scoped(r), *self._scoped(Run))
+
+    def _points_query(self) -> Any:
+        """What :meth:`_rule_points` reads, in run and rule order."""
+        r = RuleResultRow
+        columns = (r.run_id, r.rule, r.pass_rate, r.outcome, r.failed, r.evaluated)
+        order = (Run.started_at, Run.id, r.entity_index, r.position)
+        return self._rule_rows(*columns).order_by(*order)
 
     def _rule_points(self, query: Any, since: datetime | None) -> dict[str, list[HistoryPoint]]:
         out: dict[str, list[HistoryPoint]] = defaultdict(list)
