@@ -16,13 +16,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vmsdq.reconcile import salesforce_ids
 from vmsdq.reconcile.reference import text
 from vmsdq.reconcile.salesforce_ids import SUFFIX, canonical_id, is_salesforce_id, join_key
 
 BLANK = " \t\r\n"
 ID18 = 18
-_ID18 = "^[A-Za-z0-9]{15}[A-Za-z0-5]{3}$"  # salesforce_ids._ID18, for the whole text
-_ID15 = "^[A-Za-z0-9]{15}$"
+_ID18 = f"^{salesforce_ids.ID18}$"
+_ID15 = f"^{salesforce_ids.ID15}$"
 _SUFFIX_BYTES = np.frombuffer(SUFFIX.encode("ascii"), dtype=np.uint8)
 _BIT = np.array([1 << j for j in range(5)], dtype=np.int64)
 

@@ -15,8 +15,10 @@ import string
 from sqlglot import exp
 
 SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-_ID15 = re.compile(r"[A-Za-z0-9]{15}")
-_ID18 = re.compile(r"[A-Za-z0-9]{15}[A-Za-z0-5]{3}")
+ID15 = r"[A-Za-z0-9]{15}"  # the shapes, for a whole text (vectorised callers anchor them)
+ID18 = r"[A-Za-z0-9]{15}[A-Za-z0-5]{3}"
+_ID15 = re.compile(ID15)
+_ID18 = re.compile(ID18)
 
 
 _FLAGS = str.maketrans(
