@@ -284,22 +284,12 @@ def test_quarantined_records_are_counted_when_spark_runs_every_check(
     spark: Any, tmp_path: Path
 ) -> None:
     """Every check runs in Spark; DuckDB still reports the CSV's unparseable line, once."""
-    roots = {}
-    for name, engine in (("duckdb", ""), ("spark", ENGINE + "\n")):
-        root = roots[name] = tmp_path / name
-        (root / "data").mkdir(parents=True)
-        (root / "data" / "person.csv").write_text(
-            "id,email,age\n1,a@x.org,30\n2,,41\n3,b@x.org,5,extra\n4,a@x.org,-2\n"
-        )
-        (root / "entities").mkdir()
-        (root / "entities" / "person.yaml").write_text(
-            "entity: person\nkey: id\nsources:\n  vms: {path: person.csv, format: csv}\n"
-            "fields:\n  id: {required: true, unique: true}\n"  # CSV: text, cast to text
-            "  email: {required: true, unique: true}\n  age: {length: 1}\n"
-        )
-        (root / "vmsdq.yaml").write_text(
-            "sources:\n  vms: {type: files, path: data}\ndefault_source: vms\n" + engine
-        )
+    roots = person_projects(
+        tmp_path,
+        "id,email,age\n1,a@x.org,30\n2,,41\n3,b@x.org,5,extra\n4,a@x.org,-2\n",
+        "  id: {required: true, unique: true}\n"  # CSV: text, cast to text
+        "  email: {required: true, unique: true}\n  age: {length: 1}\n",
+    )
     duck = run_now(scratch_context(load(roots["duckdb"])), now=AS_OF)
     on_spark = run_now(scratch_context(load(roots["spark"])), now=AS_OF)
     assert outcomes(on_spark) == outcomes(duck)
@@ -341,6 +331,25 @@ def test_an_encrypted_archive_on_spark_matches_duckdb_and_leaves_no_plain_copy(
     assert set(copies.glob("vmsdq-spark-*")) == before  # no decrypted copy left behind
 
 
+def person_projects(tmp_path: Path, csv: str, fields: str) -> dict[str, Path]:
+    """The same one-entity project (``person.csv`` holding ``csv``, the entity's ``fields:``
+    lines) twice: on DuckDB and on Spark."""
+    roots = {}
+    for name, engine in (("duckdb", ""), ("spark", ENGINE + "\n")):
+        root = roots[name] = tmp_path / name
+        (root / "data").mkdir(parents=True)
+        (root / "data" / "person.csv").write_text(csv)
+        (root / "entities").mkdir()
+        (root / "entities" / "person.yaml").write_text(
+            "entity: person\nkey: id\nsources:\n  vms: {path: person.csv, format: csv}\n"
+            "fields:\n" + fields
+        )
+        (root / "vmsdq.yaml").write_text(
+            "sources:\n  vms: {type: files, path: data}\ndefault_source: vms\n" + engine
+        )
+    return roots
+
+
 CSV_IDS = ["17", "17.5", "0x1F", " 18", "18.0", "1e3", "99999999999999999999"]
 
 
@@ -349,21 +358,11 @@ def test_keys_as_the_csv_holds_them_match_duckdb(spark: Any, tmp_path: Path, key
     """Ids that are not all integers. As a string key Spark runs every check; as an integer
     key the row checks stay in DuckDB (Spark casts text otherwise). Either way each failure
     names its record by the id as the file holds it, as DuckDB does."""
-    roots = {}
-    for name, engine in (("duckdb", ""), ("spark", ENGINE + "\n")):
-        root = roots[name] = tmp_path / name
-        (root / "data").mkdir(parents=True)
-        lines = "".join(f'"{i}",no\n' for i in CSV_IDS)
-        (root / "data" / "person.csv").write_text("id,status\n" + lines)
-        (root / "entities").mkdir()
-        (root / "entities" / "person.yaml").write_text(
-            "entity: person\nkey: id\nsources:\n  vms: {path: person.csv, format: csv}\n"
-            f"fields:\n  id: {{type: {key_type}, unique: true}}\n"
-            "  status: {allowed: [ok]}\n"
-        )
-        (root / "vmsdq.yaml").write_text(
-            "sources:\n  vms: {type: files, path: data}\ndefault_source: vms\n" + engine
-        )
+    roots = person_projects(
+        tmp_path,
+        "id,status\n" + "".join(f'"{i}",no\n' for i in CSV_IDS),
+        f"  id: {{type: {key_type}, unique: true}}\n  status: {{allowed: [ok]}}\n",
+    )
     duck = run_now(scratch_context(load(roots["duckdb"])), now=AS_OF)
     on_spark = run_now(scratch_context(load(roots["spark"])), now=AS_OF)
     assert outcomes(on_spark) == outcomes(duck)
