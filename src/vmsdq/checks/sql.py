@@ -133,9 +133,10 @@ def qualify(expression: exp.Expr, table: str) -> exp.Expr:
     """Qualify every unqualified column of ``expression`` with ``table``, in place (the
     sandbox hands every caller a tree of its own)."""
 
-    def _qualify(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.Column) and not node.table:
-            return col(node.name, table=table)
-        return node
-
-    return expression.transform(_qualify, copy=False)
+    if isinstance(expression, exp.Column):  # the root itself: a new node, as before
+        return col(expression.name, table=table) if not expression.table else expression
+    for node in list(expression.find_all(exp.Column)):
+        if not node.table:  # what ``col`` builds, in place of a new node and a replace
+            node.set("this", exp.Identifier(this=node.name, quoted=True))
+            node.set("table", exp.Identifier(this=table, quoted=True))
+    return expression

@@ -35,24 +35,83 @@ _TYPE_NAMES = {"timestamp": "date", "int": "integer", "float": "number"}
 
 @dataclass
 class YamlDoc:
-    """One parsed YAML file: its data and the position of each value and mapping key."""
+    """One parsed YAML file: its data and the position of each value and mapping key.
+
+    The positions are read from the composed nodes, which the document keeps, when asked
+    for (most values of a big file are never pointed at).
+    """
 
     file: str
     data: Any
-    values: dict[YamlPath, yaml.Mark] = field(default_factory=dict)  # where each value starts
-    keys: dict[YamlPath, yaml.Mark] = field(default_factory=dict)  # where each key starts
+    root: yaml.Node | None = None
+    _index: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = field(
+        default_factory=dict, repr=False
+    )
+
+    @property
+    def values(self) -> _Marks:
+        """Where each value starts, by path (``path in doc.values``, ``.get(path)``)."""
+        return _Marks(self, key=False)
+
+    @property
+    def keys(self) -> _Marks:
+        """Where each mapping key starts, by the path of its value."""
+        return _Marks(self, key=True)
 
     def location(self, path: YamlPath) -> Location:
         """Where the value at ``path`` (or its nearest written parent) starts."""
-        while path and path not in self.values:
-            path = path[:-1]
-        mark = self.values.get(path)
-        return Location(self.file, mark.line + 1, mark.column + 1) if mark else Location(self.file)
+        found = self._walk(path)
+        if found is None:
+            return Location(self.file)
+        mark = found[1].start_mark
+        return Location(self.file, mark.line + 1, mark.column + 1)
 
     def key_location(self, path: YamlPath) -> Location:
         """Where the key of ``path`` was written (falls back to its value, then its parent)."""
         mark = self.keys.get(path)
         return Location(self.file, mark.line + 1, mark.column + 1) if mark else self.location(path)
+
+    def _walk(self, path: YamlPath) -> tuple[int, yaml.Node, yaml.Node | None] | None:
+        """How many parts of ``path`` were written, the value node of the last of them and
+        its key node (None for the document and list items); None for an empty file."""
+        node, key_node, depth = self.root, None, 0
+        if node is None:
+            return None
+        for part in path:
+            step = self._step(node, part)
+            if step is None:
+                break
+            key_node, node = step
+            depth += 1
+        return depth, node, key_node
+
+    def _step(self, node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
+        if isinstance(node, yaml.SequenceNode):
+            ok = type(part) is int and 0 <= part < len(node.value)
+            return (None, node.value[part]) if ok else None
+        if not isinstance(node, yaml.MappingNode) or not isinstance(part, str):
+            return None
+        index = self._index.get(id(node))
+        if index is None:  # once per mapping pointed into (merge keys already flattened)
+            index = self._index[id(node)] = {str(k.value): (k, v) for k, v in node.value}
+        return index.get(part)
+
+
+class _Marks:
+    """The start marks of a document's values (or keys) by path, read from its nodes."""
+
+    def __init__(self, doc: YamlDoc, *, key: bool) -> None:
+        self.doc, self.key = doc, key
+
+    def get(self, path: YamlPath) -> yaml.Mark | None:
+        found = self.doc._walk(path)
+        if found is None or found[0] != len(path):
+            return None
+        node = found[2] if self.key else found[1]
+        return node.start_mark if node is not None else None
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and self.get(path) is not None
 
 
 def dotted(path: YamlPath) -> str:
@@ -80,7 +139,8 @@ def load_yaml(path: str | Path, *, interpolate: bool = False) -> YamlDoc:
         doc = YamlDoc(file, None)
         if node is not None:
             builder = _Builder(loader, doc, budget=len(text) + MIN_BUDGET, interpolate=interpolate)
-            doc.data = builder.build(node, ())
+            doc.data = builder.build(node, 0)
+            doc.root = node
         return doc
     except RecursionError:
         raise ConfigError(
@@ -121,7 +181,7 @@ class _Builder:
         self.interpolate = interpolate
         self.open: set[int] = set()  # collections being built (a recursive alias)
 
-    def build(self, node: yaml.Node, path: YamlPath) -> Any:
+    def build(self, node: yaml.Node, depth: int) -> Any:
         doc = self.doc
         self.budget -= 1
         if self.budget < 0:
@@ -130,12 +190,11 @@ class _Builder:
                 "'billion laughs'); write the values out or use fewer aliases",
                 _mark(doc.file, node),
             )
-        if len(path) > MAX_DEPTH:
+        if depth > MAX_DEPTH:
             raise ConfigError(
                 f"nesting deeper than {MAX_DEPTH} levels of mappings and lists",
                 _mark(doc.file, node),
             )
-        doc.values[path] = node.start_mark
         if node.tag == _STR_TAG and isinstance(node, yaml.ScalarNode):
             return self._text(node)
         if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
@@ -143,7 +202,7 @@ class _Builder:
                 raise ConfigError("an alias refers to itself", _mark(doc.file, node))
             self.open.add(id(node))
             try:
-                return self._collection(node, path)
+                return self._collection(node, depth + 1)
             finally:
                 self.open.discard(id(node))
         if node.tag == _BOOL_TAG and node.value.lower() not in ("true", "false"):
@@ -165,10 +224,10 @@ class _Builder:
         except ValueError as e:
             raise ConfigError(str(e), _mark(self.doc.file, node)) from None
 
-    def _collection(self, node: yaml.Node, path: YamlPath) -> Any:
+    def _collection(self, node: yaml.Node, depth: int) -> Any:
         doc = self.doc
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+            return [self.build(item, depth) for item in node.value]
         self.loader.flatten_mapping(node)  # resolves YAML merge keys (<<: *anchor)
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -177,6 +236,5 @@ class _Builder:
             key = str(key_node.value)  # keys are names: 'yes', 'on' and '1' stay text
             if key in result:
                 raise ConfigError(f"duplicate key '{key}'", _mark(doc.file, key_node))
-            doc.keys[(*path, key)] = key_node.start_mark
-            result[key] = self.build(value_node, (*path, key))
+            result[key] = self.build(value_node, depth)
         return result
