@@ -142,7 +142,7 @@ def keep(found: Holes, tree: exp.Expression, columns: tuple[str, ...], depth: in
         _SHAPES[found.shape] = _Shape(tree.copy(), tuple(spots), columns_holes, depth)
 
 
-def _fits(node: exp.Expression, name: bool) -> bool:
+def _fits(node: exp.Expr, name: bool) -> bool:
     if name:
         return (
             type(node) is exp.Identifier

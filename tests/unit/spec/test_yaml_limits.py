@@ -63,3 +63,15 @@ def test_a_scalar_yaml_cannot_build_is_an_error_at_its_position(tmp_path: Path) 
         str(info.value)
         == f"{path}:1:6: '2024-02-30' is not a valid date (day is out of range for month)"
     )
+
+
+def test_positions_of_merged_keys_and_aliased_values(tmp_path: Path) -> None:
+    from vmsdq.spec.yamlpos import load_yaml
+
+    file = tmp_path / "m.yaml"
+    file.write_text("base: &b\n  x: 1\nother:\n  <<: *b\n  w: [a, {z: 2}]\nagain: *b\n")
+    doc = load_yaml(file)
+    assert doc.key_location(("other", "x")).line == 2  # written once, under base
+    assert doc.location(("again", "x")).line == 2
+    assert doc.location(("other", "nope", 3)).line == 4  # nearest written parent
+    assert ("other", "w") in doc.keys and ("other", "nope") not in doc.keys
