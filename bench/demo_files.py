@@ -37,6 +37,14 @@ def digests(folder: Path) -> dict[str, dict[str, str]]:
     return out
 
 
+def _problem(got: dict[str, str] | None, want: dict[str, str]) -> str:
+    if got is None:
+        return "missing"
+    if got.get("rows") != want.get("rows"):
+        return "ROWS DIFFER"
+    return "same rows, bytes differ" if got["bytes"] != want["bytes"] else ""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, required=True)
@@ -44,8 +52,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--compare", type=Path)
-    parser.add_argument("--no-truth", action="store_true", help="write_truth=False (the "
-                        "path big demos take); the reference's truth file is not compared")
+    parser.add_argument(
+        "--no-truth",
+        action="store_true",
+        help="write_truth=False (the "
+        "path big demos take); the reference's truth file is not compared",
+    )
     args = parser.parse_args()
     from vmsdq.demo import generate_demo
 
@@ -53,10 +65,14 @@ def main() -> int:
     for size in [int(s) for s in args.sizes.split(",")]:
         folder = args.out / f"v{size}"
         shutil.rmtree(folder, ignore_errors=True)
-        generate_demo(folder, volunteers=size, seed=args.seed, as_of=AS_OF,
-                      write_truth=not args.no_truth)
-        found[str(size)] = {k: v for k, v in digests(folder).items() if k.startswith(
-            ("data/", "salesforce/", "truth/"))}
+        generate_demo(
+            folder, volunteers=size, seed=args.seed, as_of=AS_OF, write_truth=not args.no_truth
+        )
+        found[str(size)] = {
+            k: v
+            for k, v in digests(folder).items()
+            if k.startswith(("data/", "salesforce/", "truth/"))
+        }
     if args.json:
         args.json.write_text(json.dumps(found, indent=1))
     if args.compare:
@@ -67,14 +83,13 @@ def main() -> int:
                 if args.no_truth and rel.startswith("truth/"):
                     continue
                 got = found.get(size, {}).get(rel)
-                if got is None:
-                    print(f"{size} {rel}: missing"); bad += 1
-                elif got.get("rows") != entry.get("rows"):
-                    print(f"{size} {rel}: ROWS DIFFER"); bad += 1
-                elif got["bytes"] != entry["bytes"]:
-                    print(f"{size} {rel}: same rows, bytes differ")
+                problem = _problem(got, entry)
+                if problem:
+                    print(f"{size} {rel}: {problem}")
+                    bad += problem != "same rows, bytes differ"
             for rel in set(found.get(size, {})) - set(files):
-                print(f"{size} {rel}: new file"); bad += 1
+                print(f"{size} {rel}: new file")
+                bad += 1
         print("identical rows" if bad == 0 else f"{bad} differences")
         return 1 if bad else 0
     return 0

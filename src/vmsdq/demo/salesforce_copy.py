@@ -108,7 +108,6 @@ class _Copy:
     rng: random.Random
     scale: float
     truth: dict[str, set[str]] = field(default_factory=dict)
-    served: dict[str, str] = field(default_factory=dict)  # group key -> the Id the org serves
     records: list[tuple[int, str, str | None]] = field(default_factory=list)  # in order:
     # (VMS row, Id, group key: None for records no VMS row links to)
     changes: dict[str, Row] = field(default_factory=dict)  # group key -> column -> value
@@ -166,11 +165,12 @@ class _Copy:
         }
         self.truth |= {self.rule(m.ours): set() for m in self.fields}
         keys, served = columns.match_keys(columns.column(self.table, mirror.match_on))
-        groups = self._servable(_groups(keys), served)
-        self.records = [(rows[0], self.served[k], k) for k, rows in groups.items()]
+        groups = _groups(keys)
+        self._servable(groups, served)
+        del served
         self._duplicates(groups)
         mirrored = self.mirrored
-        singles = [rows[0] for rows in groups.values() if len(rows) == 1 and mirrored[rows[0]]]
+        singles = [i for i, _, k in self.records if len(groups[str(k)]) == 1 and mirrored[i]]
         candidates = sorted(singles, key=self.keys.__getitem__)
         self.rng.shuffle(candidates)
         counts = {k: self._amount(len(candidates), rate) for k, rate in RATES.items()}
@@ -186,33 +186,36 @@ class _Copy:
                 self._drift(kind, i, vms.get(i), self.changes.setdefault(str(keys[i]), {}))
         dropped = {keys[i] for i in candidates[: counts["missing_sf"]]}
         self.records = [r for r in self.records if r[2] not in dropped] + self.unlinked
-        taken = set(groups) | {str(join_key(sid)) for _, sid, _ in self.unlinked}
+        taken = _Taken(groups, {str(join_key(sid)) for _, sid, _ in self.unlinked})
         self._extra_sf_rows(counts["missing_vms"], taken, candidates)
 
-    def _servable(self, groups: dict[str, list[int]], served: list[str | None]
-                  ) -> dict[str, list[int]]:  # fmt: skip
-        """Groups whose id a real org can hold, by group key.
+    def _servable(self, groups: dict[str, list[int]], served: list[str | None]) -> None:
+        """The records of the groups whose id a real org can hold, in the order of their group
+        keys; the other groups are dropped from ``groups``.
 
         A VMS value that is no Salesforce Id (a damaged copy) matches nothing: its records are
         missing in Salesforce, and the record it meant is there under its own Id, missing in
         the VMS.
         """
         missing = self.rule(f"missing_in_{mirror_of(self.entity).system}")
-        out, taken = {}, set(groups)
+        taken = _Taken(groups, set())
         keys, mirrored = self.keys, self.mirrored
-        for k, rows in sorted(groups.items()):
+        unservable = []
+        for k in sorted(groups):
+            rows = groups[k]
             sid = served[rows[0]]
             if sid is not None:
-                out[k] = rows
-                self.served[k] = sid
+                self.records.append((rows[0], sid, k))
                 continue
+            unservable.append(k)
             self.truth[missing] |= {keys[i] for i in rows if mirrored[i]}
             new = _new_salesforce_id(self.rng, taken)
             taken.add(str(join_key(new)))
             self.unlinked.append((rows[0], new, None))
             if mirrored[rows[0]]:
                 self.truth[self.rule("missing_in_vms")].add(new)
-        return out
+        for k in unservable:
+            del groups[k]
 
     def _amount(self, n: int, rate: float) -> int:
         if self.scale <= 0 or n == 0:
@@ -254,7 +257,7 @@ class _Copy:
                     if ours != reference.compared(first.get(m.ours), m):
                         self.truth[self.rule(m.ours)].add(self.keys[i])
 
-    def _extra_sf_rows(self, count: int, taken: set[str], candidates: list[int]) -> None:
+    def _extra_sf_rows(self, count: int, taken: _Taken, candidates: list[int]) -> None:
         if not candidates:
             return
         for _ in range(count):
@@ -292,6 +295,20 @@ def _replaced(arr: pa.Array, changed: dict[int, Any]) -> pa.Array:
     mask[order] = True
     values = pa.array([changed[j] for j in order], type=arr.type)
     return pc.replace_with_mask(arr, pa.array(mask), values)
+
+
+@dataclass
+class _Taken:
+    """Group keys in use: those of ``groups`` and the ``added`` ones (no copy of the keys)."""
+
+    groups: dict[str, list[int]]
+    added: set[str]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.groups or key in self.added
+
+    def add(self, key: str) -> None:
+        self.added.add(key)
 
 
 def _groups(keys: list[str | None]) -> dict[str, list[int]]:
@@ -402,7 +419,7 @@ def _candidate(value: Any, m: MappedField, rng: random.Random) -> str:
 BASE62 = string.ascii_letters + string.digits
 
 
-def _new_salesforce_id(rng: random.Random, taken: set[str]) -> str:
+def _new_salesforce_id(rng: random.Random, taken: _Taken) -> str:
     """A fresh 18-character id with a valid case-safe checksum."""
     while True:
         short = "a0X" + _base62(rng, 12)
