@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 import yaml
 
 from vmsdq.demo import build
@@ -22,6 +21,7 @@ from vmsdq.demo.manifest import DemoManifest
 from vmsdq.demo.pipeline import FRAME_ORDER, Entities
 from vmsdq.demo.rules import expand_project
 from vmsdq.demo.truth import write_truth_file
+from vmsdq.demo.write import release_memory
 from vmsdq.spec.models import EntitySpec
 
 TRUTH_DEFAULT_MAX_VOLUNTEERS = 20_000
@@ -152,14 +152,6 @@ def _injected_counts(frames: dict[str, Frame], malformed: np.ndarray) -> dict[st
     if len(malformed):
         counts["teacher.record.parseable"] = len(malformed)
     return counts
-
-
-def release_memory() -> None:
-    """Hand the frames' memory back (Arrow's allocator keeps freed pages for reuse)."""
-    import gc
-
-    gc.collect()
-    pa.default_memory_pool().release_unused()
 
 
 __all__ = ["DEFECT_RATES", "TABLE_KEY", "generate_demo", "install_pack"]

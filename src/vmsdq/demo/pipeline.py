@@ -21,7 +21,7 @@ from vmsdq.demo.frame import Frame
 from vmsdq.demo.inject_entity import inject_entity
 from vmsdq.demo.manifest import DemoManifest
 from vmsdq.demo.rules import TruthRule
-from vmsdq.demo.write import as_text, write_csv, write_parquet
+from vmsdq.demo.write import as_text, release_memory, write_csv, write_parquet
 from vmsdq.spec.models import EntitySpec, TransitionRule
 
 FRAME_ORDER = [  # the order of frames handed to the truth and of the manifest's files
@@ -93,6 +93,7 @@ class Entities:
             self.malformed = found
         self._write(frame)
         self.frames[frame.entity] = frame if self.keep else _shrunk(frame, KEPT.get(frame.entity))
+        release_memory()
         return before
 
     def _write(self, frame: Frame) -> None:
