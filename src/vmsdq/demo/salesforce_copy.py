@@ -37,6 +37,7 @@ from vmsdq.reconcile.salesforce_ids import checksum, join_key
 from vmsdq.spec.models import EntitySpec, Normalizer, Project
 
 RATES = {"missing_sf": 0.03, "missing_vms": 0.03, "changed": 0.08, "format": 0.06, "deleted": 0.01}
+ROWS_AT_ONCE = 20_000  # VMS rows turned into Python dicts at a time (drift reads a few fields)
 IS_DELETED = "IsDeleted"  # records in the recycle bin: served by queryAll, not live
 Row = dict[str, Any]
 
@@ -193,10 +194,12 @@ class _Copy:
         for kind in ("missing_sf", "changed", "format", "deleted"):
             picks[kind] = candidates[start : start + counts[kind]]
             start += counts[kind]
-        vms = self.rows_at(picks["changed"] + picks["format"])
         for kind, picked in picks.items():
-            for i in picked:
-                self._drift(kind, i, vms.get(i), self.changes.setdefault(str(keys[i]), {}))
+            for start in range(0, len(picked), ROWS_AT_ONCE):  # rows as Python dicts: in parts
+                part = picked[start : start + ROWS_AT_ONCE]
+                vms = self.rows_at(part) if kind in ("changed", "format") else {}
+                for i in part:
+                    self._drift(kind, i, vms.get(i), self.changes.setdefault(str(keys[i]), {}))
         dropped = {keys[i] for i in candidates[: counts["missing_sf"]]}
         self.records = [r for r in self.records if r[2] not in dropped] + self.unlinked
         taken = _Taken(groups, {str(join_key(sid)) for _, sid, _ in self.unlinked})

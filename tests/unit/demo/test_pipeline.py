@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
-from vmsdq.demo import generate_demo
+from vmsdq.demo import generate_demo, salesforce_copy
 from vmsdq.demo.inject_rules import predecessors
 
 AS_OF = datetime(2026, 12, 1, 12)
@@ -47,3 +48,12 @@ def test_predecessors_match_the_dictionary_definition() -> None:
         row_of = {(vols[i], int(number[i])): i for i in range(n)}
         want = [row_of.get((vols[i], int(number[i]) - 1), -1) for i in range(n)]
         assert predecessors(pa.array(vols, pa.string()), number).tolist() == want
+
+
+def test_drift_reads_rows_in_parts_without_changing_a_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generate_demo(tmp_path / "whole", volunteers=600, seed=7, as_of=AS_OF, write_truth=False)
+    monkeypatch.setattr(salesforce_copy, "ROWS_AT_ONCE", 7)
+    generate_demo(tmp_path / "parts", volunteers=600, seed=7, as_of=AS_OF, write_truth=False)
+    assert _hashes(tmp_path / "whole") == _hashes(tmp_path / "parts")
