@@ -49,9 +49,7 @@ def test_a_validation_leaves_no_table_or_view_in_the_database(tmp_path):
     table = pa.table({"id": ["o1", "o1"], "name": ["A", None]})
     compiled = [compile_entity(ORG, {"org": ORG})]
     for snapshot in (Snapshot("org", "t", table=table), Snapshot("org", "s", table=stream(table))):
-        [result] = BACKEND.validate(
-            compiled, {"org": snapshot}, failures_dir=tmp_path, now=NOW
-        )
+        [result] = BACKEND.validate(compiled, {"org": snapshot}, failures_dir=tmp_path, now=NOW)
         assert failed(result) == {"org.id.unique": 2, "org.name.required": 1}
     with BACKEND._cursor() as con:
         tables = con.execute("SELECT count(*) FROM duckdb_tables()").fetchone()
