@@ -159,14 +159,37 @@ def _registration_out_of_order(f: Frame, k: int, _: Frames) -> None:
     predecessor is reserved (not marked used, which would record it as injected) so no field
     defect nulls or moves it, and no later whole-row rule of the pack changes rows."""
     number = f.num("registration_number")
-    volunteers = f.col("volunteer_id").to_pylist()
-    row_of = {(volunteers[i], int(number[i])): i for i in range(f.n)}
-    before = np.array([row_of.get((volunteers[i], int(number[i]) - 1), -1) for i in range(f.n)])
+    before = predecessors(f.col("volunteer_id"), number)
     clean = ~f.used & f.valid("registered_at")
     ready = f.valid("volunteer_id") & (before >= 0) & clean & clean[np.maximum(before, 0)]
     rows = f.take_rows(k, ready)
     f.reserved[before[rows]] = True
     f.set("registration_number", rows, 0)
+
+
+def predecessors(volunteer: pa.Array, number: np.ndarray) -> np.ndarray:
+    """Per row, the last row of the same volunteer (NULL being one) numbered one less, or -1:
+    ``{(volunteer, number): row}`` looked up at ``(volunteer, number - 1)``, without a Python
+    object per row."""
+    encoded = volunteer.dictionary_encode()
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    number = np.asarray(number, dtype=np.int64)
+    if not len(number):
+        return np.zeros(0, dtype=np.int64)
+    low, span = int(number.min()), int(number.max()) - int(number.min()) + 2
+    if span * (len(encoded.dictionary) + 1) >= 2**62:  # keys would overflow: the dict
+        values = volunteer.to_pylist()
+        row_of = {(values[i], int(number[i])): i for i in range(len(values))}
+        found = [row_of.get((values[i], int(number[i]) - 1), -1) for i in range(len(values))]
+        return np.array(found, dtype=np.int64)
+    keys = (codes + 1) * span + (number - low + 1)  # one int per (volunteer, number)
+    order = np.lexsort((np.arange(len(keys)), keys))
+    ordered = keys[order]
+    last = np.r_[ordered[1:] != ordered[:-1], True]  # a later row wins, as in the dict
+    stored, rows = ordered[last], order[last]
+    wanted = keys - 1  # offset 0 is never stored: no run-over into another volunteer
+    at = np.minimum(np.searchsorted(stored, wanted), len(stored) - 1)
+    return np.where(stored[at] == wanted, rows[at], -1).astype(np.int64)
 
 
 ROW_INJECTORS: dict[str, Injector] = {

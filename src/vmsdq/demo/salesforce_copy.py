@@ -29,7 +29,7 @@ from vmsdq.core import sealed_files
 from vmsdq.core.words import FieldType
 from vmsdq.core.workspace import Workspace
 from vmsdq.demo import salesforce_columns as columns
-from vmsdq.demo.write import write_parquet
+from vmsdq.demo.write import release_memory, write_parquet
 from vmsdq.reconcile import reference
 from vmsdq.reconcile.mapping import MappedField, filters, mapped_fields, mirror_of
 from vmsdq.reconcile.reference import text
@@ -37,6 +37,7 @@ from vmsdq.reconcile.salesforce_ids import checksum, join_key
 from vmsdq.spec.models import EntitySpec, Normalizer, Project
 
 RATES = {"missing_sf": 0.03, "missing_vms": 0.03, "changed": 0.08, "format": 0.06, "deleted": 0.01}
+ROWS_AT_ONCE = 20_000  # VMS rows turned into Python dicts at a time (drift reads a few fields)
 IS_DELETED = "IsDeleted"  # records in the recycle bin: served by queryAll, not live
 Row = dict[str, Any]
 
@@ -76,6 +77,8 @@ def write_salesforce_copy(
             path = out_dir / (target.path if target and target.path else f"{name}.parquet")
             write_parquet(copy.output(), path)
             truth.update(copy.truth)
+            del table, copy
+            release_memory()
     truth_file = Path(project.root) / "truth" / "truth.parquet"
     if truth_file.exists():  # large demos have no ground truth: the copy is written anyway
         _append_truth(truth_file, truth)
@@ -108,7 +111,6 @@ class _Copy:
     rng: random.Random
     scale: float
     truth: dict[str, set[str]] = field(default_factory=dict)
-    served: dict[str, str] = field(default_factory=dict)  # group key -> the Id the org serves
     records: list[tuple[int, str, str | None]] = field(default_factory=list)  # in order:
     # (VMS row, Id, group key: None for records no VMS row links to)
     changes: dict[str, Row] = field(default_factory=dict)  # group key -> column -> value
@@ -136,10 +138,20 @@ class _Copy:
         return _constant_columns(self.entity)
 
     @cached_property
-    def keys(self) -> list[str]:
-        """``str`` of every row's key (the truth's VMS keys)."""
-        key = self.entity.one_key("the demo")
-        return [str(k) for k in columns.column(self.table, key).to_pylist()]
+    def key_column(self) -> pa.Array:
+        return columns.column(self.table, self.entity.one_key("the demo"))
+
+    def key(self, i: int) -> str:
+        """``str`` of row ``i``'s key (a truth's VMS key)."""
+        return str(self.key_column[i].as_py())
+
+    def by_key(self, rows: list[int]) -> list[int]:
+        """``rows`` sorted (stably) by ``key``, without a Python string per row."""
+        if not columns.is_text(self.key_column):
+            return sorted(rows, key=self.key)
+        texts = pc.fill_null(self.key_column.cast(pa.string()), "None")  # str(None)
+        order = pc.sort_indices(texts.take(pa.array(rows, type=pa.int64())))  # stable
+        return [rows[j] for j in order.to_pylist()]
 
     @cached_property
     def mirrored(self) -> list[bool]:
@@ -166,12 +178,14 @@ class _Copy:
         }
         self.truth |= {self.rule(m.ours): set() for m in self.fields}
         keys, served = columns.match_keys(columns.column(self.table, mirror.match_on))
-        groups = self._servable(_groups(keys), served)
-        self.records = [(rows[0], self.served[k], k) for k, rows in groups.items()]
+        release_memory()  # the Arrow temporaries of the key matching
+        groups = _groups(keys)
+        self._servable(groups, served)
+        del served
         self._duplicates(groups)
         mirrored = self.mirrored
-        singles = [rows[0] for rows in groups.values() if len(rows) == 1 and mirrored[rows[0]]]
-        candidates = sorted(singles, key=self.keys.__getitem__)
+        singles = [i for i, _, k in self.records if k not in groups.more and mirrored[i]]
+        candidates = self.by_key(singles)
         self.rng.shuffle(candidates)
         counts = {k: self._amount(len(candidates), rate) for k, rate in RATES.items()}
         counts["deleted"] = round(len(candidates) * RATES["deleted"] * max(self.scale, 0))
@@ -180,39 +194,44 @@ class _Copy:
         for kind in ("missing_sf", "changed", "format", "deleted"):
             picks[kind] = candidates[start : start + counts[kind]]
             start += counts[kind]
-        vms = self.rows_at(picks["changed"] + picks["format"])
         for kind, picked in picks.items():
-            for i in picked:
-                self._drift(kind, i, vms.get(i), self.changes.setdefault(str(keys[i]), {}))
+            for start in range(0, len(picked), ROWS_AT_ONCE):  # rows as Python dicts: in parts
+                part = picked[start : start + ROWS_AT_ONCE]
+                vms = self.rows_at(part) if kind in ("changed", "format") else {}
+                for i in part:
+                    self._drift(kind, i, vms.get(i), self.changes.setdefault(str(keys[i]), {}))
         dropped = {keys[i] for i in candidates[: counts["missing_sf"]]}
         self.records = [r for r in self.records if r[2] not in dropped] + self.unlinked
-        taken = set(groups) | {str(join_key(sid)) for _, sid, _ in self.unlinked}
+        taken = _Taken(groups, {str(join_key(sid)) for _, sid, _ in self.unlinked})
         self._extra_sf_rows(counts["missing_vms"], taken, candidates)
 
-    def _servable(self, groups: dict[str, list[int]], served: list[str | None]
-                  ) -> dict[str, list[int]]:  # fmt: skip
-        """Groups whose id a real org can hold, by group key.
+    def _servable(self, groups: _Groups, served: list[str | None]) -> None:
+        """The records of the groups whose id a real org can hold, in the order of their group
+        keys; the other groups are dropped from ``groups``.
 
         A VMS value that is no Salesforce Id (a damaged copy) matches nothing: its records are
         missing in Salesforce, and the record it meant is there under its own Id, missing in
         the VMS.
         """
         missing = self.rule(f"missing_in_{mirror_of(self.entity).system}")
-        out, taken = {}, set(groups)
-        keys, mirrored = self.keys, self.mirrored
-        for k, rows in sorted(groups.items()):
+        taken = _Taken(groups, set())
+        key, mirrored = self.key, self.mirrored
+        unservable = []
+        for k in sorted(groups.first):
+            rows = groups.rows(k)
             sid = served[rows[0]]
             if sid is not None:
-                out[k] = rows
-                self.served[k] = sid
+                self.records.append((rows[0], sid, k))
                 continue
-            self.truth[missing] |= {keys[i] for i in rows if mirrored[i]}
+            unservable.append(k)
+            self.truth[missing] |= {key(i) for i in rows if mirrored[i]}
             new = _new_salesforce_id(self.rng, taken)
             taken.add(str(join_key(new)))
             self.unlinked.append((rows[0], new, None))
             if mirrored[rows[0]]:
                 self.truth[self.rule("missing_in_vms")].add(new)
-        return out
+        for k in unservable:
+            groups.drop(k)
 
     def _amount(self, n: int, rate: float) -> int:
         if self.scale <= 0 or n == 0:
@@ -221,7 +240,7 @@ class _Copy:
 
     def _drift(self, kind: str, i: int, row: Row | None, sf: Row) -> None:
         if kind in ("missing_sf", "deleted"):
-            self.truth[self.rule(f"missing_in_{mirror_of(self.entity).system}")].add(self.keys[i])
+            self.truth[self.rule(f"missing_in_{mirror_of(self.entity).system}")].add(self.key(i))
             sf[IS_DELETED] = kind == "deleted"
             return
         assert row is not None
@@ -229,17 +248,17 @@ class _Copy:
             options = [m for m in self.fields if m.ours not in self.filtered]
             m = self.rng.choice(options)
             sf[m.theirs] = _changed(row.get(m.ours), m, self.rng)
-            self.truth[self.rule(m.ours)].add(self.keys[i])
+            self.truth[self.rule(m.ours)].add(self.key(i))
             return
         for m in self.fields:
             variant = _format_variant(row.get(m.ours), m)
             if variant is not None:
                 sf[m.theirs] = variant
 
-    def _duplicates(self, groups: dict[str, list[int]]) -> None:
+    def _duplicates(self, groups: _Groups) -> None:
         """VMS records sharing a Salesforce id all meet the one Salesforce record of the first."""
         missing = self.rule(f"missing_in_{mirror_of(self.entity).system}")
-        shared = [rows for rows in groups.values() if len(rows) > 1]
+        shared = list(groups.more.values())
         vms = self.rows_at(i for rows in shared for i in rows)
         for rows in shared:
             first, mirrored = vms[rows[0]], self.mirrored[rows[0]]
@@ -247,14 +266,14 @@ class _Copy:
                 if not self.mirrored[i]:
                     continue
                 if not mirrored:
-                    self.truth[missing].add(self.keys[i])
+                    self.truth[missing].add(self.key(i))
                     continue
                 for m in self.fields:
                     ours = reference.compared(vms[i].get(m.ours), m)
                     if ours != reference.compared(first.get(m.ours), m):
-                        self.truth[self.rule(m.ours)].add(self.keys[i])
+                        self.truth[self.rule(m.ours)].add(self.key(i))
 
-    def _extra_sf_rows(self, count: int, taken: set[str], candidates: list[int]) -> None:
+    def _extra_sf_rows(self, count: int, taken: _Taken, candidates: list[int]) -> None:
         if not candidates:
             return
         for _ in range(count):
@@ -294,14 +313,50 @@ def _replaced(arr: pa.Array, changed: dict[int, Any]) -> pa.Array:
     return pc.replace_with_mask(arr, pa.array(mask), values)
 
 
-def _groups(keys: list[str | None]) -> dict[str, list[int]]:
+@dataclass
+class _Taken:
+    """Group keys in use: those of ``groups`` and the ``added`` ones (no copy of the keys)."""
+
+    groups: _Groups
+    added: set[str]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.groups or key in self.added
+
+    def add(self, key: str) -> None:
+        self.added.add(key)
+
+
+@dataclass
+class _Groups:
+    """Row indices by group key: the first row of every group (in the order keys first
+    appear) and all rows of the groups of several; no list per row (2.5M at 1M volunteers)."""
+
+    first: dict[str, int]
+    more: dict[str, list[int]]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.first
+
+    def rows(self, key: str) -> list[int]:
+        return self.more.get(key) or [self.first[key]]
+
+    def drop(self, key: str) -> None:
+        del self.first[key]
+        self.more.pop(key, None)
+
+
+def _groups(keys: list[str | None]) -> _Groups:
     """Row indices by group key (the same Salesforce Id in any of its forms), in the order
     the keys first appear; rows without a key are in no group."""
-    groups: dict[str, list[int]] = {}
+    first: dict[str, int] = {}
+    more: dict[str, list[int]] = {}
     for i, key in enumerate(keys):
         if key is not None:
-            groups.setdefault(key, []).append(i)
-    return groups
+            j = first.setdefault(key, i)
+            if j != i:
+                more.setdefault(key, [j]).append(i)
+    return _Groups(first, more)
 
 
 def _constant_columns(entity: EntitySpec) -> dict[str, str]:
@@ -402,7 +457,7 @@ def _candidate(value: Any, m: MappedField, rng: random.Random) -> str:
 BASE62 = string.ascii_letters + string.digits
 
 
-def _new_salesforce_id(rng: random.Random, taken: set[str]) -> str:
+def _new_salesforce_id(rng: random.Random, taken: _Taken) -> str:
     """A fresh 18-character id with a valid case-safe checksum."""
     while True:
         short = "a0X" + _base62(rng, 12)

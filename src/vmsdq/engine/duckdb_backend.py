@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
 from vmsdq.checks.model import CompiledEntity
+from vmsdq.core import duckdb_cursors
 from vmsdq.core.results import EntityResult
 from vmsdq.core.snapshots import Snapshot
 from vmsdq.core.words import ViewRef, ViewRole
@@ -31,6 +36,7 @@ DUCKDB = Capabilities(
 # 1.18 GB RSS. Above this limit DuckDB moves temp-table blocks to the spill folder (a fresh
 # one under the system's temp folder unless ``engine.temp_directory`` names one).
 DEFAULT_MEMORY_LIMIT = "600MB"
+UTC = "SET TimeZone = 'UTC'"  # a session setting: every connection and cursor sets it
 
 
 class DuckDBBackend:
@@ -57,6 +63,11 @@ class DuckDBBackend:
     def connect(self, spill: str | None = None) -> duckdb.DuckDBPyConnection:
         """A fresh in-memory connection with the configured limits and UTC time zone;
         ``spill`` is the folder DuckDB spills to when no ``temp_directory`` is configured."""
+        con = duckdb.connect(":memory:", config=self._config(spill))
+        con.execute(UTC)
+        return con
+
+    def _config(self, spill: str | None) -> dict[str, str | bool | int | float | list[str]]:
         config: dict[str, str | bool | int | float | list[str]] = {}
         if self.threads:
             config["threads"] = self.threads
@@ -65,9 +76,18 @@ class DuckDBBackend:
         if temp:
             config["temp_directory"] = temp
         config["preserve_insertion_order"] = False  # row order carries no meaning here
-        con = duckdb.connect(":memory:", config=config)
-        con.execute("SET TimeZone = 'UTC'")
-        return con
+        return config
+
+    def _cursor(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """A cursor of this process's database with these limits (opened at its first use,
+        ~16 ms of CPU a database that a cursor does not pay). What a validation creates is
+        temporary or registered, so the cursor's own: validations on other cursors (threads)
+        never see it, and it is gone when the cursor closes. The limits are the database's:
+        validations running at once share its ``memory_limit``."""
+        purpose = f"engine threads={self.threads} memory={self.memory_limit} "
+        purpose += f"temp={self.temp_directory}"
+        spill = None if self.temp_directory else _spill_folder(purpose)
+        return duckdb_cursors.cursor(purpose, self._config(spill))
 
     def refusals(
         self, entity: CompiledEntity, snapshots: Mapping[str, Snapshot], /
@@ -106,9 +126,8 @@ class DuckDBBackend:
         Returns:
             One result per entity, in the order given.
         """
-        spill = None if self.temp_directory else tempfile.mkdtemp(prefix="vmsdq-duckdb-")
-        con = self.connect(spill)
-        try:
+        with self._cursor() as con:
+            con.execute(UTC)
             errors = register_snapshots(con, snapshots)
             return [
                 validate_entity(
@@ -124,13 +143,25 @@ class DuckDBBackend:
                 )
                 for entity in entities
             ]
-        finally:
-            con.close()
-            if spill is not None:
-                shutil.rmtree(spill, ignore_errors=True)
 
 
 def _registered(snapshots: Mapping[str, Snapshot], errors: Mapping[str, str]) -> set[str]:
     views = set(snapshots)
     views |= {ViewRef(n, ViewRole.previous).name for n, snap in snapshots.items() if snap.previous}
     return views - set(errors)
+
+
+_SPILL: dict[tuple[int, str], str] = {}  # (process id, database purpose) -> spill folder
+_SPILL_LOCK = threading.Lock()
+
+
+def _spill_folder(purpose: str) -> str:
+    """The spill folder of this process's database for ``purpose``: a fresh one under the
+    system's temp folder (a forked process makes its own), removed when the process exits."""
+    key = (os.getpid(), purpose)
+    with _SPILL_LOCK:
+        folder = _SPILL.get(key)
+        if folder is None:
+            folder = _SPILL[key] = tempfile.mkdtemp(prefix="vmsdq-duckdb-")
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder

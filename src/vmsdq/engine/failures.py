@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # pyarrow costs ~0.2 s to import: only runs that need it pay 
     import pyarrow as pa
 
 REJECTS = "__rejects"
+FAILING = "__failing"  # the failure file's rows, as a view while the file is written
 FETCHED = "__fetched"
 BATCH_ROWS = 100_000  # failing rows sealed and written at a time
 ZSTD_LEVEL = 1  # same file size as DuckDB's default level 3 on failure rows, ~10 % less CPU
@@ -48,10 +50,14 @@ def write_failures(
 ) -> None:
     """Write every failing row (never capped) plus quarantined records to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = failures_select(plan, failing) if plan is not None else None
     if not rejects:  # no Arrow table to register (pyarrow stays unimported)
-        _write(con, _no_rows() if rows is None else _as_text(rows), path)
+        con.execute(_failing_view(plan, failing))
+        try:
+            _write(con, exp.select("*").from_(FAILING), path)
+        finally:
+            con.execute(DROP_FAILING)
         return
+    rows = failures_select(plan, failing) if plan is not None else None
     con.register(REJECTS, _rejects_table(entity, rejects))
     try:
         query: exp.Query = exp.select("rule", "key", exp.column("values", quoted=True)).from_(
@@ -62,6 +68,37 @@ def write_failures(
         _write(con, query, path)
     finally:
         con.unregister(REJECTS)
+
+
+_VIEWS: OrderedDict[tuple[int, ...], tuple[tuple[object, ...], str]] = OrderedDict()
+VIEWS_KEPT = 256
+DROP_FAILING = exp.Drop(tables=[exp.to_table(FAILING)], kind="VIEW", exists=True).sql("duckdb")
+
+
+def _failing_view(plan: RowPlan | None, failing: Sequence[int]) -> str:
+    """``CREATE TEMP VIEW __failing AS`` the failure file's rows (all VARCHAR) of the flags
+    table, generated once per list of checks and failing ones (``engine.rows`` keeps the
+    flags statement the same way: the checks are the objects of the process's compiled
+    entities, and the entry holds them so their ids cannot be reused while it is kept)."""
+    owners: tuple[object, ...] = tuple(plan.checks) if plan is not None else ()
+    key = (*(id(o) for o in owners), -1, *failing)
+    found = _VIEWS.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], owners, strict=True)):
+        _VIEWS.move_to_end(key)
+        return found[1]
+    rows = failures_select(plan, failing) if plan is not None else None
+    view = exp.Create(
+        this=exp.to_table(FAILING),
+        kind="VIEW",
+        expression=_no_rows() if rows is None else _as_text(rows),
+        replace=True,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+    )
+    sql = view.sql(dialect="duckdb", copy=False)
+    _VIEWS[key] = (owners, sql)
+    while len(_VIEWS) > VIEWS_KEPT:
+        _VIEWS.popitem(last=False)
+    return sql
 
 
 def _no_rows() -> exp.Query:

@@ -6,11 +6,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import duckdb
+from sqlglot import exp
 
 from vmsdq.core import sealed_files
 from vmsdq.core.errors import MissingColumnError
 from vmsdq.core.snapshots import Snapshot
 from vmsdq.core.words import ViewRef, ViewRole
+
+STREAM = "__stream"  # a streaming reader, while it is loaded
 
 if TYPE_CHECKING:
     from vmsdq.checks.model import CompiledEntity
@@ -56,9 +59,26 @@ def register(con: duckdb.DuckDBPyConnection, view: str, snapshot: Snapshot) -> N
     import pyarrow as pa  # Arrow data only: a run over files never imports it (issue #9)
 
     if isinstance(snapshot.table, pa.RecordBatchReader):
-        con.from_arrow(snapshot.table).create(view)
+        _temp_table(con, view, snapshot.table)
     else:
         con.register(view, snapshot.table)
+
+
+def _temp_table(con: duckdb.DuckDBPyConnection, name: str, reader: object) -> None:
+    """Load ``reader`` into a temporary table ``name``: the connection's own, as views are
+    (a cursor of a shared database never sees another cursor's)."""
+    con.register(STREAM, reader)
+    try:
+        create = exp.Create(
+            this=exp.to_table(name),
+            kind="TABLE",
+            expression=exp.select("*").from_(STREAM),
+            replace=True,
+            properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+        )
+        con.execute(create.sql(dialect="duckdb"))
+    finally:
+        con.unregister(STREAM)
 
 
 def view_columns(con: duckdb.DuckDBPyConnection, view: str) -> list[str]:
