@@ -64,3 +64,66 @@ def test_unknown_columns_are_still_named_for_a_reused_shape() -> None:
     parse_expression("wa > 1", rule="r", columns={"wa"})
     with pytest.raises(SandboxError, match="unknown column 'wb'"):
         parse_expression("wb > 1", rule="r", columns={"wa"})
+
+
+TEMPLATES = [
+    "{0} IS NOT NULL AND {1} > 3",
+    "{0} + {1} * 2 >= 10",
+    "{0} = {1}",
+    "{0}",
+    "NOT {0}",
+    "{0} BETWEEN 1 AND {1}",
+    "{0} IN (1, 2, {1})",
+    "coalesce({0}, {1}) > 0",
+    "{0} + INTERVAL 1 {1} > now()",
+    "{0} IS {1}",
+    "{0} {1}",
+    "CASE WHEN {0} THEN {1} ELSE 0 END = 1",
+    "cast({0} AS {1}) > 1",
+    "extract({0} FROM {1}) > 1",
+    "{0} AT TIME ZONE {1} > now()",
+    "{0} COLLATE {1} = 'x'",
+    "{0}::{1} > 1",
+    "-{0} > {1}",
+    "{0} % {1} = 0",
+    "{0} > {1} {1}",
+]
+WORDS = [
+    "day", "days", "year", "epoch", "read_text", "read_csv", "current_date", "current_timestamp",
+    "now", "nulls", "ignore", "respect", "interval", "zone", "time", "at", "true", "null",
+    "rowid", "getvariable", "varchar", "int", "first", "last", "distinct", "over", "filter",
+    "escape", "collate", "similar", "glob", "e", "inf", "nan", "x", "y2", "query", "columns",
+]  # fmt: skip
+NUMBERS = ["1", "1.5", "1e3", ".5", "1_000", "0010", "99999999999999999999999"]
+
+
+def _outcome(sql: str) -> object:
+    """What the sandbox says of ``sql`` without the shapes: SQL, columns, depth or refusal."""
+    try:
+        tree = sandbox.parse_one(sql, sandbox._Refused)
+        columns, depth = sandbox._walk(tree)
+    except sandbox._Refused as refused:
+        return refused.message
+    return tree.sql("duckdb"), columns, depth
+
+
+def _shaped(sql: str) -> object:
+    found = sandbox._parse(sql)
+    if isinstance(found, str):
+        return found
+    tree, columns, depth = found
+    return tree.sql("duckdb"), columns, depth
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_a_twin_of_an_allowed_shape_gets_the_verdict_of_its_own_parse(template: str) -> None:
+    """Differential: the shape is first taken from harmless column names, then every pair of
+    words the parser may read by their text (functions, date parts, keywords, types) and
+    every number spelling fills it; each verdict equals a fresh parse of that text."""
+    sandbox_shapes._SHAPES.clear()
+    for benign in (("ca", "cb"), ("1", "2")):
+        _shaped(template.format(*benign))
+    fills = [(a, b) for a in WORDS[::3] for b in WORDS] + [(a, b) for a in NUMBERS for b in NUMBERS]
+    for a, b in fills:
+        sql = template.format(a, b)
+        assert _shaped(sql) == _outcome(sql), sql
