@@ -75,7 +75,7 @@ def generate_demo(
         write_truth_file(project_dir, frames, previous, specs, rules, entities.malformed, now,
                          manifest)  # fmt: skip
     del frames, previous, entities
-    release_memory()
+    release_memory(manifest.total_rows)
     if salesforce is None or salesforce:
         _salesforce_side(project_dir, manifest)
     manifest.seconds = time.perf_counter() - started

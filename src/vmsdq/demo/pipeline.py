@@ -93,7 +93,7 @@ class Entities:
             self.malformed = found
         self._write(frame)
         self.frames[frame.entity] = frame if self.keep else _shrunk(frame, KEPT.get(frame.entity))
-        release_memory()
+        release_memory(frame.n)
         return before
 
     def _write(self, frame: Frame) -> None:

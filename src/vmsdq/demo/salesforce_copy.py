@@ -77,8 +77,9 @@ def write_salesforce_copy(
             path = out_dir / (target.path if target and target.path else f"{name}.parquet")
             write_parquet(copy.output(), path)
             truth.update(copy.truth)
+            rows = table.num_rows
             del table, copy
-            release_memory()
+            release_memory(rows)
     truth_file = Path(project.root) / "truth" / "truth.parquet"
     if truth_file.exists():  # large demos have no ground truth: the copy is written anyway
         _append_truth(truth_file, truth)
@@ -178,7 +179,7 @@ class _Copy:
         }
         self.truth |= {self.rule(m.ours): set() for m in self.fields}
         keys, served = columns.match_keys(columns.column(self.table, mirror.match_on))
-        release_memory()  # the Arrow temporaries of the key matching
+        release_memory(self.table.num_rows)  # the Arrow temporaries of the key matching
         groups = _groups(keys)
         self._servable(groups, served)
         del served
