@@ -41,6 +41,10 @@ UNUSED_VMSDQ = (
     "vmsdq.cli.runs_cmds",
     "vmsdq.cli.spec_cmds",
     "vmsdq.services.logs",
+    # repositories are imported by the property that builds them (store/repos/__init__.py)
+    "vmsdq.store.repos.tokens",
+    "vmsdq.store.repos.users",
+    "vmsdq.store.repos.changes",
 )
 
 RUN = """
