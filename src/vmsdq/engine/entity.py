@@ -52,9 +52,24 @@ def validate_entity(
         _validate(con, entity, snapshot, result, run)
     except duckdb.Error as error:  # the entity's data cannot be scanned at all
         result.status = "error"
-        result.message = f"entity '{entity.name}': cannot validate {snapshot.location}: {error}"
+        why = _out_of_memory(con) if isinstance(error, duckdb.OutOfMemoryException) else error
+        result.message = f"entity '{entity.name}': cannot validate {snapshot.location}: {why}"
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _out_of_memory(con: duckdb.DuckDBPyConnection) -> str:
+    """DuckDB's advice names its own SET statements; a user sets vmsdq.yaml's engine."""
+    try:
+        found = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        limit = f" ({found[0]})" if found else ""
+    except duckdb.Error:
+        limit = ""
+    return (
+        f"the engine ran out of memory under its limit{limit}: raise engine.memory_limit in "
+        "vmsdq.yaml (e.g. 'engine: {memory_limit: 2GB}'), or lower engine.threads (an "
+        "entity of thousands of rules needs more: 10,000 rules on 2 threads took about 1 GB)"
+    )
 
 
 @dataclass(frozen=True)

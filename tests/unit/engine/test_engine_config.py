@@ -58,3 +58,37 @@ def test_without_limits_duckdb_stays_under_the_default_and_spills_to_a_folder_of
     finally:
         con.close()
     assert value == (str(spill),)
+
+
+def test_running_out_of_memory_names_the_setting_to_raise(tmp_path: Path) -> None:
+    """A wide entity under a small engine.memory_limit: the entity errors (the run is
+    incomplete, exit 3) with vmsdq's own setting to change, not DuckDB's SET advice."""
+    import json
+
+    from click.testing import CliRunner
+
+    from vmsdq.cli import main
+
+    (tmp_path / "entities").mkdir()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "vmsdq.yaml").write_text(
+        "sources:\n  d: {type: files, path: data}\ndefault_source: d\n"
+        "entities: ['entities/*.yaml']\nengine: {memory_limit: 20MB, threads: 2}\n"
+    )
+    rows = "\n".join(f"{i},{i % 60}" for i in range(100))
+    (tmp_path / "data" / "item.csv").write_text(f"id,amount\n{rows}\n")
+    rules = "\n".join(
+        f"  - {{name: r{i}, type: expression, check: 'amount >= {i}'}}" for i in range(1500)
+    )
+    (tmp_path / "entities" / "item.yaml").write_text(
+        "entity: item\nkey: id\nsources:\n  d: {path: item.csv}\n"
+        f"fields:\n  id: {{type: integer}}\n  amount: {{type: integer}}\nrules:\n{rules}\n"
+    )
+    result = CliRunner().invoke(main, ["validate", "--project", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 3, result.output
+    report = json.loads(result.output)
+    [entity] = report["entities"]
+    assert report["verdict"] == "incomplete" and entity["status"] == "error"
+    assert "ran out of memory under its limit" in entity["message"]
+    assert "engine.memory_limit in vmsdq.yaml" in entity["message"]
+    assert "SET memory_limit" not in entity["message"]
