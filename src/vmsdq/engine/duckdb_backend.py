@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import shutil
 import tempfile
@@ -37,6 +38,7 @@ DUCKDB = Capabilities(
 # one under the system's temp folder unless ``engine.temp_directory`` names one).
 DEFAULT_MEMORY_LIMIT = "600MB"
 UTC = "SET TimeZone = 'UTC'"  # a session setting: every connection and cursor sets it
+log = logging.getLogger(__name__)
 
 
 class DuckDBBackend:
@@ -84,7 +86,9 @@ class DuckDBBackend:
         temporary or registered, so the cursor's own: validations on other cursors (threads)
         never see it, and it is gone when the cursor closes. The limits are the database's:
         validations running at once share its ``memory_limit``."""
-        purpose = f"engine threads={self.threads} memory={self.memory_limit} "
+        purpose = (
+            f"engine threads={self.threads} memory={self.memory_limit or DEFAULT_MEMORY_LIMIT} "
+        )
         purpose += f"temp={self.temp_directory}"
         spill = None if self.temp_directory else _spill_folder(purpose)
         return duckdb_cursors.cursor(purpose, self._config(spill))
@@ -126,23 +130,52 @@ class DuckDBBackend:
         Returns:
             One result per entity, in the order given.
         """
+
+        def one(con: duckdb.DuckDBPyConnection, entity: CompiledEntity, errors: Mapping[str, str],
+                *, last_try: bool) -> EntityResult:  # fmt: skip
+            return validate_entity(
+                con,
+                entity,
+                snapshots.get(entity.name),
+                registered=_registered(snapshots, errors),
+                register_error=errors.get(entity.name),
+                failures_dir=Path(failures_dir),
+                now=now,
+                progress=progress,
+                state=Path(state_dir) / entity.name if state_dir is not None else None,
+                raise_out_of_memory=not last_try,
+            )
+
+        results = []
         with self._cursor() as con:
             con.execute(UTC)
             errors = register_snapshots(con, snapshots)
-            return [
-                validate_entity(
-                    con,
-                    entity,
-                    snapshots.get(entity.name),
-                    registered=_registered(snapshots, errors),
-                    register_error=errors.get(entity.name),
-                    failures_dir=Path(failures_dir),
-                    now=now,
-                    progress=progress,
-                    state=Path(state_dir) / entity.name if state_dir is not None else None,
-                )
-                for entity in entities
-            ]
+            for entity in entities:
+                try:
+                    results.append(one(con, entity, errors, last_try=self.memory_limit is not None))
+                except duckdb.OutOfMemoryException:
+                    log.warning(
+                        "entity '%s' needs more memory than the default engine limit (%s): "
+                        "validated again without it (set engine.memory_limit to choose one)",
+                        entity.name, DEFAULT_MEMORY_LIMIT,
+                    )  # fmt: skip
+                    roomy = self._without_default_limit()
+                    try:
+                        again = register_snapshots(roomy, snapshots)
+                        results.append(one(roomy, entity, again, last_try=True))
+                    finally:
+                        roomy.close()
+        return results
+
+    def _without_default_limit(self) -> duckdb.DuckDBPyConnection:
+        """A connection of its own under DuckDB's own limit (80 % of the memory), for an
+        entity that the default limit, not one the project chose, is too small for (an
+        entity of thousands of rules: 10,000 rules on 2 threads take about 1 GB)."""
+        config = self._config(None if self.temp_directory else _spill_folder("roomy"))
+        del config["memory_limit"]
+        con = duckdb.connect(":memory:", config=config)
+        con.execute(UTC)
+        return con
 
 
 def _registered(snapshots: Mapping[str, Snapshot], errors: Mapping[str, str]) -> set[str]:

@@ -37,9 +37,11 @@ def validate_entity(
     now: datetime,
     progress: Callable[[str, str], None] | None = None,
     state: Path | None = None,
+    raise_out_of_memory: bool = False,
 ) -> EntityResult:
     """One entity's result; with a ``state`` folder its row checks run incrementally
-    (``vmsdq.engine.incremental``) and leave the state for the next run."""
+    (``vmsdq.engine.incremental``) and leave the state for the next run. DuckDB running out
+    of memory raises with ``raise_out_of_memory`` (the caller tries again with more)."""
     started = time.perf_counter()
     result = _checked_input(con, entity, snapshot, register_error)
     if result.status == "error" or snapshot is None:
@@ -51,6 +53,8 @@ def validate_entity(
         run = _Run(registered, failures_dir, now, progress, state)
         _validate(con, entity, snapshot, result, run)
     except duckdb.Error as error:  # the entity's data cannot be scanned at all
+        if raise_out_of_memory and isinstance(error, duckdb.OutOfMemoryException):
+            raise
         result.status = "error"
         why = _out_of_memory(con) if isinstance(error, duckdb.OutOfMemoryException) else error
         result.message = f"entity '{entity.name}': cannot validate {snapshot.location}: {why}"

@@ -47,6 +47,8 @@ def run_row_checks(
         try:
             _materialise(con, entity, plan)
             break
+        except duckdb.OutOfMemoryException:
+            raise  # not a broken check: trying each alone would only repeat the work
         except duckdb.Error:
             broken = _broken(con, entity, plan.checks)
             if not broken:  # fails only in combination: the entity errors

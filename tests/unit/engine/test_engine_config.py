@@ -1,10 +1,15 @@
 """The ``engine:`` section of vmsdq.yaml reaches DuckDB's connection settings."""
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from vmsdq.cli import main
 from vmsdq.core.errors import ConfigError
+from vmsdq.engine import duckdb_backend
 from vmsdq.engine.duckdb_backend import DuckDBBackend
 from vmsdq.spec.loader import load_project
 
@@ -60,35 +65,52 @@ def test_without_limits_duckdb_stays_under_the_default_and_spills_to_a_folder_of
     assert value == (str(spill),)
 
 
-def test_running_out_of_memory_names_the_setting_to_raise(tmp_path: Path) -> None:
-    """A wide entity under a small engine.memory_limit: the entity errors (the run is
-    incomplete, exit 3) with vmsdq's own setting to change, not DuckDB's SET advice."""
-    import json
-
-    from click.testing import CliRunner
-
-    from vmsdq.cli import main
-
-    (tmp_path / "entities").mkdir()
-    (tmp_path / "data").mkdir()
-    (tmp_path / "vmsdq.yaml").write_text(
+def _wide(root: Path, engine: str) -> Path:
+    """One 100-row entity with 1,500 expression rules: about 150 MB of DuckDB on 2 threads."""
+    (root / "entities").mkdir()
+    (root / "data").mkdir()
+    (root / "vmsdq.yaml").write_text(
         "sources:\n  d: {type: files, path: data}\ndefault_source: d\n"
-        "entities: ['entities/*.yaml']\nengine: {memory_limit: 20MB, threads: 2}\n"
+        f"entities: ['entities/*.yaml']\nengine: {engine}\n"
     )
     rows = "\n".join(f"{i},{i % 60}" for i in range(100))
-    (tmp_path / "data" / "item.csv").write_text(f"id,amount\n{rows}\n")
+    (root / "data" / "item.csv").write_text(f"id,amount\n{rows}\n")
     rules = "\n".join(
         f"  - {{name: r{i}, type: expression, check: 'amount >= {i}'}}" for i in range(1500)
     )
-    (tmp_path / "entities" / "item.yaml").write_text(
+    (root / "entities" / "item.yaml").write_text(
         "entity: item\nkey: id\nsources:\n  d: {path: item.csv}\n"
         f"fields:\n  id: {{type: integer}}\n  amount: {{type: integer}}\nrules:\n{rules}\n"
     )
-    result = CliRunner().invoke(main, ["validate", "--project", str(tmp_path), "--format", "json"])
-    assert result.exit_code == 3, result.output
-    report = json.loads(result.output)
+    return root
+
+
+def _validate(root: Path) -> tuple[int, dict[str, Any]]:
+    result = CliRunner().invoke(main, ["validate", "--project", str(root), "--format", "json"])
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_running_out_of_a_chosen_memory_limit_names_the_setting_to_raise(tmp_path: Path) -> None:
+    """Under the project's own engine.memory_limit the entity errors (the run is incomplete,
+    exit 3) with vmsdq's setting to change, not DuckDB's SET advice."""
+    code, report = _validate(_wide(tmp_path, "{memory_limit: 20MB, threads: 2}"))
     [entity] = report["entities"]
-    assert report["verdict"] == "incomplete" and entity["status"] == "error"
+    assert code == 3 and report["verdict"] == "incomplete" and entity["status"] == "error"
     assert "ran out of memory under its limit" in entity["message"]
     assert "engine.memory_limit in vmsdq.yaml" in entity["message"]
     assert "SET memory_limit" not in entity["message"]
+
+
+def test_an_entity_too_wide_for_the_default_limit_is_validated_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The default limit is the engine's choice, not the user's: an entity it is too small
+    for is validated again under DuckDB's own limit, with a warning, and every rule counts."""
+    monkeypatch.setattr(duckdb_backend, "DEFAULT_MEMORY_LIMIT", "20MB")
+    with caplog.at_level("WARNING", logger="vmsdq.engine.duckdb_backend"):
+        code, report = _validate(_wide(tmp_path, "{threads: 2}"))
+    [entity] = report["entities"]
+    assert code == 0 and report["verdict"] == "warned"  # default severity: warning
+    assert entity["status"] != "error" and len(entity["rules"]) >= 1500
+    assert not [r for r in entity["rules"] if r["outcome"] == "error"]
+    assert "needs more memory than the default engine limit (20MB)" in caplog.text
