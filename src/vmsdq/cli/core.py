@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from vmsdq.cli import main
+from vmsdq.cli import collector, main
 from vmsdq.cli.errors import finish, handled, kept
 from vmsdq.cli.options import PROJECT, context
 from vmsdq.cli.render import print_run_table, progress_reporter
@@ -179,7 +179,7 @@ def validate(
         raise click.UsageError(
             "--wait hands the run to workers, which need it stored: drop --no-store"
         )
-    with handled():
+    with collector.paused(), handled():  # vmsdq.cli.collector: why
         project = load(project_dir)
         ctx = scratch_context(project) if no_store else open_context(project)
         if wait:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 import json
 from pathlib import Path
 
 import click
 
-from vmsdq.cli import main
+from vmsdq.cli import collector, main
 from vmsdq.cli.errors import handled
 from vmsdq.cli.options import PROJECT
 
@@ -88,17 +87,6 @@ def check(project_dir: Path, data: bool) -> None:
     """Validate the project's configuration (files and rule compilation) without reading data."""
     from vmsdq.services.project import check_project
 
-    # What a check builds (models, compiled SQLGlot trees, which are cyclic) lives to its end:
-    # the cyclic collector would only rescan it, during the check and again at exit, for half
-    # the CPU of a 10 MB project file (bench/yaml_load.py). Paused during the check, then what
-    # is alive is frozen: never rescanned (the command's process ends right after).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        with handled():
-            report = check_project(project_dir, data=data)
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
+    with collector.paused(), handled():  # vmsdq.cli.collector: why
+        report = check_project(project_dir, data=data)
     click.echo(f"OK: {report.entities} entities, {report.rules} rules in {project_dir}")
