@@ -62,10 +62,17 @@ class DuckDBBackend:
         temp = str(Path(root) / spec.temp_directory) if spec.temp_directory else None
         return cls(threads=spec.threads, memory_limit=spec.memory_limit, temp_directory=temp)
 
-    def connect(self, spill: str | None = None) -> duckdb.DuckDBPyConnection:
+    def connect(
+        self, spill: str | None = None, *, default_limit: bool = True
+    ) -> duckdb.DuckDBPyConnection:
         """A fresh in-memory connection with the configured limits and UTC time zone;
-        ``spill`` is the folder DuckDB spills to when no ``temp_directory`` is configured."""
-        con = duckdb.connect(":memory:", config=self._config(spill))
+        ``spill`` is the folder DuckDB spills to when no ``temp_directory`` is configured.
+        Without ``default_limit``, no configured ``memory_limit`` means DuckDB's own (80 % of
+        the memory) instead of ``DEFAULT_MEMORY_LIMIT``."""
+        config = self._config(spill)
+        if not default_limit and not self.memory_limit:
+            del config["memory_limit"]
+        con = duckdb.connect(":memory:", config=config)
         con.execute(UTC)
         return con
 
@@ -86,10 +93,8 @@ class DuckDBBackend:
         temporary or registered, so the cursor's own: validations on other cursors (threads)
         never see it, and it is gone when the cursor closes. The limits are the database's:
         validations running at once share its ``memory_limit``."""
-        purpose = (
-            f"engine threads={self.threads} memory={self.memory_limit or DEFAULT_MEMORY_LIMIT} "
-        )
-        purpose += f"temp={self.temp_directory}"
+        limit = self.memory_limit or DEFAULT_MEMORY_LIMIT
+        purpose = f"engine threads={self.threads} memory={limit} temp={self.temp_directory}"
         spill = None if self.temp_directory else _spill_folder(purpose)
         return duckdb_cursors.cursor(purpose, self._config(spill))
 
@@ -159,23 +164,16 @@ class DuckDBBackend:
                         "validated again without it (set engine.memory_limit to choose one)",
                         entity.name, DEFAULT_MEMORY_LIMIT,
                     )  # fmt: skip
-                    roomy = self._without_default_limit()
+                    # DuckDB's own limit, in a database of its own: the default limit is the
+                    # engine's choice, not the project's (10,000 rules on 2 threads: ~1 GB)
+                    spill = None if self.temp_directory else _spill_folder("roomy")
+                    roomy = self.connect(spill, default_limit=False)
                     try:
                         again = register_snapshots(roomy, snapshots)
                         results.append(one(roomy, entity, again, last_try=True))
                     finally:
                         roomy.close()
         return results
-
-    def _without_default_limit(self) -> duckdb.DuckDBPyConnection:
-        """A connection of its own under DuckDB's own limit (80 % of the memory), for an
-        entity that the default limit, not one the project chose, is too small for (an
-        entity of thousands of rules: 10,000 rules on 2 threads take about 1 GB)."""
-        config = self._config(None if self.temp_directory else _spill_folder("roomy"))
-        del config["memory_limit"]
-        con = duckdb.connect(":memory:", config=config)
-        con.execute(UTC)
-        return con
 
 
 def _registered(snapshots: Mapping[str, Snapshot], errors: Mapping[str, str]) -> set[str]:
