@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +19,7 @@ from sqlglot import exp
 from vmsdq.core import sealing
 from vmsdq.core.snapshots import RejectedRecord
 from vmsdq.engine.plan import FLAGS, KEY, RowPlan, failures_select
+from vmsdq.engine.sql_cache import SqlByObjects
 
 if TYPE_CHECKING:  # pyarrow costs ~0.2 s to import: only runs that need it pay (issue #9)
     import pyarrow as pa
@@ -70,35 +70,27 @@ def write_failures(
         con.unregister(REJECTS)
 
 
-_VIEWS: OrderedDict[tuple[int, ...], tuple[tuple[object, ...], str]] = OrderedDict()
 VIEWS_KEPT = 256
+_VIEWS = SqlByObjects(VIEWS_KEPT)
 DROP_FAILING = exp.Drop(tables=[exp.to_table(FAILING)], kind="VIEW", exists=True).sql("duckdb")
 
 
 def _failing_view(plan: RowPlan | None, failing: Sequence[int]) -> str:
     """``CREATE TEMP VIEW __failing AS`` the failure file's rows (all VARCHAR) of the flags
-    table, generated once per list of checks and failing ones (``engine.rows`` keeps the
-    flags statement the same way: the checks are the objects of the process's compiled
-    entities, and the entry holds them so their ids cannot be reused while it is kept)."""
-    owners: tuple[object, ...] = tuple(plan.checks) if plan is not None else ()
-    key = (*(id(o) for o in owners), -1, *failing)
-    found = _VIEWS.get(key)
-    if found is not None and all(a is b for a, b in zip(found[0], owners, strict=True)):
-        _VIEWS.move_to_end(key)
-        return found[1]
-    rows = failures_select(plan, failing) if plan is not None else None
-    view = exp.Create(
-        this=exp.to_table(FAILING),
-        kind="VIEW",
-        expression=_no_rows() if rows is None else _as_text(rows),
-        replace=True,
-        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
-    )
-    sql = view.sql(dialect="duckdb", copy=False)
-    _VIEWS[key] = (owners, sql)
-    while len(_VIEWS) > VIEWS_KEPT:
-        _VIEWS.popitem(last=False)
-    return sql
+    table, generated once per list of checks and failing ones (``engine.sql_cache``)."""
+
+    def build() -> str:
+        rows = failures_select(plan, failing) if plan is not None else None
+        view = exp.Create(
+            this=exp.to_table(FAILING),
+            kind="VIEW",
+            expression=_no_rows() if rows is None else _as_text(rows),
+            replace=True,
+            properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+        )
+        return view.sql(dialect="duckdb", copy=False)
+
+    return _VIEWS.get(tuple(plan.checks) if plan is not None else (), build, *failing)
 
 
 def _no_rows() -> exp.Query:

@@ -6,7 +6,6 @@ an error message and the rest run together again.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from vmsdq.checks.model import Check, CompiledEntity
 from vmsdq.engine import incremental
 from vmsdq.engine.incremental import Incremental
 from vmsdq.engine.plan import RowPlan, counts_select, create_flags, duckdb_sql, flags_select
+from vmsdq.engine.sql_cache import SqlByObjects
 
 
 @dataclass
@@ -97,28 +97,17 @@ def _materialise(con: duckdb.DuckDBPyConnection, entity: CompiledEntity, plan: R
     con.execute(_flags_statement(entity, plan))
 
 
-_STATEMENTS: OrderedDict[tuple[int, ...], tuple[tuple[object, ...], str]] = OrderedDict()
 STATEMENTS_KEPT = 256
+_STATEMENTS = SqlByObjects(STATEMENTS_KEPT)
 
 
 def _flags_statement(entity: CompiledEntity, plan: RowPlan) -> str:
-    """The SQL materialising the flags table, generated once per compiled entity and checks.
-
-    Runs plan from the process's cache of compiled entities, so each run of a project (a
-    schedule, a simulated day) hands in the same objects; the entry holds them, so their ids
-    cannot be reused while it is kept.
-    """
-    owners = (entity, *plan.checks)
-    key = tuple(id(o) for o in owners)
-    found = _STATEMENTS.get(key)
-    if found is not None and all(a is b for a, b in zip(found[0], owners, strict=True)):
-        _STATEMENTS.move_to_end(key)
-        return found[1]
-    sql = duckdb_sql(create_flags(flags_select(plan, entity, entity.name)))
-    _STATEMENTS[key] = (owners, sql)
-    while len(_STATEMENTS) > STATEMENTS_KEPT:
-        _STATEMENTS.popitem(last=False)
-    return sql
+    """The SQL materialising the flags table, generated once per compiled entity and checks
+    (``engine.sql_cache``)."""
+    return _STATEMENTS.get(
+        (entity, *plan.checks),
+        lambda: duckdb_sql(create_flags(flags_select(plan, entity, entity.name))),
+    )
 
 
 def _broken(
